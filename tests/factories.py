@@ -1,0 +1,74 @@
+"""Small helpers that build rows for tests; each takes overrides as keyword arguments."""
+
+import datetime
+import itertools
+
+from tracker.models import Action, Document, Link, Recommendation, Stage
+
+_sequence = itertools.count(1)
+
+
+def make_essay(**fields):
+    number = next(_sequence)
+    values = {
+        "kind": Document.Kind.ESSAY,
+        "slug": f"essay-{number}",
+        "title": f"Essay {number}",
+        "published": datetime.date(2021, 1, 22),
+        "source_path": f"essay-{number}.txt",
+        "checksum": "0" * 64,
+    }
+    return Document.objects.create(**(values | fields))
+
+
+def make_stage(**fields):
+    number = next(_sequence)
+    essay = fields.pop("essay", None) or make_essay()
+    values = {"slug": f"stage-{number}", "name": f"Stage {number}", "position": number}
+    return Stage.objects.create(essay=essay, **(values | fields))
+
+
+def make_recommendation(**fields):
+    number = next(_sequence)
+    stage = fields.pop("stage", None) or make_stage()
+    values = {
+        "code": f"recommendation-{number}",
+        "title": f"Do thing {number}",
+        "statement": f"The administration should do thing {number}.",
+        "quote": f"should do thing {number}",
+        "position": number,
+    }
+    return Recommendation.objects.create(stage=stage, **(values | fields))
+
+
+def make_factsheet(**fields):
+    number = next(_sequence)
+    values = {
+        "kind": Document.Kind.FACTSHEET,
+        "slug": f"factsheet-{number}",
+        "title": f"Fact sheet {number}",
+        "url": f"https://www.whitehouse.gov/fact-sheet-{number}/",
+        "published": datetime.date(2024, 1, 1),
+        "source_path": f"factsheet-{number}.md",
+        "checksum": f"{number:064d}",
+    }
+    return Document.objects.create(**(values | fields))
+
+
+def make_action(**fields):
+    number = next(_sequence)
+    factsheet = fields.pop("factsheet", None) or make_factsheet()
+    text = fields.pop("text", f"We did thing {number}.")
+    values = {"position": number, "key": f"key-{number}", "text": text, "markdown": text}
+    return Action.objects.create(factsheet=factsheet, **(values | fields))
+
+
+def make_link(**fields):
+    recommendation = fields.pop("recommendation", None) or make_recommendation()
+    action = fields.pop("action", None) or make_action()
+    values = {
+        "relation": Link.Relation.IMPLEMENTS,
+        "review": Link.Review.ACCEPTED,
+        "reason": "It does the thing.",
+    }
+    return Link.objects.create(recommendation=recommendation, action=action, **(values | fields))

@@ -1,0 +1,120 @@
+import pytest
+
+from tracker.importers.factsheets import parse_factsheet
+
+FRONT = "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\ntitle: A fact sheet\n---\n"
+
+
+@pytest.fixture(scope="module")
+def un_sheet():
+    from django.conf import settings
+
+    return parse_factsheet(settings.SEEDS_DIR / "factsheets/2024-09-24-un-accomplishments.md")
+
+
+@pytest.fixture(scope="module")
+def rights_day_sheet():
+    from django.conf import settings
+
+    return parse_factsheet(settings.SEEDS_DIR / "factsheets/2024-12-11-human-rights-day.md")
+
+
+def test_un_accomplishments_has_46_actions_in_six_sections(un_sheet):
+    # Counted by reading: 8 + 13 + 6 + 5 + 10 + 4 bullets.
+    assert len(un_sheet.actions) == 46
+    sections = list(dict.fromkeys(action.section for action in un_sheet.actions))
+    assert sections[0] == "Responded to Threats to International Peace and Security"
+    assert sections[-1] == "Strengthened American Presence at the United Nations"
+    assert len(sections) == 6
+    assert un_sheet.title == "FACT SHEET: Biden-Harris Administration Accomplishments at the United Nations"
+    assert str(un_sheet.published) == "2024-09-24"
+
+
+def test_human_rights_day_has_51_actions_and_no_empty_ones(rights_day_sheet):
+    # 53 bullets, two of which ("Expanded Tools for Accountability.", "Administered
+    # International Justice.") only head the bullets after them.
+    assert len(rights_day_sheet.actions) == 51
+    assert all(action.text.strip() for action in rights_day_sheet.actions)
+    assert "Expanded Tools for Accountability." not in [a.text for a in rights_day_sheet.actions]
+
+
+def test_no_seed_action_is_empty_and_keys_are_unique(un_sheet, rights_day_sheet):
+    for sheet in (un_sheet, rights_day_sheet):
+        assert all(action.text and action.markdown for action in sheet.actions)
+        assert len({action.key for action in sheet.actions}) == len(sheet.actions)
+
+
+def test_underlined_italic_paragraphs_are_sections(rights_day_sheet):
+    first = rights_day_sheet.actions[0]
+    assert first.section == (
+        "Protected Human Rights Defenders and Secured the Release of Political Prisoners"
+    )
+    assert first.lead_in == "Advocated for the Release of Unjustly Detained Individuals Globally."
+
+
+def test_bold_only_bullets_head_the_bullets_after_them(rights_day_sheet):
+    by_sub = {}
+    for action in rights_day_sheet.actions:
+        by_sub.setdefault(action.subheading, []).append(action.text)
+    assert len(by_sub["Expanded Tools for Accountability."]) == 3
+    justice = by_sub["Administered International Justice."]
+    assert len(justice) == 3
+    assert justice[0].startswith("The U.S. Department of Justice (DOJ) secured historic sentences")
+    fought = next(a for a in rights_day_sheet.actions if a.lead_in == "Fought Political Repression.")
+    assert fought.subheading == ""
+
+
+def test_local_file_links_are_kept_as_text_and_flagged(rights_day_sheet):
+    flagged = [action for action in rights_day_sheet.actions if action.has_local_links]
+    assert len(flagged) == 2
+    for action in flagged:
+        assert "/Users/" not in action.markdown
+        assert "INetCache" not in action.markdown
+    assert "DOJ unsealed an indictment" in flagged[0].markdown
+
+
+def test_web_links_keep_their_urls(rights_day_sheet):
+    media = rights_day_sheet.actions[1]
+    assert "[joint efforts with UNESCO](https://www.unesco.org/" in media.markdown
+    assert media.markdown.startswith("**Empowered Journalists, Civil Society, Workers, and")
+
+
+def test_nested_lists_become_actions_under_their_parent(write_file):
+    path = write_file(
+        "nested.md",
+        FRONT + "**Section**\n\n-   **Parent item.** It did several things:\n"
+        "    -   First child thing.\n    -   Second child thing.\n-   Sibling item.\n",
+    )
+    actions = parse_factsheet(path).actions
+    assert [a.text for a in actions] == [
+        "Parent item. It did several things:",
+        "First child thing.",
+        "Second child thing.",
+        "Sibling item.",
+    ]
+    assert actions[1].subheading == "Parent item."
+    assert actions[3].subheading == ""
+
+
+def test_a_fact_sheet_without_bullets_yields_its_paragraphs(write_file):
+    path = write_file(
+        "prose.md",
+        FRONT + "First paragraph of what was done.\n\n**A heading**\n\nSecond paragraph.\n\n\\###\n",
+    )
+    actions = parse_factsheet(path).actions
+    assert [(a.section, a.text) for a in actions] == [
+        ("", "First paragraph of what was done."),
+        ("A heading", "Second paragraph."),
+    ]
+
+
+def test_html_entities_and_inline_html_become_plain_text(write_file):
+    path = write_file(
+        "entities.md", FRONT + "-   Fish &amp; chips for the 21<sup>st</sup> century.\n"
+    )
+    assert parse_factsheet(path).actions[0].text == "Fish & chips for the 21st century."
+
+
+def test_relative_links_are_resolved_against_the_source(write_file):
+    path = write_file("relative.md", FRONT + "-   Read [the memo](/briefing-room/memo/).\n")
+    assert "(https://www.whitehouse.gov/briefing-room/memo/)" in parse_factsheet(path).actions[0].markdown

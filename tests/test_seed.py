@@ -1,0 +1,61 @@
+import pytest
+from django.core.management import call_command
+
+from tracker.models import Action, Document, Link, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Document, Recommendation, Action, Link)
+    }
+
+
+def test_seed_imports_the_essay_recommendations_and_both_fact_sheets(capsys):
+    call_command("seed")
+
+    assert Document.objects.essays().count() == 1
+    assert Document.objects.factsheets().count() == 2
+    assert Action.objects.filter(factsheet__slug="2024-09-24-un-accomplishments").count() == 46
+    assert Action.objects.filter(factsheet__slug="2024-12-11-human-rights-day").count() == 51
+    assert not Action.objects.filter(text="").exists()
+    assert Recommendation.objects.count() >= 30
+    assert "2 imported (2 new, 0 updated)" in capsys.readouterr().out
+
+
+def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
+    call_command("seed")
+    before = snapshot()
+
+    call_command("seed")
+
+    assert snapshot() == before
+    out = capsys.readouterr().out
+    assert "0 created, 0 updated, 0 deleted" in out
+    assert "0 imported (0 new, 0 updated), 2 unchanged, 0 failed" in out
+
+
+def test_seeding_never_touches_editors_links_or_statuses():
+    call_command("seed")
+    recommendation = Recommendation.objects.get(code="rejoin-un-human-rights-council")
+    action = Action.objects.get(text__startswith="We rejoined the UN Human Rights Council in 2021")
+    Link.objects.create(
+        recommendation=recommendation,
+        action=action,
+        relation=Link.Relation.IMPLEMENTS,
+        review=Link.Review.ACCEPTED,
+        reason="The fact sheet says the United States rejoined the Council in 2021.",
+    )
+    recommendation.refresh_status()
+    other = Recommendation.objects.get(code="close-guantanamo")
+    other.status_override = other.status = Recommendation.Status.CONTRARY
+    other.status_reason = "An editor's reason."
+    other.save()
+    before = snapshot()
+
+    call_command("seed")
+
+    assert snapshot() == before
+    assert Recommendation.objects.get(code=recommendation.code).status == "implemented"

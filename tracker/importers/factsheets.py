@@ -1,0 +1,364 @@
+"""Read White House fact sheets (pandoc Markdown with YAML front matter) into actions.
+
+The body is parsed by the `markdown` package; a tree processor walks the
+element tree it builds. A paragraph that is only bold, italic or underlined
+text is a section heading; each list item is an action; a list item that is
+only a bold lead-in heads the items after it; a fact sheet without lists
+yields its paragraphs as actions.
+"""
+
+import datetime
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+import markdown
+import yaml
+from django.utils.text import slugify
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER
+
+from .errors import SourceError
+
+PLACEHOLDER = re.compile(HTML_PLACEHOLDER.replace("%s", r"(\d+)"))
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\xad"))
+EMPHASIS_TAGS = {"strong", "b", "em", "i"}
+LIST_TAGS = {"ul", "ol"}
+HEADING_TAGS = {f"h{level}" for level in range(1, 7)}
+MAX_HEADING_LENGTH = 300
+LOCAL_PATH = re.compile(r"^(file:|/Users/|/home/|[A-Za-z]:[\\/])|/AppData/", re.IGNORECASE)
+END_MARK = re.compile(r"^[#*\s\\]*$")
+HTML_DOCUMENT = re.compile(r"^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+PUBLISHER = "The White House"
+
+
+@dataclass
+class ParsedAction:
+    section: str
+    subheading: str
+    lead_in: str
+    text: str
+    markdown: str
+    has_local_links: bool
+    key: str = ""
+
+
+@dataclass
+class ParsedFactSheet:
+    path: Path
+    slug: str
+    title: str
+    published: datetime.date
+    url: str
+    tags: str
+    checksum: str
+    actions: list[ParsedAction] = field(default_factory=list)
+
+
+def clean_text(text):
+    return re.sub(r"\s+", " ", text.translate(INVISIBLE).replace("\xa0", " ")).strip()
+
+
+def action_key(text):
+    """Identity of an action inside its fact sheet: its words, ignoring case and punctuation."""
+    words = re.sub(r"[\W_]+", " ", text.lower()).strip()
+    return hashlib.sha1(words.encode()).hexdigest()
+
+
+def slug_for(path):
+    return slugify(unquote(Path(path).stem))[:200]
+
+
+def read_source(path):
+    """Return (text, checksum) of `path`, refusing binary and non-UTF-8 files."""
+    data = Path(path).read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise SourceError(path, "binary file (NUL byte), not Markdown text", line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(
+            path, f"not UTF-8 text (byte 0x{data[error.start]:02x} cannot be decoded)", line
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n"), checksum
+
+
+def split_front_matter(text, path):
+    """Return (metadata dict, body, line number where the body starts)."""
+    if HTML_DOCUMENT.match(text):
+        raise SourceError(path, "an HTML page, not a Markdown fact sheet", 1)
+    if not text.startswith("---\n"):
+        raise SourceError(path, "no YAML front matter (the file must start with '---')", 1)
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    if not end:
+        raise SourceError(path, "the front matter is not closed by a '---' line", 1)
+    front, body = text[4 : 4 + end.start()], text[4 + end.end() :]
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise SourceError(path, f"malformed front matter: {problem}", line) from None
+    if not isinstance(meta, dict):
+        raise SourceError(path, "the front matter is not a mapping of keys to values", 2)
+    return meta, body, front.count("\n") + 3
+
+
+def _front_matter_line(text, key):
+    found = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text[: found.start()].count("\n") + 1 if found else 1
+
+
+def read_metadata(meta, text, path):
+    title = clean_text(str(meta.get("title") or ""))
+    if not title:
+        raise SourceError(path, "the front matter has no title", _front_matter_line(text, "title"))
+    published = meta.get("date")
+    if isinstance(published, datetime.datetime):
+        published = published.date()
+    if isinstance(published, str):
+        try:
+            published = datetime.date.fromisoformat(published.strip()[:10])
+        except ValueError:
+            published = None
+    if not isinstance(published, datetime.date):
+        raise SourceError(
+            path,
+            "the front matter has no valid date (YYYY-MM-DD)",
+            _front_matter_line(text, "date"),
+        )
+    url = str(meta.get("source_url") or "").strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise SourceError(
+            path,
+            f"source_url is not a web address: {url[:80]!r}",
+            _front_matter_line(text, "source_url"),
+        )
+    tags = meta.get("tags") or ""
+    if isinstance(tags, list):
+        tags = ", ".join(map(str, tags))
+    return title, published, url, clean_text(str(tags))
+
+
+def parse_factsheet(path):
+    """Parse the fact sheet at `path`; raise `SourceError` naming the file and line."""
+    path = Path(path)
+    text, checksum = read_source(path)
+    meta, body, body_line = split_front_matter(text, path)
+    title, published, url, tags = read_metadata(meta, text, path)
+    if not body.strip():
+        raise SourceError(path, "the body is empty", body_line)
+    if HTML_DOCUMENT.match(body):
+        raise SourceError(path, "the body is an HTML page, not Markdown", body_line)
+    slug = slug_for(path)
+    if not slug:
+        raise SourceError(path, "the file name gives no usable slug")
+    actions = ActionExtractor(base_url=url).extract(body)
+    if not actions:
+        raise SourceError(
+            path, "no actions found: the body has no list items or paragraphs", body_line
+        )
+    seen = {}
+    for action in actions:
+        key = action_key(action.text)
+        seen[key] = seen.get(key, 0) + 1
+        action.key = key if seen[key] == 1 else f"{key}-{seen[key]}"
+    return ParsedFactSheet(path, slug, title, published, url, tags, checksum, actions)
+
+
+class _TreeCapture(markdown.treeprocessors.Treeprocessor):
+    """Keep the finished element tree: runs after inline parsing and unescaping."""
+
+    def run(self, root):
+        self.md.captured_tree = root
+
+
+class ActionExtractor:
+    def __init__(self, base_url=""):
+        self.base_url = base_url
+        self.md = markdown.Markdown(extensions=["sane_lists"])
+        self.md.treeprocessors.register(_TreeCapture(self.md), "capture_tree", -10)
+
+    def extract(self, body):
+        self.md.reset()
+        self.md.convert(body)
+        self.actions, self.paragraphs, self.list_items = [], [], 0
+        self.section, self.carried_subheading = "", ""
+        for element in self.md.captured_tree:
+            self._block(element)
+        return self.actions if self.list_items else self.paragraphs
+
+    # Blocks
+
+    def _block(self, element):
+        if element.tag in HEADING_TAGS:
+            self._set_section(self._text(element))
+        elif element.tag == "p":
+            self._paragraph(element)
+        elif element.tag in LIST_TAGS:
+            self.carried_subheading = self._list(element, self.carried_subheading)
+        elif element.tag in {"blockquote", "div"}:
+            for child in element:
+                self._block(child)
+        # Tables, code and rules carry no actions in these fact sheets.
+
+    def _set_section(self, heading):
+        self.section, self.carried_subheading = heading[:MAX_HEADING_LENGTH], ""
+
+    def _paragraph(self, element):
+        text = self._text(element)
+        if END_MARK.match(text) or not re.search(r"\w", text):
+            return
+        if self._is_heading_paragraph(element, text):
+            self._set_section(text.rstrip(":"))
+            return
+        self.paragraphs.append(self._action(element, subheading="", lead_in=""))
+
+    def _is_heading_paragraph(self, element, text):
+        """A paragraph that is only bold, italic or underlined text (no links, short)."""
+        if len(text) > MAX_HEADING_LENGTH or element.find(".//a") is not None:
+            return False
+        leading = self._strip_tags(element.text or "")
+        underlined = self._opens_underline(element.text or "")
+        if leading.strip() and not underlined:
+            return False
+        if underlined and not len(element):
+            return True
+        return bool(len(element)) and all(
+            child.tag in EMPHASIS_TAGS and not self._strip_tags(child.tail or "").strip(" \n:")
+            for child in element
+        )
+
+    def _list(self, element, subheading):
+        """Collect the items; return the subheading the last item carries to the next list."""
+        carry = ""
+        for item in element.findall("li"):
+            nested = [child for child in item if child.tag in LIST_TAGS]
+            lead_in = self._lead_in(item)
+            text = self._text(item)
+            if not text:
+                continue
+            if lead_in and clean_text(lead_in).rstrip(".:") == text.rstrip(".:"):
+                subheading = carry = lead_in.rstrip(":")
+                for child in nested:
+                    self._list(child, subheading)
+                continue
+            self.list_items += 1
+            self.actions.append(self._action(item, subheading, lead_in))
+            # An item ending "...has:" introduces the list that follows it.
+            carry = (lead_in.rstrip(":") or _shorten(text)) if text.endswith(":") else ""
+            for child in nested:
+                self._list(child, lead_in.rstrip(":") or _shorten(text))
+        return carry
+
+    # Inline content
+
+    def _containers(self, item):
+        """The inline containers of a list item: itself, or its paragraphs in a loose list."""
+        paragraphs = [child for child in item if child.tag == "p"]
+        return paragraphs or [item]
+
+    def _lead_in(self, item):
+        container = self._containers(item)[0]
+        if self._strip_tags(container.text or "").strip():
+            return ""
+        parts = []
+        for child in container:
+            if child.tag not in {"strong", "b"}:
+                break
+            parts.append(self._text(child))
+            tail = self._strip_tags(child.tail or "")
+            if tail.strip():
+                punctuation = re.match(r"^\s*([.:])", tail)
+                if punctuation:
+                    parts[-1] += punctuation[1]
+                break
+        return clean_text(" ".join(parts))
+
+    def _text(self, element):
+        chunks = []
+        for container in self._containers(element) if element.tag == "li" else [element]:
+            chunks.append(self._inline_text(container))
+        return clean_text(" ".join(chunks))
+
+    def _inline_text(self, element):
+        parts = [element.text or ""]
+        for child in element:
+            if child.tag not in LIST_TAGS:
+                parts.append(" " if child.tag == "br" else self._inline_text(child))
+            parts.append(child.tail or "")
+        return self._resolve("".join(parts))
+
+    def _markdown(self, element):
+        parts = [self._escape(element.text or "")]
+        for child in element:
+            if child.tag in LIST_TAGS:
+                continue
+            inner = self._markdown(child)
+            if child.tag in {"strong", "b"}:
+                parts.append(f"**{inner.strip()}**" if inner.strip() else inner)
+            elif child.tag in {"em", "i"}:
+                parts.append(f"*{inner.strip()}*" if inner.strip() else inner)
+            elif child.tag == "code":
+                parts.append(f"`{child.text or ''}`")
+            elif child.tag == "a":
+                href = child.get("href", "")
+                if not href or LOCAL_PATH.search(href):
+                    parts.append(inner)
+                else:
+                    target = urljoin(self.base_url, href) if self.base_url else href
+                    parts.append(f"[{inner}]({target.replace(' ', '%20').replace(')', '%29')})")
+            elif child.tag == "br":
+                parts.append(" ")
+            else:
+                parts.append(inner)
+            parts.append(self._escape(child.tail or ""))
+        return "".join(parts)
+
+    def _action(self, element, subheading, lead_in):
+        containers = self._containers(element) if element.tag == "li" else [element]
+        source = "\n\n".join(clean_text(self._markdown(container)) for container in containers)
+        local = any(
+            LOCAL_PATH.search(link.get("href", ""))
+            for container in containers
+            for link in container.iter("a")
+        )
+        return ParsedAction(
+            section=self.section,
+            subheading=subheading[:500],
+            lead_in=lead_in[:500],
+            text=self._text(element),
+            markdown=source,
+            has_local_links=local,
+        )
+
+    # Placeholders left by Python-Markdown for raw HTML and entities
+
+    def _opens_underline(self, text):
+        first = PLACEHOLDER.match(text.lstrip())
+        return bool(first) and self.md.htmlStash.rawHtmlBlocks[int(first[1])].lower() == "<u>"
+
+    def _strip_tags(self, text):
+        return PLACEHOLDER.sub("", text.replace(AMP_SUBSTITUTE, "&"))
+
+    def _resolve(self, text):
+        def replace(match):
+            stashed = self.md.htmlStash.rawHtmlBlocks[int(match[1])]
+            if stashed.startswith("<"):
+                return " " if re.match(r"<br\b", stashed, re.I) else ""
+            return html.unescape(stashed)
+
+        return PLACEHOLDER.sub(replace, text.replace(AMP_SUBSTITUTE, "&"))
+
+    def _escape(self, text):
+        return self._resolve(text).replace("*", r"\*")
+
+
+def _shorten(text, limit=120):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

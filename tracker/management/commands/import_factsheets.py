@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from tracker.importers.factsheet_import import import_factsheets
+
+
+class Command(BaseCommand):
+    help = (
+        "Import fact sheets (Markdown with YAML front matter) from files or folders. Each file "
+        "is imported in its own transaction; a file that fails is reported and writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Fact sheet files, or folders to search.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Parse and report, but write nothing."
+        )
+
+    def handle(self, *args, paths, dry_run, verbosity, **options):
+        def progress(items):
+            return tqdm(items, unit="file", disable=verbosity == 0, file=self.stderr._out)
+
+        summary = import_factsheets(paths, dry_run=dry_run, progress=progress)
+        for _path, reason in summary.failed:
+            self.stderr.write(f"failed: {reason}")
+        prefix = "Dry run, nothing written: " if dry_run else ""
+        self.stdout.write(prefix + str(summary))
+        if summary.failed:
+            raise CommandError(f"{len(summary.failed)} file(s) failed; see the reasons above.")

@@ -1,0 +1,323 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+
+
+class DocumentQuerySet(models.QuerySet):
+    def essays(self):
+        return self.filter(kind=Document.Kind.ESSAY)
+
+    def factsheets(self):
+        return self.filter(kind=Document.Kind.FACTSHEET)
+
+
+class Document(models.Model):
+    """A source the tracker reads: the essay of recommendations, or a fact sheet of actions."""
+
+    class Kind(models.TextChoices):
+        ESSAY = "essay", "Essay"
+        FACTSHEET = "factsheet", "Fact sheet"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.DateField()
+    licence = models.CharField(max_length=200, blank=True)
+    tags = models.CharField(max_length=300, blank=True)
+    source_path = models.CharField(
+        max_length=500, help_text="File the document was imported from, relative to its folder."
+    )
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the imported file.")
+    body = models.TextField(
+        blank=True, help_text="Essay: the repaired text, paragraphs separated by blank lines."
+    )
+    footnotes = models.JSONField(default=list, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "title"]
+        indexes = [models.Index(fields=["kind", "-published"], name="document_kind_published")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["essay", "factsheet"]), name="document_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        # Fact sheet pages arrive with the public site; until then the source is the page.
+        return self.url
+
+
+class Stage(models.Model):
+    """A stage of work the essay asks for, taken from its section headings, in essay order."""
+
+    essay = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="stages",
+        limit_choices_to={"kind": Document.Kind.ESSAY},
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["essay", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["essay", "position"], name="stage_position_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tracker:recommendation_list") + f"#{self.slug}"
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def with_evidence_count(self):
+        """Annotate the number of accepted links that count as evidence (not merely related)."""
+        return self.annotate(
+            evidence_count=Count(
+                "links",
+                filter=Q(links__review=Link.Review.ACCEPTED)
+                & Q(links__relation__in=Link.EVIDENCE_RELATIONS),
+                distinct=True,
+            )
+        )
+
+    def for_list_page(self):
+        return (
+            self.select_related("stage")
+            .with_evidence_count()
+            .order_by("stage__position", "position")
+        )
+
+    def for_detail_page(self):
+        accepted = (
+            Link.objects.filter(review=Link.Review.ACCEPTED)
+            .select_related("action__factsheet")
+            .order_by("action__factsheet__published", "action__position")
+        )
+        return self.select_related("stage", "stage__essay").prefetch_related(
+            Prefetch("links", queryset=accepted, to_attr="accepted_links")
+        )
+
+    def for_scorecard(self):
+        accepted_evidence = (
+            Link.objects.filter(review=Link.Review.ACCEPTED, relation__in=Link.EVIDENCE_RELATIONS)
+            .select_related("action__factsheet")
+            .order_by("action__factsheet__published", "action__position")
+        )
+        return self.for_list_page().prefetch_related(
+            Prefetch("links", queryset=accepted_evidence, to_attr="evidence")
+        )
+
+
+class Recommendation(models.Model):
+    """One concrete ask of the essay, quoted verbatim."""
+
+    class Status(models.TextChoices):
+        IMPLEMENTED = "implemented", "Implemented"
+        PARTIAL = "partial", "Partly implemented"
+        NOT_FOUND = "not_found", "No action found"
+        CONTRARY = "contrary", "Contrary action"
+
+    code = models.SlugField(max_length=60, unique=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="recommendations")
+    subsection = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The essay's sub-heading the quote sits under, if any.",
+    )
+    position = models.PositiveIntegerField(
+        help_text="Character offset of the quote in the essay's repaired text."
+    )
+    title = models.CharField(max_length=200)
+    statement = models.TextField()
+    quote = models.TextField()
+    status = models.CharField(
+        max_length=20,
+        choices=Status,
+        default=Status.NOT_FOUND,
+        help_text="The status shown to the public: the override if set, else derived from links.",
+    )
+    status_override = models.CharField(max_length=20, choices=Status, blank=True)
+    status_reason = models.TextField(
+        blank=True, help_text="Public reason for the status (Markdown). Required with an override."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage__position", "position"]
+        indexes = [models.Index(fields=["status"], name="recommendation_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["implemented", "partial", "not_found", "contrary"]),
+                name="recommendation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_override="") | Q(status=models.F("status_override")),
+                name="recommendation_override_is_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_override="") | ~Q(status_reason=""),
+                name="recommendation_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("tracker:recommendation_detail", args=[self.code])
+
+    def clean(self):
+        if self.status_override and not self.status_reason.strip():
+            raise ValidationError(
+                {"status_reason": "Give the public reason for overriding the status."}
+            )
+
+    def derived_status(self):
+        relations = set(
+            self.links.filter(review=Link.Review.ACCEPTED).values_list("relation", flat=True)
+        )
+        return derive_status(relations)
+
+    def refresh_status(self):
+        """Set the public status from the override or the accepted links; save if it changed."""
+        new_status = self.status_override or self.derived_status()
+        if new_status != self.status:
+            self.status = new_status
+            self.save(update_fields=["status", "updated_at"])
+        return self.status
+
+
+def derive_status(accepted_relations):
+    if Link.Relation.IMPLEMENTS in accepted_relations:
+        return Recommendation.Status.IMPLEMENTED
+    if Link.Relation.PARTIAL in accepted_relations:
+        return Recommendation.Status.PARTIAL
+    return Recommendation.Status.NOT_FOUND
+
+
+class Action(models.Model):
+    """One item of a fact sheet: something the government said it did."""
+
+    factsheet = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        limit_choices_to={"kind": Document.Kind.FACTSHEET},
+    )
+    position = models.PositiveIntegerField()
+    key = models.CharField(
+        max_length=64,
+        help_text="Stable key from the normalised text, so a re-import finds the same row.",
+    )
+    section = models.CharField(max_length=500, blank=True)
+    subheading = models.CharField(
+        max_length=500, blank=True, help_text="A bold-only bullet that heads the items after it."
+    )
+    lead_in = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    markdown = models.TextField()
+    has_local_links = models.BooleanField(
+        default=False,
+        help_text="The source linked to a file on a staff computer; kept as text, not as a link.",
+    )
+    withdrawn = models.BooleanField(
+        default=False, help_text="No longer in the source, kept because editors linked it."
+    )
+
+    class Meta:
+        ordering = ["factsheet", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["factsheet", "key"], name="action_key_unique"),
+            models.CheckConstraint(condition=~Q(text=""), name="action_text_not_empty"),
+        ]
+        indexes = [models.Index(fields=["factsheet", "position"], name="action_position")]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+
+class Link(models.Model):
+    """A recommendation matched to an action, suggested by the system or decided by an editor."""
+
+    class Relation(models.TextChoices):
+        IMPLEMENTS = "implements", "Implements"
+        PARTIAL = "partial", "Partly implements"
+        RELATED = "related", "Related"
+
+    class Review(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    EVIDENCE_RELATIONS = [Relation.IMPLEMENTS, Relation.PARTIAL]
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="links"
+    )
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="links")
+    relation = models.CharField(max_length=20, choices=Relation, blank=True)
+    review = models.CharField(max_length=20, choices=Review, default=Review.SUGGESTED)
+    score = models.FloatField(null=True, blank=True, help_text="Machine suggestion score.")
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="One line, shown to the public, saying why."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recommendation", "-score"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "action"], name="link_recommendation_action_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(relation__in=["", "implements", "partial", "related"]),
+                name="link_relation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review__in=["suggested", "accepted", "rejected"]),
+                name="link_review_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review="accepted") | (~Q(relation="") & ~Q(reason="")),
+                name="link_accepted_has_relation_and_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "relation"], name="link_review_relation")]
+
+    def __str__(self):
+        return f"{self.recommendation.code} ← action {self.action_id} ({self.review})"
+
+    def clean(self):
+        errors = {}
+        if self.review == self.Review.ACCEPTED:
+            if not self.relation:
+                errors["relation"] = "An accepted link needs a relation."
+            if not self.reason.strip():
+                errors["reason"] = "An accepted link needs a one-line public reason."
+        if "\n" in self.reason:
+            errors["reason"] = "Keep the reason to one line."
+        if errors:
+            raise ValidationError(errors)
