@@ -86,5 +86,5 @@ def test_normalise_collapses_white_space_and_joins_line_break_hyphens():
 
 
 def test_an_empty_essay_is_refused():
-    with pytest.raises(SourceError, match="empty.txt: the essay is empty"):
+    with pytest.raises(SourceError, match=r"empty\.txt: the essay is empty"):
         parse_essay("  \n", name="empty.txt")

@@ -22,8 +22,14 @@ BAD_INPUTS = {
         r"bad.md:\d+: malformed front matter",
     ),
     "no front matter": ("-   Item.\n", r"bad.md:1: no YAML front matter"),
-    "missing title": ("---\ndate: '2024-05-01'\n---\n-   Item.\n", r"bad.md:1: the front matter has no title"),
-    "missing date": ("---\ntitle: T\n---\n-   Item.\n", r"bad.md:1: the front matter has no valid date"),
+    "missing title": (
+        "---\ndate: '2024-05-01'\n---\n-   Item.\n",
+        r"bad.md:1: the front matter has no title",
+    ),
+    "missing date": (
+        "---\ntitle: T\n---\n-   Item.\n",
+        r"bad.md:1: the front matter has no valid date",
+    ),
     "bad date": (
         "---\ntitle: T\ndate: 'soon'\n---\n-   Item.\n",
         r"bad.md:3: the front matter has no valid date",
@@ -79,7 +85,9 @@ def test_folders_are_searched_and_summarised(write_file, capsys):
     write_file("sheets/sub/b.md", GOOD.replace("Good sheet", "Other sheet"))
     write_file("sheets/notes.txt", "not a fact sheet")
 
-    call_command("import_factsheets", str(Path(write_file("sheets/c.md", GOOD)).parent), verbosity=0)
+    call_command(
+        "import_factsheets", str(Path(write_file("sheets/c.md", GOOD)).parent), verbosity=0
+    )
 
     out = capsys.readouterr().out
     assert "3 imported (3 new, 0 updated), 0 unchanged, 0 failed; 6 actions" in out

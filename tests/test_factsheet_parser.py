@@ -2,7 +2,10 @@ import pytest
 
 from tracker.importers.factsheets import parse_factsheet
 
-FRONT = "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\ntitle: A fact sheet\n---\n"
+FRONT = (
+    "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\n"
+    "title: A fact sheet\n---\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,10 @@ def test_un_accomplishments_has_46_actions_in_six_sections(un_sheet):
     assert sections[0] == "Responded to Threats to International Peace and Security"
     assert sections[-1] == "Strengthened American Presence at the United Nations"
     assert len(sections) == 6
-    assert un_sheet.title == "FACT SHEET: Biden-Harris Administration Accomplishments at the United Nations"
+    assert (
+        un_sheet.title
+        == "FACT SHEET: Biden-Harris Administration Accomplishments at the United Nations"
+    )
     assert str(un_sheet.published) == "2024-09-24"
 
 
@@ -60,7 +66,9 @@ def test_bold_only_bullets_head_the_bullets_after_them(rights_day_sheet):
     justice = by_sub["Administered International Justice."]
     assert len(justice) == 3
     assert justice[0].startswith("The U.S. Department of Justice (DOJ) secured historic sentences")
-    fought = next(a for a in rights_day_sheet.actions if a.lead_in == "Fought Political Repression.")
+    fought = next(
+        a for a in rights_day_sheet.actions if a.lead_in == "Fought Political Repression."
+    )
     assert fought.subheading == ""
 
 
@@ -99,7 +107,8 @@ def test_nested_lists_become_actions_under_their_parent(write_file):
 def test_a_fact_sheet_without_bullets_yields_its_paragraphs(write_file):
     path = write_file(
         "prose.md",
-        FRONT + "First paragraph of what was done.\n\n**A heading**\n\nSecond paragraph.\n\n\\###\n",
+        FRONT
+        + "First paragraph of what was done.\n\n**A heading**\n\nSecond paragraph.\n\n\\###\n",
     )
     actions = parse_factsheet(path).actions
     assert [(a.section, a.text) for a in actions] == [
@@ -117,4 +126,7 @@ def test_html_entities_and_inline_html_become_plain_text(write_file):
 
 def test_relative_links_are_resolved_against_the_source(write_file):
     path = write_file("relative.md", FRONT + "-   Read [the memo](/briefing-room/memo/).\n")
-    assert "(https://www.whitehouse.gov/briefing-room/memo/)" in parse_factsheet(path).actions[0].markdown
+    assert (
+        "(https://www.whitehouse.gov/briefing-room/memo/)"
+        in parse_factsheet(path).actions[0].markdown
+    )

@@ -125,7 +125,9 @@ def test_an_edited_title_updates_the_same_row(seed_copy):
 def test_dropping_a_reviewed_recommendation_is_refused(seed_copy):
     import_recommendations(seed_copy)
     entries = yaml.safe_load(seed_copy.read_text())["recommendations"]
-    make_link(recommendation=Recommendation.objects.get(code=entries[0]["code"]), action=make_action())
+    make_link(
+        recommendation=Recommendation.objects.get(code=entries[0]["code"]), action=make_action()
+    )
     edit(seed_copy, lambda data: data["recommendations"].pop(0))
 
     with pytest.raises(SourceError, match="editors have reviewed its links"):

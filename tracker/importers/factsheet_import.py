@@ -8,7 +8,7 @@ from django.db import transaction
 from tracker.models import Action, Document
 
 from .errors import SourceError
-from .factsheets import PUBLISHER, parse_factsheet
+from .factsheets import PUBLISHER, file_checksum, parse_factsheet, slug_for
 
 ACTION_FIELDS = [
     "position",
@@ -68,8 +68,12 @@ def factsheet_paths(paths):
 def import_factsheets(paths, *, dry_run=False, progress=iter):
     """Import every fact sheet under `paths`; a failing file is reported and writes nothing."""
     summary = ImportSummary()
+    known = dict(Document.objects.factsheets().values_list("slug", "checksum"))
     for path in progress(list(factsheet_paths(paths))):
         try:
+            if known.get(slug_for(path)) == file_checksum(path):
+                summary.record(path, Outcome.UNCHANGED)
+                continue
             parsed = parse_factsheet(path)
             outcome, new_ids = store_factsheet(parsed, dry_run=dry_run)
         except SourceError as error:

@@ -71,6 +71,10 @@ def slug_for(path):
     return slugify(unquote(Path(path).stem))[:200]
 
 
+def file_checksum(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def read_source(path):
     """Return (text, checksum) of `path`, refusing binary and non-UTF-8 files."""
     data = Path(path).read_bytes()
