@@ -11,7 +11,7 @@ PORT ?= 8000
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet --editable . --group dev --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet --editable . --group dev
 	touch $@
 
 install: $(VENV)/.installed
