@@ -64,11 +64,11 @@ class RecommendationDetailTests(TestCase):
 
     def test_query_count_does_not_grow_with_links(self):
         url = self.recommendation.get_absolute_url()
-        with self.assertNumQueries(2):
+        with self.assertNumQueries(3):
             self.client.get(url)
         for _ in range(4):
             make_link(recommendation=self.recommendation)
-        with self.assertNumQueries(2):
+        with self.assertNumQueries(3):
             self.client.get(url)
 
     def test_unknown_code_is_404(self):

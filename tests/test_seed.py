@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tracker.models import Action, Document, Link, Recommendation
+from tracker.models import Action, Document, Link, Recommendation, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def snapshot():
     return {
         model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Document, Recommendation, Action, Link)
+        for model in (Document, Recommendation, Action, Link, StatusChange)
     }
 
 
@@ -41,12 +41,11 @@ def test_seeding_never_touches_editors_links_or_statuses():
     call_command("seed")
     recommendation = Recommendation.objects.get(code="rejoin-un-human-rights-council")
     action = Action.objects.get(text__startswith="We rejoined the UN Human Rights Council in 2021")
-    Link.objects.create(
+    # An editor disagrees with the shipped curation: the database decision must survive.
+    Link.objects.update_or_create(
         recommendation=recommendation,
         action=action,
-        relation=Link.Relation.IMPLEMENTS,
-        review=Link.Review.ACCEPTED,
-        reason="The fact sheet says the United States rejoined the Council in 2021.",
+        defaults={"review": Link.Review.REJECTED, "relation": "", "reason": "Editor's call."},
     )
     recommendation.refresh_status()
     other = Recommendation.objects.get(code="close-guantanamo")
@@ -58,4 +57,4 @@ def test_seeding_never_touches_editors_links_or_statuses():
     call_command("seed")
 
     assert snapshot() == before
-    assert Recommendation.objects.get(code=recommendation.code).status == "implemented"
+    assert Link.objects.get(recommendation=recommendation, action=action).review == "rejected"

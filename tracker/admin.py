@@ -1,16 +1,25 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import F
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
-from .models import Action, Document, Link, Recommendation, Stage
+from .curation import CurationError, review_links, save_link_edits, set_override
+from .matching import highlight, matched_stems, matched_words
+from .models import Action, Document, Link, Recommendation, Stage, StatusChange
+
+admin.site.site_header = "Policy tracker: curation"
+admin.site.site_title = "Policy tracker admin"
+admin.site.index_title = "Curate recommendations and evidence"
+
+ACTION_PREVIEW = 600
 
 
-@admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "published", "source_path"]
-    list_filter = ["kind"]
-    search_fields = ["title", "slug"]
-    date_hierarchy = "published"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that come from the sources or the history: viewable, never edited here."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,34 +29,376 @@ class DocumentAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "published", "source_path"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug"]
+    date_hierarchy = "published"
+
+
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ReadOnlyAdmin):
     list_display = ["name", "position", "essay"]
-    readonly_fields = ["essay", "slug", "name", "position"]
+    list_select_related = ["essay"]
 
 
-@admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "stage", "status"]
-    list_filter = ["stage", "status"]
-    list_select_related = ["stage"]
-    search_fields = ["code", "title", "statement", "quote"]
-    readonly_fields = ["code", "stage", "subsection", "position", "quote", "status"]
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "recommendation", "from_status", "to_status", "changed_by"]
+    list_filter = ["to_status"]
+    list_select_related = ["recommendation", "changed_by"]
+    search_fields = ["recommendation__code", "reason"]
+    date_hierarchy = "changed_at"
 
 
-@admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "factsheet", "section", "position"]
-    list_select_related = ["factsheet"]
-    list_filter = ["has_local_links", "withdrawn"]
-    search_fields = ["text", "section", "lead_in"]
-    readonly_fields = [field.name for field in Action._meta.fields]
+# The review queue
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Public reason (one line)",
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Required to accept; applies to every selected link.",
+    )
+
+
+class ReviewStateFilter(admin.SimpleListFilter):
+    """Review state, showing the pending suggestions unless asked otherwise."""
+
+    title = "review state"
+    parameter_name = "review"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Link.Review.choices, (self.ALL, "All")]
+
+    def value(self):
+        return super().value() or Link.Review.SUGGESTED
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in Link.Review.values:
+            return queryset.filter(review=value)
+        return queryset if value == self.ALL else queryset.none()
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class ScoreFilter(admin.SimpleListFilter):
+    title = "score"
+    parameter_name = "score"
+    RANGES = {
+        "high": ("0.30 and above", 0.30, None),
+        "medium": ("0.15 to 0.30", 0.15, 0.30),
+        "low": ("0.05 to 0.15", 0.05, 0.15),
+        "faint": ("below 0.05", None, 0.05),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _, _) in self.RANGES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.RANGES:
+            return queryset
+        _, low, high = self.RANGES[self.value()]
+        if low is not None:
+            queryset = queryset.filter(score__gte=low)
+        if high is not None:
+            queryset = queryset.filter(score__lt=high)
+        return queryset
+
+
+class CoverageFilter(admin.SimpleListFilter):
+    title = "recommendation coverage"
+    parameter_name = "coverage"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Without any accepted link"), ("some", "With an accepted link")]
+
+    def queryset(self, request, queryset):
+        covered = Recommendation.objects.filter(links__review=Link.Review.ACCEPTED)
+        if self.value() == "none":
+            return queryset.exclude(recommendation__in=covered)
+        if self.value() == "some":
+            return queryset.filter(recommendation__in=covered)
+        return queryset
+
+
+class FactSheetFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return list(Document.objects.factsheets().values_list("pk", "title"))
 
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
-    list_display = ["recommendation", "action", "relation", "review", "score"]
-    list_filter = ["review", "relation"]
-    list_select_related = ["recommendation", "action"]
+    """The review queue: suggested links best first, to accept or reject one at a time or in bulk."""
+
+    action_form = ReasonActionForm
+    actions = ["accept_implements", "accept_partial", "accept_related", "reject"]
+    list_display = [
+        "score_display",
+        "recommendation_cell",
+        "action_cell",
+        "matched_terms",
+        "review",
+        "relation",
+    ]
+    list_display_links = ["score_display"]
+    list_filter = [
+        ReviewStateFilter,
+        ("recommendation__stage", admin.RelatedFieldListFilter),
+        ("action__factsheet", FactSheetFilter),
+        ScoreFilter,
+        CoverageFilter,
+        "relation",
+    ]
+    list_select_related = ["recommendation__stage", "action__factsheet"]
+    list_per_page = 50
+    search_fields = ["recommendation__code", "recommendation__title", "action__text"]
+    autocomplete_fields = ["recommendation", "action"]
+    fields = [
+        "recommendation",
+        "action",
+        "relation",
+        "review",
+        "reason",
+        "score",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    readonly_fields = ["score", "reviewed_by", "reviewed_at"]
+
+    def get_ordering(self, request):
+        return [F("score").desc(nulls_last=True), "pk"]
+
+    @admin.display(description="score", ordering="score")
+    def score_display(self, link):
+        return "—" if link.score is None else f"{link.score:.3f}"
+
+    @admin.display(description="recommendation")
+    def recommendation_cell(self, link):
+        recommendation = link.recommendation
+        return format_html(
+            "<strong>{}</strong><br><small>{}</small><br>{}",
+            recommendation.code,
+            recommendation.stage.name,
+            recommendation.title,
+        )
+
+    @admin.display(description="action")
+    def action_cell(self, link):
+        action = link.action
+        text = Truncator(action.text).chars(ACTION_PREVIEW)
+        return format_html(
+            "<small>{} · {}</small><br>{}",
+            action.factsheet.title,
+            action.section or "no section",
+            highlight(text, matched_stems(link.recommendation, action)),
+        )
+
+    @admin.display(description="matched terms")
+    def matched_terms(self, link):
+        return ", ".join(matched_words(link.recommendation, link.action))
+
+    def _review(self, request, queryset, review, relation=""):
+        try:
+            count = review_links(
+                list(queryset),
+                review=review,
+                relation=relation,
+                reason=request.POST.get("reason", ""),
+                user=request.user,
+            )
+        except CurationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        label = Link.Relation(relation).label.lower() if relation else review
+        self.message_user(request, f"{count} link(s) marked {label}.", messages.SUCCESS)
+
+    @admin.action(description="Accept as implements", permissions=["change"])
+    def accept_implements(self, request, queryset):
+        self._review(request, queryset, Link.Review.ACCEPTED, Link.Relation.IMPLEMENTS)
+
+    @admin.action(description="Accept as partly implements", permissions=["change"])
+    def accept_partial(self, request, queryset):
+        self._review(request, queryset, Link.Review.ACCEPTED, Link.Relation.PARTIAL)
+
+    @admin.action(description="Accept as related", permissions=["change"])
+    def accept_related(self, request, queryset):
+        self._review(request, queryset, Link.Review.ACCEPTED, Link.Relation.RELATED)
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject(self, request, queryset):
+        self._review(request, queryset, Link.Review.REJECTED)
+
+    def save_model(self, request, obj, form, change):
+        save_link_edits([obj], user=request.user)
+
+    def delete_model(self, request, obj):
+        save_link_edits([], [obj], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        save_link_edits([], list(queryset), user=request.user)
+
+
+# Recommendations and actions
+
+
+def save_link_formset(request, formset):
+    saved = formset.save(commit=False)
+    save_link_edits(saved, formset.deleted_objects, user=request.user)
+
+
+class LinkInlineForm(forms.ModelForm):
+    class Meta:
+        model = Link
+        fields = ["action", "relation", "review", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("review", Link.Review.ACCEPTED)
+
+
+class RecommendationLinkInline(admin.TabularInline):
+    model = Link
+    form = LinkInlineForm
+    fk_name = "recommendation"
+    fields = ["action", "relation", "review", "reason"]
     autocomplete_fields = ["action"]
-    raw_id_fields = ["recommendation"]
+    extra = 0
+    verbose_name = "reviewed link"
+    verbose_name_plural = "reviewed links (pending suggestions are in the review queue)"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(review=Link.Review.SUGGESTED)
+            .select_related("action__factsheet")
+        )
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "stage", "status", "evidence", "overridden"]
+    list_filter = ["stage", "status"]
+    list_select_related = ["stage"]
+    search_fields = ["code", "title", "statement", "quote"]
+    inlines = [RecommendationLinkInline]
+    fieldsets = [
+        (None, {"fields": ["code", "stage", "subsection", "title", "statement", "quote"]}),
+        (
+            "Status",
+            {
+                "fields": ["status", "status_override", "status_reason"],
+                "description": "The status is derived from accepted links unless overridden; "
+                "an override needs a public reason (Markdown).",
+            },
+        ),
+    ]
+    readonly_fields = ["code", "stage", "subsection", "title", "statement", "quote", "status"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_evidence_count()
+
+    def has_add_permission(self, request):
+        return False  # Recommendations come from seeds/recommendations.yaml.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="evidence", ordering="evidence_count")
+    def evidence(self, recommendation):
+        return recommendation.evidence_count
+
+    @admin.display(description="override", boolean=True)
+    def overridden(self, recommendation):
+        return bool(recommendation.status_override)
+
+    def save_model(self, request, obj, form, change):
+        if {"status_override", "status_reason"} & set(form.changed_data):
+            set_override(
+                obj, status=obj.status_override, reason=obj.status_reason, user=request.user
+            )
+        else:
+            obj.save()
+
+    def save_formset(self, request, form, formset, change):
+        save_link_formset(request, formset)
+
+
+class SectionFilter(admin.SimpleListFilter):
+    """Sections of the fact sheet chosen in the fact sheet filter."""
+
+    title = "section"
+    parameter_name = "section"
+
+    def lookups(self, request, model_admin):
+        factsheet = request.GET.get("factsheet__id__exact")
+        if not (factsheet and factsheet.isdigit()):
+            return []
+        sections = (
+            Action.objects.filter(factsheet_id=factsheet)
+            .exclude(section="")
+            .order_by("section")
+            .values_list("section", flat=True)
+            .distinct()
+        )
+        return [(section, Truncator(section).chars(60)) for section in sections]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(section=self.value()) if self.value() else queryset
+
+
+class ActionLinkInline(admin.TabularInline):
+    model = Link
+    form = LinkInlineForm
+    fk_name = "action"
+    fields = ["recommendation", "relation", "review", "reason"]
+    autocomplete_fields = ["recommendation"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recommendation")
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "factsheet", "section", "position", "withdrawn"]
+    list_select_related = ["factsheet"]
+    list_filter = [("factsheet", FactSheetFilter), SectionFilter, "has_local_links", "withdrawn"]
+    search_fields = ["text", "lead_in", "section"]
+    inlines = [ActionLinkInline]
+    readonly_fields = [
+        "factsheet",
+        "position",
+        "key",
+        "section",
+        "subheading",
+        "lead_in",
+        "text",
+        "markdown",
+        "has_local_links",
+        "withdrawn",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # Actions come from fact sheets.
+
+    @admin.display(description="action", ordering="text")
+    def short_text(self, action):
+        return Truncator(action.text).chars(120)
+
+    def save_formset(self, request, form, formset, change):
+        save_link_formset(request, formset)

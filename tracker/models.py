@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -110,8 +111,10 @@ class RecommendationQuerySet(models.QuerySet):
             .select_related("action__factsheet")
             .order_by("action__factsheet__published", "action__position")
         )
+        history = StatusChange.objects.order_by("changed_at", "pk")
         return self.select_related("stage", "stage__essay").prefetch_related(
-            Prefetch("links", queryset=accepted, to_attr="accepted_links")
+            Prefetch("links", queryset=accepted, to_attr="accepted_links"),
+            Prefetch("status_changes", queryset=history, to_attr="history"),
         )
 
     def for_scorecard(self):
@@ -191,18 +194,39 @@ class Recommendation(models.Model):
                 {"status_reason": "Give the public reason for overriding the status."}
             )
 
+    @property
+    def evidence_links(self):
+        """From `for_detail_page()`: accepted links that implement the ask, fully or partly."""
+        return [link for link in self.accepted_links if link.relation in Link.EVIDENCE_RELATIONS]
+
+    @property
+    def related_links(self):
+        return [link for link in self.accepted_links if link.relation == Link.Relation.RELATED]
+
     def derived_status(self):
         relations = set(
             self.links.filter(review=Link.Review.ACCEPTED).values_list("relation", flat=True)
         )
         return derive_status(relations)
 
-    def refresh_status(self):
-        """Set the public status from the override or the accepted links; save if it changed."""
-        new_status = self.status_override or self.derived_status()
-        if new_status != self.status:
-            self.status = new_status
-            self.save(update_fields=["status", "updated_at"])
+    def refresh_status(self, *, user=None, reason="", links=()):
+        """Set the public status from the override or the accepted links.
+
+        If it changed, saves the recommendation and records the change in its
+        history with who made it, why, and the links that caused it.
+        """
+        old_status = self.status
+        self.status = self.status_override or self.derived_status()
+        if self.status != old_status:
+            self.save()
+            StatusChange.objects.create(
+                recommendation=self,
+                changed_by=user,
+                from_status=old_status,
+                to_status=self.status,
+                reason=reason or (self.status_reason if self.status_override else ""),
+                links=[link_snapshot(link) for link in links],
+            )
         return self.status
 
 
@@ -321,3 +345,51 @@ class Link(models.Model):
             errors["reason"] = "Keep the reason to one line."
         if errors:
             raise ValidationError(errors)
+
+
+def link_snapshot(link):
+    """What a history entry keeps of a link, so it survives later edits of the link."""
+    return {
+        "link": link.pk,
+        "action": link.action_id,
+        "relation": link.relation,
+        "review": link.review,
+        "reason": link.reason,
+    }
+
+
+class StatusChange(models.Model):
+    """One change of a recommendation's public status: an append-only record."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=Recommendation.Status)
+    to_status = models.CharField(max_length=20, choices=Recommendation.Status)
+    reason = models.TextField(blank=True)
+    links = models.JSONField(
+        default=list, blank=True, help_text="The links whose review caused the change."
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recommendation", "-changed_at"], name="statuschange_recommendation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.code}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The status history is append-only: changes cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The status history is append-only: changes cannot be deleted.")

@@ -1,14 +1,34 @@
-"""Import everything in seeds/: the essay and its recommendations, then the fact sheets."""
+"""Import everything in seeds/: the essay and its recommendations, the fact sheets, the curation.
+
+Then suggest matches for the actions that are new.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 
+from tracker.matching import suggest_for_actions
+
+from .curation import load_curation
 from .factsheet_import import import_factsheets
 from .recommendations import import_recommendations
 
 
+@dataclass
+class SeedResult:
+    recommendations: object
+    factsheets: object
+    curated_links: int
+    curated_overrides: int
+    suggestions: int
+
+
 def seed(seeds_dir=None, *, progress=iter):
-    """Return (recommendation summary, fact sheet summary); idempotent."""
+    """Idempotent: a second run creates, deletes and changes nothing."""
     seeds_dir = seeds_dir or settings.SEEDS_DIR
     recommendations = import_recommendations(seeds_dir / "recommendations.yaml")
     factsheets = import_factsheets([seeds_dir / "factsheets"], progress=progress)
-    return recommendations, factsheets
+    curation = seeds_dir / "curation.yaml"
+    links, overrides = load_curation(curation) if curation.exists() else (0, 0)
+    created, _, _ = suggest_for_actions(factsheets.new_action_ids)
+    return SeedResult(recommendations, factsheets, links, overrides, created)

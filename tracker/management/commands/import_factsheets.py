@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from tracker.importers.factsheet_import import import_factsheets
+from tracker.matching import suggest_for_actions
 
 
 class Command(BaseCommand):
@@ -15,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report, but write nothing."
         )
+        parser.add_argument(
+            "--no-suggest",
+            action="store_true",
+            help="Do not suggest matches for the new actions (run `suggest` later).",
+        )
 
-    def handle(self, *args, paths, dry_run, verbosity, **options):
+    def handle(self, *args, paths, dry_run, no_suggest, verbosity, **options):
         def progress(items):
             return tqdm(items, unit="file", disable=verbosity == 0, file=self.stderr._out)
 
@@ -25,5 +31,8 @@ class Command(BaseCommand):
             self.stderr.write(f"failed: {reason}")
         prefix = "Dry run, nothing written: " if dry_run else ""
         self.stdout.write(prefix + str(summary))
+        if summary.new_action_ids and not no_suggest:
+            created, _, _ = suggest_for_actions(summary.new_action_ids)
+            self.stdout.write(f"Suggestions for the new actions: {created} created.")
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} file(s) failed; see the reasons above.")

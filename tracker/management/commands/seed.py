@@ -6,19 +6,24 @@ from tracker.importers.seed import seed
 
 class Command(BaseCommand):
     help = (
-        "Import everything in seeds/: the essay, its recommendations (every quote verified) "
-        "and the fact sheets. Safe to re-run: unchanged sources change nothing, and editors' "
-        "links and statuses are never touched."
+        "Import everything in seeds/: the essay, its recommendations (every quote verified), "
+        "the fact sheets and the editors' curation, then suggest matches for new actions. "
+        "Safe to re-run: unchanged sources change nothing, and decisions editors made in the "
+        "database are never overwritten."
     )
 
     def handle(self, *args, **options):
         try:
-            recommendations, factsheets = seed()
+            result = seed()
         except SourceError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Recommendations and stages: {recommendations}")
-        self.stdout.write(f"Fact sheets: {factsheets}")
-        for _path, reason in factsheets.failed:
+        self.stdout.write(f"Recommendations and stages: {result.recommendations}")
+        self.stdout.write(f"Fact sheets: {result.factsheets}")
+        self.stdout.write(
+            f"Curation: {result.curated_links} links and {result.curated_overrides} overrides "
+            f"loaded; {result.suggestions} new suggestions."
+        )
+        for _path, reason in result.factsheets.failed:
             self.stderr.write(reason)
-        if factsheets.failed:
-            raise CommandError(f"{len(factsheets.failed)} seed fact sheet(s) failed to import.")
+        if result.factsheets.failed:
+            raise CommandError(f"{len(result.factsheets.failed)} seed fact sheet(s) failed.")

@@ -1,0 +1,77 @@
+"""What editors do to links and statuses, in one place for the admin, the seeds and the tests.
+
+Every change goes through here so that statuses are re-derived and their
+history records who changed what, and why.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Link, Recommendation
+
+
+class CurationError(ValueError):
+    """An editorial change that would break a rule (e.g. an accepted link without a reason)."""
+
+
+@transaction.atomic
+def review_links(links, *, review, relation="", reason="", user=None):
+    """Accept (with a relation and a one-line reason) or reject the given links.
+
+    Returns the number of links changed. Re-derives the status of every
+    recommendation concerned and records why it changed.
+    """
+    reason = " ".join(reason.split())
+    if review == Link.Review.ACCEPTED and not (relation and reason):
+        raise CurationError("Accepting a link needs a relation and a one-line public reason.")
+    if len(reason) > Link._meta.get_field("reason").max_length:
+        raise CurationError("Keep the reason to one line of at most 300 characters.")
+    changed = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in links]))
+    now = timezone.now()
+    for link in changed:
+        link.review = review
+        link.relation = relation if review == Link.Review.ACCEPTED else link.relation
+        link.reason = reason or link.reason
+        link.reviewed_by = user
+        link.reviewed_at = now
+    Link.objects.bulk_update(
+        changed, ["review", "relation", "reason", "reviewed_by", "reviewed_at"]
+    )
+    refresh_statuses(changed, user=user, reason=reason)
+    return len(changed)
+
+
+def refresh_statuses(links, *, user=None, reason=""):
+    """Re-derive the status of the links' recommendations; the reason defaults to the links'."""
+    by_recommendation = {}
+    for link in links:
+        by_recommendation.setdefault(link.recommendation_id, []).append(link)
+    for recommendation in Recommendation.objects.filter(pk__in=by_recommendation):
+        changed = by_recommendation[recommendation.pk]
+        why = reason or "; ".join(dict.fromkeys(link.reason for link in changed if link.reason))
+        recommendation.refresh_status(user=user, reason=why, links=changed)
+
+
+@transaction.atomic
+def save_link_edits(saved, deleted=(), *, user=None):
+    """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses."""
+    now = timezone.now()
+    for link in saved:
+        if link.review != Link.Review.SUGGESTED:
+            link.reviewed_by, link.reviewed_at = user, now
+        link.save()
+    for link in deleted:
+        link.delete()
+    refresh_statuses([*saved, *deleted], user=user)
+
+
+@transaction.atomic
+def set_override(recommendation, *, status, reason, user=None):
+    """Override the derived status with a public reason; an empty status removes the override."""
+    reason = reason.strip()
+    if status and not reason:
+        raise CurationError("Overriding a status needs a public reason.")
+    recommendation.status_override = status
+    recommendation.status_reason = reason
+    recommendation.refresh_status(user=user, reason=reason or "Override removed.")
+    recommendation.save()

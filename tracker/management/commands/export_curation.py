@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tracker.importers.curation import export_curation
+
+
+class Command(BaseCommand):
+    help = (
+        "Write every accepted and rejected link and every status override, with reasons, "
+        "to seeds/curation.yaml (stable order), so curation lives in the repository."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", default=settings.SEEDS_DIR / "curation.yaml")
+
+    def handle(self, *args, output, **options):
+        links, overrides = export_curation(output)
+        self.stdout.write(f"Wrote {links} links and {overrides} overrides to {output}.")

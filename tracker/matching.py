@@ -1,0 +1,306 @@
+"""Rank fact-sheet actions by how likely they implement each recommendation.
+
+The system suggests, editors decide. Scores are TF-IDF cosine similarities
+(scikit-learn) over stemmed words and word pairs (Snowball), with the action's
+bold lead-in and section heading as extra signal. Suggestions are stored as
+`Link` rows in review state `suggested`; a reviewed pair (accepted or
+rejected) is never overwritten nor suggested again.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+import snowballstemmer
+from django.db import transaction
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from .models import Action, Link, Recommendation
+
+DEFAULT_TOP = 10
+BLOCK = 64
+WORD = re.compile(r"[A-Za-z0-9]+")
+# Words in nearly every sentence of both sources, that say nothing about the ask.
+DOMAIN_STOP_WORDS = {
+    "administration", "biden", "harris", "president", "trump", "united", "states", "u", "s",
+    "us", "america", "american", "americans", "government", "including", "also", "new",
+    "work", "worked", "efforts", "effort", "year", "years", "today", "first", "ever",
+}  # fmt: skip
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS)
+# Acronyms the fact sheets use for what the essay spells out, and the reverse.
+ACRONYMS = {
+    "icc": "international criminal court",
+    "unfpa": "population fund",
+    "unrwa": "relief works agency palestine refugees",
+    "unesco": "educational scientific cultural organization",
+    "hrc": "human rights council",
+    "upr": "universal periodic review",
+    "ohchr": "high commissioner human rights",
+    "lgbtqi": "lgbt transgender",
+    "lgbt": "lgbtqi",
+    "crsv": "conflict related sexual violence",
+    "gbv": "gender based violence",
+    "csos": "civil society organizations",
+    "hrds": "human rights defenders",
+}
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word):
+    return _stemmer.stemWord(word)
+
+
+def stems(text):
+    """The text's content words, lower-cased, acronyms expanded, stemmed."""
+    words = []
+    for word in WORD.findall(text.lower()):
+        words.extend(ACRONYMS.get(word, word).split() if word in ACRONYMS else [word])
+    return [stem(word) for word in words if word not in STOP_WORDS and len(word) > 1]
+
+
+def analyse(text):
+    """Unigrams and bigrams of stems: the features the ranking uses."""
+    tokens = stems(text)
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def recommendation_text(recommendation):
+    return " ".join(
+        [recommendation.title, recommendation.title, recommendation.statement, recommendation.quote]
+    )
+
+
+def action_text(action):
+    """The lead-in counts twice and the headings once, as extra signal beside the text."""
+    return " ".join(
+        [action.lead_in, action.lead_in, action.subheading, action.section, action.text]
+    )
+
+
+@dataclass
+class Ranking:
+    """Scores of every action (columns) for every recommendation (rows)."""
+
+    recommendations: list
+    action_ids: np.ndarray
+    recommendation_vectors: object
+    action_vectors: object
+
+    def top(self, row, count, exclude=frozenset()):
+        """[(action id, score)] best first, skipping action ids in `exclude`."""
+        scores = (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
+        wanted = min(len(scores), count + len(exclude))
+        if wanted == 0:
+            return []
+        best = np.argpartition(-scores, wanted - 1)[:wanted]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        ranked = [
+            (int(self.action_ids[i]), float(scores[i]))
+            for i in best
+            if scores[i] > 0 and int(self.action_ids[i]) not in exclude
+        ]
+        return ranked[:count]
+
+
+def rank(recommendations=None, actions=None, *, fit_actions=None):
+    """Fit TF-IDF on `fit_actions` (default: every current action) and score `actions`."""
+    recommendations = list(
+        recommendations or Recommendation.objects.order_by("stage__position", "position")
+    )
+    current = Action.objects.filter(withdrawn=False).only(
+        "id", "lead_in", "subheading", "section", "text"
+    )
+    actions = list(actions if actions is not None else current)
+    if not (recommendations and actions):
+        return Ranking([], np.array([], dtype=np.int64), None, None)
+    fit_texts = [
+        action_text(action) for action in (fit_actions if fit_actions is not None else actions)
+    ]
+    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
+    vectorizer.fit(fit_texts + [recommendation_text(r) for r in recommendations])
+    return Ranking(
+        recommendations=recommendations,
+        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
+        recommendation_vectors=vectorizer.transform(
+            [recommendation_text(r) for r in recommendations]
+        ),
+        action_vectors=vectorizer.transform([action_text(a) for a in actions]).tocsr(),
+    )
+
+
+def _reviewed_pairs():
+    reviewed = {}
+    pairs = Link.objects.exclude(review=Link.Review.SUGGESTED).values_list(
+        "recommendation_id", "action_id"
+    )
+    for recommendation_id, action_id in pairs:
+        reviewed.setdefault(recommendation_id, set()).add(action_id)
+    return reviewed
+
+
+def suggest_all(top=DEFAULT_TOP, *, recompute=False):
+    """Store the top `top` unreviewed actions per recommendation as pending suggestions.
+
+    With `recompute`, every pending suggestion is rebuilt; otherwise pending
+    rows that stay in the top keep their identity and get the new score.
+    Returns (created, updated, deleted).
+    """
+    ranking = rank()
+    reviewed = _reviewed_pairs()
+    wanted = {}
+    for row, recommendation in enumerate(ranking.recommendations):
+        for action_id, score in ranking.top(row, top, reviewed.get(recommendation.pk, set())):
+            wanted[recommendation.pk, action_id] = score
+    with transaction.atomic():
+        pending = Link.objects.filter(review=Link.Review.SUGGESTED)
+        if recompute:
+            deleted, _ = pending.delete()
+            existing = {}
+        else:
+            existing = {(link.recommendation_id, link.action_id): link for link in pending}
+            stale = [link.pk for pair, link in existing.items() if pair not in wanted]
+            deleted, _ = Link.objects.filter(pk__in=stale).delete()
+        return (*_store(wanted, existing), deleted)
+
+
+def suggest_for_actions(action_ids, top=DEFAULT_TOP):
+    """Incremental: score only the new actions, merging them into each recommendation's top."""
+    new_actions = list(Action.objects.filter(pk__in=action_ids, withdrawn=False))
+    if not new_actions:
+        return 0, 0, 0
+    ranking = rank(
+        actions=new_actions,
+        fit_actions=Action.objects.filter(withdrawn=False).only(
+            "lead_in", "subheading", "section", "text"
+        ),
+    )
+    pending = {}
+    for link in Link.objects.filter(review=Link.Review.SUGGESTED).only(
+        "id", "recommendation_id", "action_id", "score"
+    ):
+        pending.setdefault(link.recommendation_id, []).append(link)
+    reviewed = _reviewed_pairs()
+    wanted, existing, stale = {}, {}, []
+    for row, recommendation in enumerate(ranking.recommendations):
+        current = {link.action_id: link for link in pending.get(recommendation.pk, [])}
+        candidates = {action_id: link.score or 0.0 for action_id, link in current.items()}
+        candidates.update(ranking.top(row, top, reviewed.get(recommendation.pk, set())))
+        keep = sorted(candidates.items(), key=lambda item: -item[1])[:top]
+        for action_id, score in keep:
+            wanted[recommendation.pk, action_id] = score
+        kept = {action_id for action_id, _ in keep}
+        for action_id, link in current.items():
+            if action_id in kept:
+                existing[recommendation.pk, action_id] = link
+            else:
+                stale.append(link.pk)
+    with transaction.atomic():
+        deleted, _ = Link.objects.filter(pk__in=stale).delete()
+        return (*_store(wanted, existing), deleted)
+
+
+def _store(wanted, existing):
+    to_create, to_update = [], []
+    for (recommendation_id, action_id), score in wanted.items():
+        link = existing.get((recommendation_id, action_id))
+        if link is None:
+            to_create.append(
+                Link(
+                    recommendation_id=recommendation_id, action_id=action_id, score=round(score, 6)
+                )
+            )
+        elif link.score is None or abs(link.score - score) > 1e-6:
+            link.score = round(score, 6)
+            to_update.append(link)
+    Link.objects.bulk_create(to_create, batch_size=1000)
+    Link.objects.bulk_update(to_update, ["score"], batch_size=1000)
+    return len(to_create), len(to_update)
+
+
+def ranking_rows(top=DEFAULT_TOP):
+    """The engine's ranking for every recommendation, regardless of review state."""
+    ranking = rank()
+    rows = []
+    for row, recommendation in enumerate(ranking.recommendations):
+        for position, (action_id, score) in enumerate(ranking.top(row, top), start=1):
+            rows.append((recommendation, position, action_id, score))
+    actions = Action.objects.select_related("factsheet").in_bulk([row[2] for row in rows])
+    for recommendation, position, action_id, score in rows:
+        action = actions[action_id]
+        yield {
+            "recommendation_code": recommendation.code,
+            "rank": position,
+            "score": f"{score:.4f}",
+            "action_id": action_id,
+            "factsheet_title": action.factsheet.title,
+            "action_text": action.text,
+        }
+
+
+def evaluate(gold):
+    """Recall@5, recall@10 (over gold links) and MRR (over recommendations with gold links).
+
+    `gold` maps recommendation codes to sets of action ids that implement them.
+    """
+    ranking = rank()
+    found_at = {5: 0, 10: 0}
+    reciprocal_ranks = []
+    total = 0
+    for row, recommendation in enumerate(ranking.recommendations):
+        expected = gold.get(recommendation.code)
+        if not expected:
+            continue
+        ranked = [action_id for action_id, _ in ranking.top(row, len(ranking.action_ids))]
+        positions = {action_id: index for index, action_id in enumerate(ranked, start=1)}
+        total += len(expected)
+        for cutoff in found_at:
+            found_at[cutoff] += sum(1 for a in expected if positions.get(a, 10**9) <= cutoff)
+        first = min((positions.get(a, 10**9) for a in expected), default=10**9)
+        reciprocal_ranks.append(1 / first if first < 10**9 else 0.0)
+    return {
+        "gold_links": total,
+        "recommendations": len(reciprocal_ranks),
+        "recall@5": found_at[5] / total if total else 0.0,
+        "recall@10": found_at[10] / total if total else 0.0,
+        "mrr": sum(reciprocal_ranks) / len(reciprocal_ranks) if reciprocal_ranks else 0.0,
+    }
+
+
+def matched_stems(recommendation, action):
+    return set(stems(recommendation_text(recommendation))) & set(stems(action_text(action)))
+
+
+def _is_match(word, wanted_stems):
+    lowered = word.lower()
+    return lowered not in STOP_WORDS and (
+        stem(lowered) in wanted_stems
+        or any(stem(part) in wanted_stems for part in ACRONYMS.get(lowered, "").split())
+    )
+
+
+def matched_words(recommendation, action):
+    """The action's words that the recommendation shares: why it is suggested."""
+    wanted = matched_stems(recommendation, action)
+    words = (word.lower() for word in WORD.findall(action_text(action)))
+    return sorted({word for word in words if _is_match(word, wanted)})
+
+
+def highlight(text, wanted_stems):
+    """HTML of `text` with the words whose stem is in `wanted_stems` marked."""
+
+    def mark(match):
+        word = match.group(0)
+        return f"<mark>{escape(word)}</mark>" if _is_match(word, wanted_stems) else escape(word)
+
+    pieces, last = [], 0
+    for match in WORD.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(mark(match))
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # Every piece is escaped above.
