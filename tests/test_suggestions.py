@@ -37,9 +37,9 @@ def corpus():
 
 def suggested(recommendation):
     return list(
-        recommendation.links.filter(review="suggested").order_by("-score").values_list(
-            "action__text", flat=True
-        )
+        recommendation.links.filter(review="suggested")
+        .order_by("-score")
+        .values_list("action__text", flat=True)
     )
 
 
@@ -120,7 +120,7 @@ def test_suggest_csv_prints_the_ranking_regardless_of_review_state(corpus):
 
 
 def test_evaluate_reports_recall_and_mrr(corpus):
-    council, unfpa, actions = corpus
+    _, _, actions = corpus
     perfect = evaluate({"rejoin-council": {actions["council"].pk}})
     assert perfect["recall@5"] == perfect["mrr"] == 1.0
 

@@ -140,7 +140,7 @@ class FactSheetFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
-    """The review queue: suggested links best first, to accept or reject one at a time or in bulk."""
+    """The review queue: suggestions best first, accepted or rejected one at a time or in bulk."""
 
     action_form = ReasonActionForm
     actions = ["accept_implements", "accept_partial", "accept_related", "reject"]

@@ -47,6 +47,21 @@ ACRONYMS = {
     "csos": "civil society organizations",
     "hrds": "human rights defenders",
 }
+# A small thesaurus of this domain: words that name the same kind of action add a shared
+# concept feature, so "coalition" meets "partnership ... endorsed by 42 countries".
+CONCEPTS = {
+    "coalition": "coalition alliance allies partnership partners endorsed joined "
+    "multilateral initiative countries",
+    "forum": "fora forum multilateral regional g7 g20 apec ministerial assembly council",
+    "monitor": "rapporteur rapporteurs monitors invitation visit scrutiny",
+    "sanction": "sanction sanctions sanctioning designated designation designations magnitsky "
+    "visa restrictions ofac",
+    "defender": "defenders dissidents activists journalists civil society prisoners",
+    "online": "online internet digital spyware surveillance censorship misinformation "
+    "technology technologies",
+    "expression": "expression press media journalists journalism speech",
+    "democracy": "democracy democratic backsliding autocracy authoritarian illiberalism",
+}
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -63,10 +78,26 @@ def stems(text):
     return [stem(word) for word in words if word not in STOP_WORDS and len(word) > 1]
 
 
+@lru_cache(maxsize=1)
+def _concept_of_stem():
+    return {
+        stem(word): f"concept:{concept}"
+        for concept, words in CONCEPTS.items()
+        for word in words.split()
+        if word not in STOP_WORDS
+    }
+
+
+def concepts(tokens):
+    concept_of = _concept_of_stem()
+    return [concept_of[token] for token in tokens if token in concept_of]
+
+
 def analyse(text):
-    """Unigrams and bigrams of stems: the features the ranking uses."""
+    """Unigrams and bigrams of stems, and domain concepts: the features the ranking uses."""
     tokens = stems(text)
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    # Concepts count twice: they carry the meaning that exact words miss.
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)] + concepts(tokens) * 2
 
 
 def recommendation_text(recommendation):
@@ -118,18 +149,22 @@ def rank(recommendations=None, actions=None, *, fit_actions=None):
     actions = list(actions if actions is not None else current)
     if not (recommendations and actions):
         return Ranking([], np.array([], dtype=np.int64), None, None)
-    fit_texts = [
-        action_text(action) for action in (fit_actions if fit_actions is not None else actions)
-    ]
+    texts = [recommendation_text(r) for r in recommendations]
+    texts += [action_text(action) for action in actions]
     vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
-    vectorizer.fit(fit_texts + [recommendation_text(r) for r in recommendations])
+    if fit_actions is None:
+        vectors = vectorizer.fit_transform(texts)
+    else:
+        # Incremental: the vocabulary and weights come from every action, not just the new.
+        fit_texts = [action_text(action) for action in fit_actions]
+        vectorizer.fit(fit_texts + texts[: len(recommendations)])
+        vectors = vectorizer.transform(texts)
+    vectors = vectors.tocsr()
     return Ranking(
         recommendations=recommendations,
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
-        recommendation_vectors=vectorizer.transform(
-            [recommendation_text(r) for r in recommendations]
-        ),
-        action_vectors=vectorizer.transform([action_text(a) for a in actions]).tocsr(),
+        recommendation_vectors=vectors[: len(recommendations)],
+        action_vectors=vectors[len(recommendations) :],
     )
 
 

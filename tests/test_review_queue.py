@@ -1,0 +1,195 @@
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+from django.urls import reverse
+
+from tracker.models import Link, StatusChange
+
+from .factories import make_action, make_link, make_recommendation, make_stage
+
+QUEUE = reverse("admin:tracker_link_changelist")
+
+
+class ReviewQueueTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.admin = get_user_model().objects.create_superuser("boss", password="pw-long-enough-1")
+        cls.stage = make_stage(name="Reengage")
+        cls.recommendation = make_recommendation(
+            stage=cls.stage,
+            code="rejoin-council",
+            title="Rejoin the UN Human Rights Council",
+            statement="Re-join the Council.",
+        )
+        cls.action = make_action(text="We rejoined the UN Human Rights Council in 2021.")
+        cls.suggestion = make_link(
+            recommendation=cls.recommendation,
+            action=cls.action,
+            review="suggested",
+            relation="",
+            reason="",
+            score=0.42,
+        )
+        cls.weak = make_link(
+            recommendation=cls.recommendation,
+            review="suggested",
+            relation="",
+            reason="",
+            score=0.01,
+        )
+
+    def setUp(self):
+        self.client.force_login(self.admin)
+
+    def post_action(self, action, links, reason=""):
+        return self.client.post(
+            QUEUE,
+            {
+                "action": action,
+                "_selected_action": [link.pk for link in links],
+                "reason": reason,
+                "index": 0,
+            },
+            follow=True,
+        )
+
+    def test_the_queue_shows_suggestions_best_first_with_matched_terms(self):
+        response = self.client.get(QUEUE)
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert content.index("0.420") < content.index("0.010")
+        assert "<mark>rejoined</mark>" in content
+        assert "rejoin-council" in content and "Reengage" in content
+
+    def test_the_queue_keeps_a_constant_number_of_queries(self):
+        self.client.get(QUEUE)
+        with self.assertNumQueries(7):
+            self.client.get(QUEUE)
+        for _ in range(10):
+            make_link(
+                recommendation=make_recommendation(stage=self.stage),
+                review="suggested",
+                relation="",
+                reason="",
+                score=0.2,
+            )
+        with self.assertNumQueries(7):
+            self.client.get(QUEUE)
+
+    def test_accepting_with_a_reason_updates_the_status_and_its_history(self):
+        self.post_action("accept_implements", [self.suggestion], reason="Rejoined in 2021.")
+
+        self.suggestion.refresh_from_db()
+        self.recommendation.refresh_from_db()
+        assert (self.suggestion.review, self.suggestion.relation) == ("accepted", "implements")
+        assert self.suggestion.reviewed_by == self.admin
+        assert self.recommendation.status == "implemented"
+        change = StatusChange.objects.get()
+        assert (change.from_status, change.to_status) == ("not_found", "implemented")
+        assert change.changed_by == self.admin
+        assert change.reason == "Rejoined in 2021."
+        assert change.links[0]["link"] == self.suggestion.pk
+
+    def test_accepting_without_a_reason_is_refused_and_changes_nothing(self):
+        response = self.post_action("accept_partial", [self.suggestion])
+
+        assert "needs a relation and a one-line public reason" in response.content.decode()
+        self.suggestion.refresh_from_db()
+        assert self.suggestion.review == "suggested"
+        assert not StatusChange.objects.exists()
+
+    def test_bulk_reject_then_the_queue_no_longer_lists_them(self):
+        self.post_action("reject", [self.suggestion, self.weak])
+
+        assert set(Link.objects.values_list("review", flat=True)) == {"rejected"}
+        content = self.client.get(QUEUE).content.decode()
+        assert "0 links" in content or "0 results" in content or "rejoin-council" not in content
+
+    def test_filters_for_coverage_score_and_all_states(self):
+        make_link(recommendation=make_recommendation(code="covered"), review="accepted")
+        uncovered = self.client.get(QUEUE, {"coverage": "none", "review": "all"})
+        assert "rejoin-council" in uncovered.content.decode()
+        assert "covered" not in uncovered.content.decode().replace("uncovered", "")
+        high = self.client.get(QUEUE, {"score": "high"}).content.decode()
+        assert "0.420" in high and "0.010" not in high
+
+    def test_a_bad_filter_value_gives_an_empty_list_not_an_error(self):
+        response = self.client.get(QUEUE, {"review": "bogus", "score": "nonsense"})
+        assert response.status_code == 200
+
+
+class RecommendationAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.admin = get_user_model().objects.create_superuser("boss", password="pw-long-enough-1")
+        cls.recommendation = make_recommendation(code="close-guantanamo")
+
+    def setUp(self):
+        self.client.force_login(self.admin)
+
+    def change(self, **data):
+        url = reverse("admin:tracker_recommendation_change", args=[self.recommendation.pk])
+        form = {
+            "status_override": "",
+            "status_reason": "",
+            "links-TOTAL_FORMS": 0,
+            "links-INITIAL_FORMS": 0,
+            "links-MIN_NUM_FORMS": 0,
+            "links-MAX_NUM_FORMS": 1000,
+        }
+        return self.client.post(url, form | data)
+
+    def test_an_override_needs_a_reason(self):
+        response = self.change(status_override="contrary")
+        assert response.status_code == 200
+        assert "public reason" in response.content.decode()
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+
+    def test_override_and_removal_are_recorded_and_shown_publicly(self):
+        self.change(status_override="contrary", status_reason="Transfers **resumed**.")
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "contrary"
+
+        public = self.client.get(self.recommendation.get_absolute_url()).content.decode()
+        assert "Contrary action" in public and "Transfers" in public
+
+        self.change(status_override="", status_reason="")
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+        history = list(StatusChange.objects.order_by("pk").values_list("from_status", "to_status"))
+        assert history == [("not_found", "contrary"), ("contrary", "not_found")]
+
+    def test_an_inline_accepted_link_sets_the_status(self):
+        action = make_action()
+        self.change(
+            **{
+                "links-TOTAL_FORMS": 1,
+                "links-0-action": action.pk,
+                "links-0-relation": "partial",
+                "links-0-review": "accepted",
+                "links-0-reason": "Part of it.",
+            }
+        )
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "partial"
+
+    def test_changelists_keep_a_constant_number_of_queries(self):
+        urls = [
+            reverse("admin:tracker_recommendation_changelist"),
+            reverse("admin:tracker_action_changelist"),
+            reverse("admin:tracker_document_changelist"),
+            reverse("admin:tracker_statuschange_changelist"),
+        ]
+        counts = {url: self._count(url) for url in urls}
+        for _ in range(6):
+            make_link(recommendation=make_recommendation(stage=self.recommendation.stage))
+        for url in urls:
+            assert self._count(url) == counts[url], url
+
+    def _count(self, url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert self.client.get(url).status_code == 200
+        return len(queries)
