@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import F
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -177,8 +178,15 @@ class LinkAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["score", "reviewed_by", "reviewed_at"]
 
+    class Media:
+        css = {"all": ["tracker/admin.css"]}
+
     def get_ordering(self, request):
         return [F("score").desc(nulls_last=True), "pk"]
+
+    def changelist_view(self, request, extra_context=None):
+        title = "Review queue: decide which actions implement which recommendations"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     @admin.display(description="score", ordering="score")
     def score_display(self, link):
@@ -296,7 +304,20 @@ class RecommendationAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "statement", "quote"]
     inlines = [RecommendationLinkInline]
     fieldsets = [
-        (None, {"fields": ["code", "stage", "subsection", "title", "statement", "quote"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "stage",
+                    "subsection",
+                    "title",
+                    "statement",
+                    "quote",
+                    "suggestions",
+                ]
+            },
+        ),
         (
             "Status",
             {
@@ -306,7 +327,25 @@ class RecommendationAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = ["code", "stage", "subsection", "title", "statement", "quote", "status"]
+    readonly_fields = [
+        "code",
+        "stage",
+        "subsection",
+        "title",
+        "statement",
+        "quote",
+        "status",
+        "suggestions",
+    ]
+
+    @admin.display(description="suggestions")
+    def suggestions(self, recommendation):
+        url = reverse("admin:tracker_link_changelist")
+        return format_html(
+            '<a href="{}?recommendation__id__exact={}">Review the pending suggestions</a>',
+            url,
+            recommendation.pk,
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_evidence_count()
