@@ -38,7 +38,12 @@ def make_recommendation(**fields):
         "quote": f"should do thing {number}",
         "position": number,
     }
-    return Recommendation.objects.create(stage=stage, **(values | fields))
+    recommendation = Recommendation(stage=stage, **(values | fields))
+    recommendation.search_text = "\n".join(
+        [recommendation.title, recommendation.statement, recommendation.quote]
+    )
+    recommendation.save()
+    return recommendation
 
 
 def make_factsheet(**fields):

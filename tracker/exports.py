@@ -1,8 +1,16 @@
-"""The scorecard as rows: one per recommendation, the same for the command and the download."""
+"""The scorecard and the evidence as rows, for the downloads and the export command.
+
+Rows are generated one at a time from database iterators, so a download
+streams in constant memory however many rows there are.
+"""
 
 import csv
+import json
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .models import Link
 
 SCORECARD_COLUMNS = [
     "code",
@@ -16,22 +24,36 @@ SCORECARD_COLUMNS = [
     "evidence_count",
     "evidence",
     "evidence_urls",
+    "last_changed",
     "url",
+]
+LINK_COLUMNS = [
+    "recommendation_code",
+    "recommendation_title",
+    "relation",
+    "factsheet_title",
+    "factsheet_date",
+    "factsheet_url",
+    "section",
+    "action_text",
+    "reason",
+    "recommendation_url",
 ]
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 500
 
 
 def neutralise(value):
     """Make a cell inert in spreadsheets by prefixing a quote to formula-like text."""
-    text = str(value)
+    text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def scorecard_rows(recommendations, site_url=None):
-    """Yield one dict per recommendation; `recommendations` comes from `for_scorecard()`."""
+    """One dict per recommendation; `recommendations` comes from `for_scorecard()`."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
-    for recommendation in recommendations:
+    for recommendation in recommendations.iterator(chunk_size=CHUNK):
         evidence = recommendation.evidence
         yield {
             "code": recommendation.code,
@@ -52,12 +74,65 @@ def scorecard_rows(recommendations, site_url=None):
                     link.action.factsheet.url for link in evidence if link.action.factsheet.url
                 )
             ),
+            "last_changed": (
+                recommendation.last_changed.isoformat() if recommendation.last_changed else ""
+            ),
             "url": site_url + recommendation.get_absolute_url(),
         }
 
 
-def write_csv(rows, columns, stream):
-    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+def link_rows(site_url=None):
+    """One dict per accepted link, in essay order."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    links = (
+        Link.objects.filter(review=Link.Review.ACCEPTED)
+        .select_related("recommendation", "action__factsheet")
+        .order_by(
+            "recommendation__stage__position",
+            "recommendation__position",
+            "action__factsheet__published",
+            "action__position",
+        )
+    )
+    for link in links.iterator(chunk_size=CHUNK):
+        factsheet = link.action.factsheet
+        yield {
+            "recommendation_code": link.recommendation.code,
+            "recommendation_title": link.recommendation.title,
+            "relation": link.relation,
+            "factsheet_title": factsheet.title,
+            "factsheet_date": factsheet.published.isoformat(),
+            "factsheet_url": factsheet.url,
+            "section": link.action.section,
+            "action_text": link.action.text,
+            "reason": link.reason,
+            "recommendation_url": site_url + link.recommendation.get_absolute_url(),
+        }
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows, columns):
+    """Yield the header, then each row, as CSV text lines (cells neutralised)."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(columns)
     for row in rows:
-        writer.writerow({key: neutralise(value) for key, value in row.items()})
+        yield writer.writerow([neutralise(row[column]) for column in columns])
+
+
+def json_chunks(rows):
+    """Yield a JSON array of the rows, one element at a time."""
+    yield "[\n"
+    for number, row in enumerate(rows):
+        yield ("" if number == 0 else ",\n") + json.dumps(row, cls=DjangoJSONEncoder)
+    yield "\n]\n"
+
+
+def write_csv(rows, columns, stream):
+    for line in csv_lines(rows, columns):
+        stream.write(line)

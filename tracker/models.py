@@ -1,7 +1,10 @@
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db import connection, models
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +15,32 @@ class DocumentQuerySet(models.QuerySet):
 
     def factsheets(self):
         return self.filter(kind=Document.Kind.FACTSHEET)
+
+    def for_factsheet_list(self):
+        evidence = Q(actions__links__review="accepted") & Q(
+            actions__links__relation__in=["implements", "partial"]
+        )
+        return (
+            self.factsheets()
+            .annotate(
+                action_count=Count("actions", distinct=True),
+                evidence_count=Count("actions__links", filter=evidence, distinct=True),
+            )
+            .order_by("-published", "title")
+        )
+
+    def for_factsheet_page(self):
+        accepted = (
+            Link.objects.filter(review=Link.Review.ACCEPTED)
+            .select_related("recommendation")
+            .order_by("recommendation__stage__position", "recommendation__position")
+        )
+        actions = Action.objects.filter(withdrawn=False).prefetch_related(
+            Prefetch("links", queryset=accepted, to_attr="accepted_links")
+        )
+        return self.factsheets().prefetch_related(
+            Prefetch("actions", queryset=actions.order_by("position"), to_attr="current_actions")
+        )
 
 
 class Document(models.Model):
@@ -56,8 +85,9 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        # Fact sheet pages arrive with the public site; until then the source is the page.
-        return self.url
+        if self.kind == self.Kind.ESSAY:
+            return reverse("tracker:essay")
+        return reverse("tracker:factsheet_detail", args=[self.slug])
 
 
 class Stage(models.Model):
@@ -83,7 +113,7 @@ class Stage(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:recommendation_list") + f"#{self.slug}"
+        return reverse("tracker:stage_detail", args=[self.slug])
 
 
 class RecommendationQuerySet(models.QuerySet):
@@ -98,10 +128,37 @@ class RecommendationQuerySet(models.QuerySet):
             )
         )
 
+    def with_last_changed(self):
+        """Annotate when the status last changed (None if never since import)."""
+        latest = (
+            StatusChange.objects.filter(recommendation=OuterRef("pk"))
+            .order_by("-changed_at")
+            .values("changed_at")[:1]
+        )
+        return self.annotate(last_changed=Subquery(latest))
+
+    def search(self, query):
+        """Recommendations whose title, statement, quote or evidence match `query`, ranked.
+
+        PostgreSQL uses its full-text search (stemmed, ranked, indexed); other
+        databases require every word to appear somewhere in the text.
+        """
+        if connection.vendor == "postgresql":
+            vector = SearchVector("search_text", config="english")
+            terms = SearchQuery(query, search_type="websearch", config="english")
+            return self.annotate(document=vector, relevance=SearchRank(vector, terms)).filter(
+                document=terms
+            )
+        matches = self
+        for word in query.split():
+            matches = matches.filter(search_text__icontains=word)
+        return matches.annotate(relevance=Value(0.0))
+
     def for_list_page(self):
         return (
             self.select_related("stage")
             .with_evidence_count()
+            .with_last_changed()
             .order_by("stage__position", "position")
         )
 
@@ -126,6 +183,86 @@ class RecommendationQuerySet(models.QuerySet):
         return self.for_list_page().prefetch_related(
             Prefetch("links", queryset=accepted_evidence, to_attr="evidence")
         )
+
+    def with_evidence(self):
+        return self.filter(
+            links__review=Link.Review.ACCEPTED, links__relation__in=Link.EVIDENCE_RELATIONS
+        ).distinct()
+
+    def scorecard_summary(self):
+        """Everything the scorecard home page shows, in a fixed number of queries."""
+        stages = list(Stage.objects.order_by("essay", "position"))
+        counts = {}
+        for stage_id, status, count in (
+            self.order_by().values_list("stage_id", "status").annotate(n=Count("pk"))
+        ):
+            counts.setdefault(stage_id, {})[status] = count
+        breakdown = [
+            StageBreakdown(
+                stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
+            )
+            for stage in stages
+        ]
+        totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
+        latest = (
+            Document.objects.factsheets()
+            .filter(
+                actions__links__review=Link.Review.ACCEPTED,
+                actions__links__relation__in=Link.EVIDENCE_RELATIONS,
+            )
+            .aggregate(latest=models.Max("published"))["latest"]
+        )
+        return Scorecard(
+            stages=breakdown,
+            totals=totals,
+            total=sum(totals.values()),
+            with_evidence=self.with_evidence().count(),
+            latest_evidence=latest,
+            recent_changes=list(StatusChange.objects.recent()),
+        )
+
+    def status_totals(self):
+        """{status: count} over the queryset, every status present."""
+        counts = dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+        return {status: counts.get(status, 0) for status in Recommendation.Status.values}
+
+
+@dataclass
+class StageBreakdown:
+    stage: "Stage"
+    counts: dict
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    def shares(self):
+        """[(status, label, count, percent, offset)] for the stage's bar."""
+        total, offset, shares = self.total or 1, 0.0, []
+        for status, label in Recommendation.Status.choices:
+            percent = 100 * self.counts[status] / total
+            shares.append((status, label, self.counts[status], round(percent, 2), round(offset, 2)))
+            offset += percent
+        return shares
+
+
+@dataclass
+class Scorecard:
+    stages: list
+    totals: dict
+    total: int
+    with_evidence: int
+    latest_evidence: object
+    recent_changes: list
+
+    @property
+    def evidence_share(self):
+        return round(100 * self.with_evidence / self.total) if self.total else 0
+
+    def status_rows(self):
+        return [
+            (status, label, self.totals[status]) for status, label in Recommendation.Status.choices
+        ]
 
 
 class Recommendation(models.Model):
@@ -159,6 +296,11 @@ class Recommendation(models.Model):
     status_override = models.CharField(max_length=20, choices=Status, blank=True)
     status_reason = models.TextField(
         blank=True, help_text="Public reason for the status (Markdown). Required with an override."
+    )
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Title, statement, quote, reason and accepted evidence, for search.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,6 +345,13 @@ class Recommendation(models.Model):
     def related_links(self):
         return [link for link in self.accepted_links if link.relation == Link.Relation.RELATED]
 
+    def build_search_text(self):
+        evidence = self.links.filter(review=Link.Review.ACCEPTED).select_related("action")
+        parts = [self.title, self.statement, self.quote, self.status_reason]
+        for link in evidence:
+            parts += [link.reason, link.action.text]
+        return "\n".join(part for part in parts if part)
+
     def derived_status(self):
         relations = set(
             self.links.filter(review=Link.Review.ACCEPTED).values_list("relation", flat=True)
@@ -217,7 +366,9 @@ class Recommendation(models.Model):
         """
         old_status = self.status
         self.status = self.status_override or self.derived_status()
-        if self.status != old_status:
+        search_text = self.build_search_text()
+        if self.status != old_status or search_text != self.search_text:
+            self.search_text = search_text
             self.save()
             StatusChange.objects.create(
                 recommendation=self,
@@ -358,6 +509,11 @@ def link_snapshot(link):
     }
 
 
+class StatusChangeQuerySet(models.QuerySet):
+    def recent(self, count=10):
+        return self.select_related("recommendation").order_by("-changed_at", "-pk")[:count]
+
+
 class StatusChange(models.Model):
     """One change of a recommendation's public status: an append-only record."""
 
@@ -374,6 +530,8 @@ class StatusChange(models.Model):
     links = models.JSONField(
         default=list, blank=True, help_text="The links whose review caused the change."
     )
+
+    objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]

@@ -8,6 +8,7 @@ DATABASE_URL  postgres://user:password@host:port/name, or sqlite:///path;
 """
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -74,12 +75,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_filters",
     "tracker",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.context_processors.site",
             ],
         },
     },
@@ -129,6 +133,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies are made by `collectstatic`; names stay unhashed so pages work without it.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without `collectstatic` (development, tests) files are served from the apps as they are,
+# and WhiteNoise need not warn that STATIC_ROOT does not exist yet.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Absolute links in downloads and exports point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -1,22 +1,171 @@
 from itertools import groupby
 
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import urlencode
 
-from .models import Recommendation
+from . import essay_text, exports
+from .filters import RecommendationFilter
+from .markup import sources_html
+from .models import Document, Recommendation, Stage
+
+RECOMMENDATIONS_PER_PAGE = 25
+FACTSHEETS_PER_PAGE = 50
+
+
+def scorecard(request):
+    summary = Recommendation.objects.scorecard_summary()
+    return render(
+        request,
+        "tracker/scorecard.html",
+        {"scorecard": summary, "statuses": Recommendation.Status.choices},
+    )
+
+
+def filtered_recommendations(request, queryset):
+    """The RecommendationFilter bound to the query string (unbound when there is none)."""
+    return RecommendationFilter(request.GET or None, queryset=queryset)
 
 
 def recommendation_list(request):
-    recommendations = Recommendation.objects.for_list_page()
-    stages = [
-        (stage, list(items)) for stage, items in groupby(recommendations, key=lambda r: r.stage)
-    ]
+    filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
+    if filterset.is_bound and not filterset.is_valid():
+        return render(
+            request, "tracker/recommendation_list.html", {"filterset": filterset}, status=400
+        )
+    page = Paginator(filterset.qs, RECOMMENDATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    sort = filterset.form.cleaned_data.get("sort") if filterset.is_bound else ""
+    grouped = sort in ("", "essay")
     return render(
         request,
         "tracker/recommendation_list.html",
-        {"stages": stages, "total": len(recommendations)},
+        {
+            "filterset": filterset,
+            "page": page,
+            "groups": [(stage, list(rows)) for stage, rows in groupby(page, key=lambda r: r.stage)]
+            if grouped
+            else None,
+            "active_filters": active_filters(request, filterset),
+            "download_query": urlencode(
+                {k: v for k, v in request.GET.items() if k not in ("page", "sort")}
+            ),
+        },
     )
+
+
+def active_filters(request, filterset):
+    """[(label, value shown, query string without it)] for each filter in use."""
+    if not filterset.is_bound:
+        return []
+    active = []
+    for name, value in filterset.form.cleaned_data.items():
+        if not value or name == "sort":
+            continue
+        field = filterset.form.fields[name]
+        shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+        if hasattr(value, "pk"):
+            shown = str(value)
+        remaining = {k: v for k, v in request.GET.items() if k not in (name, "page")}
+        active.append((field.label or name.title(), shown, urlencode(remaining)))
+    return active
 
 
 def recommendation_detail(request, code):
     recommendation = get_object_or_404(Recommendation.objects.for_detail_page(), code=code)
     return render(request, "tracker/recommendation_detail.html", {"recommendation": recommendation})
+
+
+def stage_detail(request, slug):
+    stage = get_object_or_404(Stage, slug=slug)
+    recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
+    return render(
+        request,
+        "tracker/stage_detail.html",
+        {
+            "stage": stage,
+            "recommendations": recommendations,
+            "totals": recommendations.status_totals(),
+        },
+    )
+
+
+def factsheet_list(request):
+    page = Paginator(Document.objects.for_factsheet_list(), FACTSHEETS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "tracker/factsheet_list.html", {"page": page})
+
+
+def factsheet_detail(request, slug):
+    factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
+    actions = factsheet.current_actions
+    sections = [
+        (section, list(items)) for section, items in groupby(actions, key=lambda a: a.section)
+    ]
+    unasked = [action for action in actions if not action.accepted_links]
+    return render(
+        request,
+        "tracker/factsheet_detail.html",
+        {"factsheet": factsheet, "sections": sections, "unasked_count": len(unasked)},
+    )
+
+
+def essay(request):
+    document = get_object_or_404(Document.objects.essays().order_by("published")[:1])
+    recommendations = list(Recommendation.objects.select_related("stage").order_by("position"))
+    return render(
+        request,
+        "tracker/essay.html",
+        {
+            "essay": document,
+            "blocks": essay_text.annotated_blocks(document.body, recommendations),
+            "recommendation_count": len(recommendations),
+        },
+    )
+
+
+def about(request):
+    return render(
+        request,
+        "tracker/about.html",
+        {
+            "sources": sources_html(),
+            "statuses": Recommendation.Status.choices,
+            "essay": Document.objects.essays().first(),
+        },
+    )
+
+
+def _download(request, queryset):
+    filterset = filtered_recommendations(request, queryset)
+    if filterset.is_bound and not filterset.is_valid():
+        return None
+    return filterset.qs
+
+
+def scorecard_csv(request):
+    recommendations = _download(request, Recommendation.objects.for_scorecard())
+    if recommendations is None:
+        return HttpResponseBadRequest("Invalid filter value.", content_type="text/plain")
+    lines = exports.csv_lines(exports.scorecard_rows(recommendations), exports.SCORECARD_COLUMNS)
+    return _streaming(lines, "text/csv; charset=utf-8", "scorecard.csv")
+
+
+def scorecard_json(request):
+    recommendations = _download(request, Recommendation.objects.for_scorecard())
+    if recommendations is None:
+        return HttpResponseBadRequest("Invalid filter value.", content_type="text/plain")
+    chunks = exports.json_chunks(exports.scorecard_rows(recommendations))
+    return _streaming(chunks, "application/json", "scorecard.json")
+
+
+def links_csv(request):
+    lines = exports.csv_lines(exports.link_rows(), exports.LINK_COLUMNS)
+    return _streaming(lines, "text/csv; charset=utf-8", "links.csv")
+
+
+def _streaming(chunks, content_type, filename):
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

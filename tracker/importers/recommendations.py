@@ -166,7 +166,9 @@ def _store(document, stages, recommendations, path):
     for entry in recommendations:
         values = {key: value for key, value in entry.items() if key not in {"code", "stage_slug"}}
         values["stage"] = stage_objects[entry["stage_slug"]]
-        _, outcome = upsert(Recommendation, {"code": entry["code"]}, values)
+        recommendation, outcome = upsert(Recommendation, {"code": entry["code"]}, values)
+        if outcome != "unchanged":
+            recommendation.refresh_status()
         summary_list(summary, outcome).append(entry["code"])
     Stage.objects.filter(essay=document).exclude(slug__in=stages).delete()
     return summary

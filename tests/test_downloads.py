@@ -1,0 +1,123 @@
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tracker.curation import review_links
+from tracker.exports import LINK_COLUMNS, SCORECARD_COLUMNS
+
+from .factories import make_action, make_link, make_recommendation
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def tracker_data():
+    council = make_recommendation(code="rejoin-council", title="Rejoin the Council")
+    make_recommendation(code="close-guantanamo", title='=HYPERLINK("http://evil")')
+    link = make_link(
+        recommendation=council,
+        action=make_action(text="We rejoined the Council.", section="-Section"),
+        review="suggested",
+        relation="",
+        reason="",
+    )
+    review_links([link], review="accepted", relation="implements", reason="Rejoined in 2021.")
+    return council
+
+
+def read_csv(response):
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(body))), body
+
+
+def test_scorecard_csv_streams_one_row_per_recommendation(client, tracker_data):
+    rows, body = read_csv(client.get(reverse("tracker:scorecard_csv")))
+    assert body.splitlines()[0] == ",".join(SCORECARD_COLUMNS)
+    by_code = {row["code"]: row for row in rows}
+    assert set(by_code) == {"rejoin-council", "close-guantanamo"}
+    council = by_code["rejoin-council"]
+    assert (council["status"], council["status_label"], council["evidence_count"]) == (
+        "implemented",
+        "Implemented",
+        "1",
+    )
+    assert "Rejoined in 2021." in council["evidence"]
+    assert council["evidence_urls"].startswith("https://www.whitehouse.gov/")
+    assert council["last_changed"][:2] == "20"
+    assert council["url"] == "http://127.0.0.1:8000/recommendations/rejoin-council/"
+
+
+def test_formula_like_cells_are_neutralised(client, tracker_data):
+    rows, _ = read_csv(client.get(reverse("tracker:scorecard_csv")))
+    title = next(row["title"] for row in rows if row["code"] == "close-guantanamo")
+    assert title == '\'=HYPERLINK("http://evil")'
+    links, _ = read_csv(client.get(reverse("tracker:links_csv")))
+    assert links[0]["section"] == "'-Section"
+
+
+def test_scorecard_csv_honours_the_list_filters(client, tracker_data):
+    rows, _ = read_csv(client.get(reverse("tracker:scorecard_csv"), {"status": "not_found"}))
+    assert [row["code"] for row in rows] == ["close-guantanamo"]
+    assert client.get(reverse("tracker:scorecard_csv"), {"status": "nope"}).status_code == 400
+
+
+def test_links_csv_has_one_row_per_accepted_link(client, tracker_data):
+    make_link(review="rejected", relation="", reason="")
+    rows, body = read_csv(client.get(reverse("tracker:links_csv")))
+    assert body.splitlines()[0] == ",".join(LINK_COLUMNS)
+    assert len(rows) == 1
+    assert rows[0]["recommendation_code"] == "rejoin-council"
+    assert rows[0]["relation"] == "implements"
+    assert rows[0]["reason"] == "Rejoined in 2021."
+
+
+def test_scorecard_json_holds_the_same_rows(client, tracker_data):
+    response = client.get(reverse("tracker:scorecard_json"))
+    data = json.loads(b"".join(response.streaming_content))
+    csv_rows, _ = read_csv(client.get(reverse("tracker:scorecard_csv")))
+    assert [row["code"] for row in data] == [row["code"] for row in csv_rows]
+    assert data[0]["evidence_count"] in (0, 1)
+
+
+def test_the_command_writes_the_same_csv_as_the_download(client, tracker_data, capfd):
+    call_command("export_scorecard")
+    command_output = capfd.readouterr().out
+    _, body = read_csv(client.get(reverse("tracker:scorecard_csv")))
+    assert command_output == body
+
+
+def test_download_queries_do_not_grow_with_rows(client, tracker_data, django_assert_num_queries):
+    # One query for the recommendations and one for their evidence, per chunk of 500 rows.
+    def fetch():
+        response = client.get(reverse("tracker:scorecard_csv"))
+        return b"".join(response.streaming_content)
+
+    with django_assert_num_queries(2):
+        fetch()
+    for _ in range(20):
+        make_link(recommendation=make_recommendation())
+    with django_assert_num_queries(2):
+        fetch()
+
+
+def test_atom_feeds_list_status_changes(client, tracker_data):
+    feed = ET.fromstring(client.get(reverse("tracker:feed")).content)
+    titles = [entry.find(f"{ATOM}title").text for entry in feed.iter(f"{ATOM}entry")]
+    assert titles == ["Rejoin the Council: No action found → Implemented"]
+
+    own = client.get(reverse("tracker:recommendation_feed", args=["rejoin-council"]))
+    assert own.status_code == 200 and b"Rejoined in 2021." in own.content
+    other = ET.fromstring(
+        client.get(reverse("tracker:recommendation_feed", args=["close-guantanamo"])).content
+    )
+    assert not list(other.iter(f"{ATOM}entry"))
+    missing = client.get(reverse("tracker:recommendation_feed", args=["nope"]))
+    assert missing.status_code == 404

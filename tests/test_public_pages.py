@@ -1,0 +1,257 @@
+from django.test import TestCase
+from django.urls import reverse
+
+from tracker.curation import review_links, set_override
+from tracker.models import Document
+
+from .factories import make_action, make_factsheet, make_link, make_recommendation, make_stage
+
+
+class PublicSite(TestCase):
+    """A small tracker: two stages, three recommendations, one fact sheet."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.reverse_stage = make_stage(
+            name="Reverse and Revoke", slug="reverse-and-revoke", position=1
+        )
+        cls.reengage = make_stage(
+            name="Reengage", slug="reengage", position=2, essay=cls.reverse_stage.essay
+        )
+        essay = cls.reverse_stage.essay
+        essay.author, essay.url = "Sarah H. Cleveland", "https://example.org/essay"
+        essay.body = (
+            "## Reverse and Revoke\n\nThe Trump administration abandoned the goal of closing "
+            "Guantánamo.\n\n## Reengage\n\nThe United States should re-join the UN Human Rights "
+            "Council."
+        )
+        essay.footnotes = ["A footnote."]
+        essay.save()
+        cls.guantanamo = make_recommendation(
+            stage=cls.reverse_stage,
+            code="close-guantanamo",
+            title="Recommit to closing Guantánamo",
+            quote="abandoned the goal of closing Guantánamo",
+            position=10,
+        )
+        cls.council = make_recommendation(
+            stage=cls.reengage,
+            code="rejoin-council",
+            title="Rejoin the UN Human Rights Council",
+            quote="should re-join the UN Human Rights Council",
+            position=20,
+        )
+        cls.unesco = make_recommendation(
+            stage=cls.reengage, code="rejoin-unesco", title="Rejoin UNESCO", position=30
+        )
+        cls.factsheet = make_factsheet(slug="un-accomplishments", title="UN accomplishments")
+        cls.rejoined = make_action(
+            factsheet=cls.factsheet,
+            section="Protected Human Rights",
+            text="We rejoined the UN Human Rights Council in 2021.",
+        )
+        cls.unasked = make_action(factsheet=cls.factsheet, text="We hosted a water conference.")
+        link = make_link(
+            recommendation=cls.council,
+            action=cls.rejoined,
+            review="suggested",
+            relation="",
+            reason="",
+        )
+        review_links([link], review="accepted", relation="implements", reason="Rejoined in 2021.")
+        make_link(
+            recommendation=cls.unesco,
+            action=cls.rejoined,
+            relation="related",
+            reason="Shows engagement with UN bodies.",
+        )
+
+    def get(self, name, *args, **query):
+        return self.client.get(reverse(name, args=args), query)
+
+
+class ScorecardTests(PublicSite):
+    def test_totals_per_status_chart_share_and_recent_changes(self):
+        content = self.get("tracker:scorecard").content.decode()
+        assert "1 of 3" in content and "33%" in content
+        assert 'aria-label="Reengage: Implemented 1, Partly implemented 0' in content
+        assert "Rejoin the UN Human Rights Council</a>, No action found →" in content
+        assert "How we rate" in content and "scorecard.csv" in content
+
+    def test_query_count_is_constant(self):
+        url = reverse("tracker:scorecard")
+        with self.assertNumQueries(5):
+            self.client.get(url)
+        for _ in range(5):
+            make_link(recommendation=make_recommendation(stage=self.reengage))
+        with self.assertNumQueries(5):
+            self.client.get(url)
+
+
+class ListTests(PublicSite):
+    def test_grouped_by_stage_with_status_and_count(self):
+        content = self.get("tracker:recommendation_list").content.decode()
+        assert content.index("Reverse and Revoke") < content.index("Recommit to closing")
+        assert content.index("Recommit to closing") < content.index("Rejoin the UN")
+        assert "<strong>3</strong> recommendations" in content
+
+    def test_filters_by_stage_status_factsheet_and_evidence(self):
+        def titles(**query):
+            content = self.get("tracker:recommendation_list", **query).content.decode()
+            return {
+                r.title for r in (self.guantanamo, self.council, self.unesco) if r.title in content
+            }
+
+        assert titles(stage="reengage") == {self.council.title, self.unesco.title}
+        assert titles(status="implemented") == {self.council.title}
+        assert titles(status="not_found") == {self.guantanamo.title, self.unesco.title}
+        assert titles(factsheet="un-accomplishments") == {self.council.title}
+        assert titles(evidence="yes") == {self.council.title}
+        assert titles(evidence="no") == {self.guantanamo.title, self.unesco.title}
+
+    def test_search_covers_quotes_and_linked_evidence(self):
+        content = self.get("tracker:recommendation_list", q="2021").content.decode()
+        assert self.council.title in content and self.guantanamo.title not in content
+        content = self.get("tracker:recommendation_list", q="Guantánamo").content.decode()
+        assert self.guantanamo.title in content and self.council.title not in content
+
+    def test_active_filters_are_shown_and_removable(self):
+        content = self.get(
+            "tracker:recommendation_list", stage="reengage", status="implemented"
+        ).content.decode()
+        assert "Stage: <strong>Reengage</strong>" in content
+        assert 'href="?status=implemented" aria-label="Remove filter Stage: Reengage"' in content
+
+    def test_sort_by_title_lists_without_stage_groups(self):
+        content = self.get("tracker:recommendation_list", sort="title").content.decode()
+        assert (
+            content.index("Recommit")
+            < content.index("Rejoin UNESCO")
+            < content.index("Rejoin the UN")
+        )
+
+    def test_invalid_values_give_400_not_500(self):
+        for query in [
+            {"stage": "nope"},
+            {"status": "done"},
+            {"factsheet": "x"},
+            {"sort": "evil"},
+            {"evidence": "maybe"},
+            {"q": "x" * 500},
+        ]:
+            response = self.get("tracker:recommendation_list", **query)
+            assert response.status_code == 400, query
+            assert "not valid" in response.content.decode()
+
+    def test_a_bad_page_number_is_not_an_error(self):
+        assert self.get("tracker:recommendation_list", page="abc").status_code == 200
+        assert self.get("tracker:recommendation_list", page="9999").status_code == 200
+
+    def test_query_count_is_constant(self):
+        url = reverse("tracker:recommendation_list")
+        query = {"stage": "reengage", "q": "council"}
+        with self.assertNumQueries(6):
+            self.client.get(url, query)
+        for _ in range(5):
+            make_link(recommendation=make_recommendation(stage=self.reengage, title="Council"))
+        with self.assertNumQueries(6):
+            self.client.get(url, query)
+
+
+class DetailTests(PublicSite):
+    def test_statement_quote_evidence_related_and_history(self):
+        content = self.client.get(self.council.get_absolute_url()).content.decode()
+        assert "should re-join the UN Human Rights Council" in content
+        assert f'href="{reverse("tracker:essay")}#q-rejoin-council"' in content
+        assert "Rejoined in 2021." in content and "UN accomplishments" in content
+        assert 'href="https://www.whitehouse.gov/' in content
+        assert "No action found → <strong>Implemented</strong>" in content
+        assert '<div class="change-reason"><p>Rejoined in 2021.</p></div>' in content
+
+    def test_related_actions_are_shown_apart_from_evidence(self):
+        content = self.client.get(self.unesco.get_absolute_url()).content.decode()
+        assert content.index("No action found.") < content.index("Related actions")
+        assert "Shows engagement with UN bodies." in content
+
+    def test_the_reason_is_rendered_from_markdown_and_sanitised(self):
+        set_override(
+            self.guantanamo,
+            status="contrary",
+            reason="**Transfers** resumed. <script>alert(1)</script> [x](javascript:alert(1))",
+        )
+        content = self.client.get(self.guantanamo.get_absolute_url()).content.decode()
+        assert "<strong>Transfers</strong>" in content
+        assert "<script>alert(1)" not in content and "javascript:" not in content
+
+    def test_query_count_is_constant(self):
+        url = self.council.get_absolute_url()
+        with self.assertNumQueries(3):
+            self.client.get(url)
+        for _ in range(4):
+            make_link(recommendation=self.council)
+        with self.assertNumQueries(3):
+            self.client.get(url)
+
+    def test_unknown_code_is_404(self):
+        assert self.get("tracker:recommendation_detail", "no-such-code").status_code == 404
+
+
+class OtherPageTests(PublicSite):
+    def test_stage_page_lists_its_recommendations(self):
+        content = self.get("tracker:stage_detail", "reengage").content.decode()
+        assert self.council.title in content and self.guantanamo.title not in content
+        assert self.get("tracker:stage_detail", "nope").status_code == 404
+
+    def test_factsheet_pages(self):
+        listing = self.get("tracker:factsheet_list").content.decode()
+        assert "UN accomplishments" in listing
+        content = self.get("tracker:factsheet_detail", "un-accomplishments").content.decode()
+        assert "Protected Human Rights" in content
+        assert f'Implements: <a href="{self.council.get_absolute_url()}">' in content
+        assert "<strong>1</strong> of them answer no recommendation" in content
+        assert "Not asked for by the essay." in content
+
+    def test_essay_highlights_every_quote_in_place(self):
+        content = self.get("tracker:essay").content.decode()
+        assert 'id="q-close-guantanamo"' in content and 'id="q-rejoin-council"' in content
+        assert "<mark>should re-join the UN Human Rights Council</mark>" in content
+        assert "Rejoin the UN Human Rights Council: Implemented" in content
+        assert "A footnote." in content
+
+    def test_about_shows_sources_statuses_and_columns(self):
+        content = self.get("tracker:about").content.decode()
+        assert "CC BY 4.0" in content and "No action found" in content
+        assert "<dt>last_changed</dt>" in content
+
+    def test_pages_have_titles_descriptions_and_canonical_links(self):
+        content = self.client.get(self.council.get_absolute_url()).content.decode()
+        assert "<title>Rejoin the UN Human Rights Council · " in content
+        assert '<meta name="description" content="Implemented.' in content
+        assert (
+            f'<link rel="canonical" href="http://127.0.0.1:8000{self.council.get_absolute_url()}">'
+            in content
+        )
+
+    def test_page_query_counts_are_constant(self):
+        pages = [
+            reverse("tracker:stage_detail", args=["reengage"]),
+            reverse("tracker:factsheet_list"),
+            reverse("tracker:factsheet_detail", args=["un-accomplishments"]),
+            reverse("tracker:essay"),
+            reverse("tracker:about"),
+        ]
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def count(url):
+            with CaptureQueriesContext(connection) as queries:
+                assert self.client.get(url).status_code == 200
+            return len(queries)
+
+        before = {url: count(url) for url in pages}
+        for _ in range(5):
+            recommendation = make_recommendation(stage=self.reengage)
+            make_link(recommendation=recommendation, action=make_action(factsheet=self.factsheet))
+        assert {url: count(url) for url in pages} == before
+        assert max(before.values()) <= 4
+        assert Document.objects.factsheets().count() == 1

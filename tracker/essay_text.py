@@ -1,0 +1,63 @@
+"""The essay as HTML blocks, each recommendation's quote highlighted where it stands."""
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+
+
+@dataclass
+class Block:
+    kind: str  # "heading" or "paragraph"
+    html: str
+    anchor: str = ""
+
+
+def annotated_blocks(body, recommendations):
+    """Split the stored body ("## Heading" lines and paragraphs) and mark every quote in it.
+
+    Quotes may overlap (two asks in one sentence): each stretch of text is
+    marked once, and each quote starts with a link to its recommendation.
+    """
+    blocks = []
+    for chunk in body.split("\n\n"):
+        if chunk.startswith("## "):
+            heading = chunk[3:]
+            blocks.append(Block("heading", escape(heading), anchor=slugify(heading)))
+        else:
+            blocks.append(Block("paragraph", _mark_quotes(chunk, recommendations)))
+    return blocks
+
+
+def _mark_quotes(text, recommendations):
+    spans = []
+    for recommendation in recommendations:
+        start = text.find(recommendation.quote)
+        if start >= 0:
+            spans.append((start, start + len(recommendation.quote), recommendation))
+    if not spans:
+        return escape(text)
+    starts = {}
+    for start, _, recommendation in spans:
+        starts.setdefault(start, []).append(recommendation)
+    cuts = sorted({0, len(text)} | {s for s, _, _ in spans} | {e for _, e, _ in spans})
+    pieces = []
+    for left, right in pairwise(cuts):
+        pieces.extend(_badge(r) for r in starts.get(left, []))
+        segment = escape(text[left:right])
+        covered = any(start <= left and right <= end for start, end, _ in spans)
+        pieces.append(f"<mark>{segment}</mark>" if covered else segment)
+    return mark_safe("".join(map(str, pieces)))  # Every piece is escaped or built safely.
+
+
+def _badge(recommendation):
+    return format_html(
+        '<a class="quote-badge status-{}" id="q-{}" href="{}">{}: {}</a> ',
+        recommendation.status,
+        recommendation.code,
+        recommendation.get_absolute_url(),
+        recommendation.title,
+        recommendation.get_status_display(),
+    )

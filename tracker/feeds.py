@@ -1,0 +1,54 @@
+"""Atom feeds of status changes: all of them, and one per recommendation."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Recommendation, StatusChange
+
+FEED_LENGTH = 50
+
+
+class StatusChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Human rights agenda tracker: status changes"
+    subtitle = "Each time a recommendation's status changes, with the reason."
+
+    def link(self):
+        return reverse("tracker:scorecard")
+
+    def items(self):
+        return StatusChange.objects.recent(FEED_LENGTH)
+
+    def item_title(self, change):
+        return (
+            f"{change.recommendation.title}: {change.get_from_status_display()} → "
+            f"{change.get_to_status_display()}"
+        )
+
+    def item_description(self, change):
+        return change.reason or "Status changed."
+
+    def item_link(self, change):
+        return change.recommendation.get_absolute_url() + f"#change-{change.pk}"
+
+    def item_pubdate(self, change):
+        return change.changed_at
+
+    def item_updateddate(self, change):
+        return change.changed_at
+
+
+class RecommendationFeed(StatusChangesFeed):
+    def get_object(self, request, code):
+        return get_object_or_404(Recommendation, code=code)
+
+    def title(self, recommendation):
+        return f"{recommendation.title}: status changes"
+
+    def link(self, recommendation):
+        return recommendation.get_absolute_url()
+
+    def items(self, recommendation):
+        return StatusChange.objects.filter(recommendation=recommendation).recent(FEED_LENGTH)

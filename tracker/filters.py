@@ -1,0 +1,110 @@
+"""Query-string filters for the public list and the downloads (the same parameters for both)."""
+
+import django_filters
+from django import forms
+from django.db.models import F
+
+from .models import Document, Link, Recommendation, Stage
+
+MAX_QUERY_LENGTH = 200
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    """stage, status, factsheet, evidence, q and sort; an invalid value makes the form invalid."""
+
+    SORTS = {
+        "essay": ("Essay order", ["stage__position", "position"]),
+        "title": ("Title A–Z", ["title"]),
+        "status": ("Status", ["status", "stage__position", "position"]),
+        "evidence": ("Most evidence", ["-evidence_count", "stage__position", "position"]),
+        "changed": (
+            "Recently changed",
+            [F("last_changed").desc(nulls_last=True), "stage__position", "position"],
+        ),
+        "relevance": ("Relevance (with a search)", ["-relevance", "stage__position", "position"]),
+    }
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    stage = django_filters.ModelChoiceFilter(
+        field_name="stage",
+        to_field_name="slug",
+        queryset=Stage.objects.order_by("position"),
+        empty_label="Any stage",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Recommendation.Status.choices, empty_label="Any status"
+    )
+    factsheet = django_filters.ModelChoiceFilter(
+        label="Fact sheet",
+        to_field_name="slug",
+        queryset=Document.objects.none(),
+        method="filter_factsheet",
+        empty_label="Any fact sheet",
+    )
+    evidence = django_filters.ChoiceFilter(
+        choices=[("yes", "With evidence"), ("no", "Without evidence")],
+        method="filter_evidence",
+        empty_label="With or without",
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        method="filter_sort",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["q", "stage", "status", "factsheet", "evidence", "sort"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only fact sheets cited as evidence are worth offering: a handful, not the archive.
+        self.filters["factsheet"].queryset = cited_factsheets()
+
+    def filter_search(self, queryset, name, value):
+        value = " ".join(value.replace("\x00", " ").split())
+        return queryset.search(value) if value else queryset
+
+    def filter_factsheet(self, queryset, name, factsheet):
+        evidence = Link.objects.filter(
+            review=Link.Review.ACCEPTED,
+            relation__in=Link.EVIDENCE_RELATIONS,
+            action__factsheet=factsheet,
+        )
+        return queryset.filter(pk__in=evidence.values("recommendation_id"))
+
+    def filter_evidence(self, queryset, name, value):
+        return (
+            queryset.filter(evidence_count__gt=0)
+            if value == "yes"
+            else queryset.filter(evidence_count=0)
+        )
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # Applied last, in `qs`, once the search has annotated relevance.
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        sort = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
+        if sort == "relevance" and not self.form.cleaned_data.get("q"):
+            sort = "essay"
+        return queryset.order_by(*self.SORTS.get(sort or "essay")[1])
+
+
+def cited_factsheets():
+    return (
+        Document.objects.factsheets()
+        .filter(
+            actions__links__review=Link.Review.ACCEPTED,
+            actions__links__relation__in=Link.EVIDENCE_RELATIONS,
+        )
+        .distinct()
+        .order_by("-published", "title")
+    )
