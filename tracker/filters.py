@@ -31,13 +31,14 @@ class RecommendationFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     stage = django_filters.ModelChoiceFilter(
+        label="Stage",
         field_name="stage",
         to_field_name="slug",
         queryset=Stage.objects.order_by("position"),
         empty_label="Any stage",
     )
     status = django_filters.ChoiceFilter(
-        choices=Recommendation.Status.choices, empty_label="Any status"
+        label="Status", choices=Recommendation.Status.choices, empty_label="Any status"
     )
     factsheet = django_filters.ModelChoiceFilter(
         label="Fact sheet",
@@ -47,6 +48,7 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label="Any fact sheet",
     )
     evidence = django_filters.ChoiceFilter(
+        label="Evidence",
         choices=[("yes", "With evidence"), ("no", "Without evidence")],
         method="filter_evidence",
         empty_label="With or without",
