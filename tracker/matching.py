@@ -7,6 +7,7 @@ bold lead-in and section heading as extra signal. Suggestions are stored as
 rejected) is never overwritten nor suggested again.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from .models import Action, Link, Recommendation
+from .models import Action, Link, MatchingIndex, Recommendation
 
 DEFAULT_TOP = 10
 BLOCK = 64
@@ -123,8 +124,21 @@ class Ranking:
     action_vectors: object
 
     def top(self, row, count, exclude=frozenset()):
-        """[(action id, score)] best first, skipping action ids in `exclude`."""
+        """[(action id, score)] best first for one recommendation, skipping `exclude`."""
         scores = (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
+        return self._best(scores, count, exclude)
+
+    def top_all(self, count, exclude_by_recommendation):
+        """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time."""
+        actions_t = self.action_vectors.T.tocsc()
+        for first in range(0, len(self.recommendations), BLOCK):
+            block = (self.recommendation_vectors[first : first + BLOCK] @ actions_t).toarray()
+            for offset, scores in enumerate(block):
+                recommendation = self.recommendations[first + offset]
+                exclude = exclude_by_recommendation.get(recommendation.pk, frozenset())
+                yield recommendation, self._best(scores, count, exclude)
+
+    def _best(self, scores, count, exclude):
         wanted = min(len(scores), count + len(exclude))
         if wanted == 0:
             return []
@@ -138,33 +152,75 @@ class Ranking:
         return ranked[:count]
 
 
-def rank(recommendations=None, actions=None, *, fit_actions=None):
-    """Fit TF-IDF on `fit_actions` (default: every current action) and score `actions`."""
-    recommendations = list(
-        recommendations or Recommendation.objects.order_by("stage__position", "position")
+def _vectorizer():
+    # A feature seen in a single text can never match another; dropping it keeps the index small.
+    return TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=2, dtype=np.float32)
+
+
+def _recommendations():
+    return list(Recommendation.objects.order_by("stage__position", "position"))
+
+
+def _recommendations_key(recommendations):
+    digest = hashlib.sha256()
+    for recommendation in recommendations:
+        digest.update(f"{recommendation.pk}\x00{recommendation_text(recommendation)}\x01".encode())
+    return digest.hexdigest()
+
+
+def rank(*, store_index=False):
+    """Fit TF-IDF on every current action and the recommendations.
+
+    With `store_index`, keep the fitted vocabulary and recommendation vectors
+    so that later incremental runs score new actions without refitting.
+    """
+    recommendations = _recommendations()
+    actions = list(
+        Action.objects.filter(withdrawn=False).only(
+            "id", "lead_in", "subheading", "section", "text"
+        )
     )
-    current = Action.objects.filter(withdrawn=False).only(
-        "id", "lead_in", "subheading", "section", "text"
-    )
-    actions = list(actions if actions is not None else current)
+    empty = Ranking([], np.array([], dtype=np.int64), None, None)
     if not (recommendations and actions):
-        return Ranking([], np.array([], dtype=np.int64), None, None)
+        return empty
     texts = [recommendation_text(r) for r in recommendations]
     texts += [action_text(action) for action in actions]
-    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
-    if fit_actions is None:
-        vectors = vectorizer.fit_transform(texts)
-    else:
-        # Incremental: the vocabulary and weights come from every action, not just the new.
-        fit_texts = [action_text(action) for action in fit_actions]
-        vectorizer.fit(fit_texts + texts[: len(recommendations)])
-        vectors = vectorizer.transform(texts)
-    vectors = vectors.tocsr()
-    return Ranking(
+    vectorizer = _vectorizer()
+    try:
+        vectors = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # No word is shared by two texts: nothing can match.
+        return empty
+    ranking = Ranking(
         recommendations=recommendations,
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
         recommendation_vectors=vectors[: len(recommendations)],
         action_vectors=vectors[len(recommendations) :],
+    )
+    if store_index:
+        MatchingIndex.store(
+            _recommendations_key(recommendations), vectorizer, ranking.recommendation_vectors
+        )
+    return ranking
+
+
+def rank_new(actions):
+    """Score new actions with the stored index (fast); refit everything if it is stale."""
+    recommendations = _recommendations()
+    index = MatchingIndex.objects.order_by("-pk").first()
+    if index is None or index.recommendations_key != _recommendations_key(recommendations):
+        ranking = rank(store_index=True)
+        wanted = {action.pk for action in actions}
+        keep = np.array([action_id in wanted for action_id in ranking.action_ids], dtype=bool)
+        if ranking.action_vectors is not None:
+            ranking.action_vectors = ranking.action_vectors[keep]
+            ranking.action_ids = ranking.action_ids[keep]
+        return ranking
+    vectorizer, recommendation_vectors = index.load()
+    return Ranking(
+        recommendations=recommendations,
+        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
+        recommendation_vectors=recommendation_vectors,
+        action_vectors=vectorizer.transform([action_text(a) for a in actions]).tocsr(),
     )
 
 
@@ -185,21 +241,24 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
     rows that stay in the top keep their identity and get the new score.
     Returns (created, updated, deleted).
     """
-    ranking = rank()
-    reviewed = _reviewed_pairs()
-    wanted = {}
-    for row, recommendation in enumerate(ranking.recommendations):
-        for action_id, score in ranking.top(row, top, reviewed.get(recommendation.pk, set())):
-            wanted[recommendation.pk, action_id] = score
+    ranking = rank(store_index=True)
+    wanted = {
+        (recommendation.pk, action_id): score
+        for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
+        for action_id, score in ranked
+    }
     with transaction.atomic():
         pending = Link.objects.filter(review=Link.Review.SUGGESTED)
         if recompute:
             deleted, _ = pending.delete()
             existing = {}
         else:
-            existing = {(link.recommendation_id, link.action_id): link for link in pending}
+            existing = {
+                (link.recommendation_id, link.action_id): link
+                for link in pending.only("id", "recommendation_id", "action_id", "score")
+            }
             stale = [link.pk for pair, link in existing.items() if pair not in wanted]
-            deleted, _ = Link.objects.filter(pk__in=stale).delete()
+            deleted = _delete(stale)
         return (*_store(wanted, existing), deleted)
 
 
@@ -208,23 +267,19 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     new_actions = list(Action.objects.filter(pk__in=action_ids, withdrawn=False))
     if not new_actions:
         return 0, 0, 0
-    ranking = rank(
-        actions=new_actions,
-        fit_actions=Action.objects.filter(withdrawn=False).only(
-            "lead_in", "subheading", "section", "text"
-        ),
-    )
+    ranking = rank_new(new_actions)
     pending = {}
     for link in Link.objects.filter(review=Link.Review.SUGGESTED).only(
         "id", "recommendation_id", "action_id", "score"
     ):
         pending.setdefault(link.recommendation_id, []).append(link)
-    reviewed = _reviewed_pairs()
     wanted, existing, stale = {}, {}, []
-    for row, recommendation in enumerate(ranking.recommendations):
+    if ranking.action_vectors is None or not len(ranking.action_ids):
+        return 0, 0, 0
+    for recommendation, ranked in ranking.top_all(top, _reviewed_pairs()):
         current = {link.action_id: link for link in pending.get(recommendation.pk, [])}
         candidates = {action_id: link.score or 0.0 for action_id, link in current.items()}
-        candidates.update(ranking.top(row, top, reviewed.get(recommendation.pk, set())))
+        candidates.update(ranked)
         keep = sorted(candidates.items(), key=lambda item: -item[1])[:top]
         for action_id, score in keep:
             wanted[recommendation.pk, action_id] = score
@@ -235,8 +290,15 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
             else:
                 stale.append(link.pk)
     with transaction.atomic():
-        deleted, _ = Link.objects.filter(pk__in=stale).delete()
+        deleted = _delete(stale)
         return (*_store(wanted, existing), deleted)
+
+
+def _delete(link_ids):
+    deleted = 0
+    for first in range(0, len(link_ids), 1000):
+        deleted += Link.objects.filter(pk__in=link_ids[first : first + 1000]).delete()[0]
+    return deleted
 
 
 def _store(wanted, existing):
@@ -259,11 +321,11 @@ def _store(wanted, existing):
 
 def ranking_rows(top=DEFAULT_TOP):
     """The engine's ranking for every recommendation, regardless of review state."""
-    ranking = rank()
-    rows = []
-    for row, recommendation in enumerate(ranking.recommendations):
-        for position, (action_id, score) in enumerate(ranking.top(row, top), start=1):
-            rows.append((recommendation, position, action_id, score))
+    rows = [
+        (recommendation, position, action_id, score)
+        for recommendation, ranked in rank().top_all(top, {})
+        for position, (action_id, score) in enumerate(ranked, start=1)
+    ]
     actions = Action.objects.select_related("factsheet").in_bulk([row[2] for row in rows])
     for recommendation, position, action_id, score in rows:
         action = actions[action_id]

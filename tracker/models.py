@@ -1,3 +1,4 @@
+import pickle
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -551,3 +552,39 @@ class StatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The status history is append-only: changes cannot be deleted.")
+
+
+class MatchingIndex(models.Model):
+    """The vocabulary and weights of the last full ranking, kept for incremental suggestions.
+
+    Only the newest row is used; storing a new one deletes the others.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    recommendations_key = models.CharField(
+        max_length=64, help_text="Hash of the recommendations' texts the index was fitted with."
+    )
+    vectorizer = models.BinaryField()
+    recommendation_vectors = models.BinaryField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Matching index of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def store(cls, recommendations_key, vectorizer, recommendation_vectors):
+        index = cls.objects.create(
+            recommendations_key=recommendations_key,
+            vectorizer=pickle.dumps(vectorizer, protocol=pickle.HIGHEST_PROTOCOL),
+            recommendation_vectors=pickle.dumps(
+                recommendation_vectors, protocol=pickle.HIGHEST_PROTOCOL
+            ),
+        )
+        cls.objects.exclude(pk=index.pk).delete()
+        return index
+
+    def load(self):
+        # Written only by `store` above, from this application's own objects.
+        return pickle.loads(self.vectorizer), pickle.loads(self.recommendation_vectors)
