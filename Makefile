@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench
 
 # Rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -36,3 +36,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+
+# The benchmark at archive and x10 scale on SQLite and PostgreSQL; writes BENCHMARKS.md.
+CORPUS ?= ../shared/corpus/whitehouse-factsheets-2021-2025
+bench: install
+	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+	$(BIN)/python -m bench.run --corpus $(CORPUS)

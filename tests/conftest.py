@@ -23,3 +23,19 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Cached pages must not leak from one test's database into another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    """The tests talk plain HTTP to the app, as `HTTPS=0` would; production redirects to HTTPS."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False

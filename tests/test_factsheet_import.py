@@ -85,9 +85,8 @@ def test_folders_are_searched_and_summarised(write_file, capsys):
     write_file("sheets/sub/b.md", GOOD.replace("Good sheet", "Other sheet"))
     write_file("sheets/notes.txt", "not a fact sheet")
 
-    call_command(
-        "import_factsheets", str(Path(write_file("sheets/c.md", GOOD)).parent), verbosity=0
-    )
+    third = write_file("sheets/c.md", GOOD.replace("Good sheet", "Third sheet"))
+    call_command("import_factsheets", str(Path(third).parent), verbosity=0)
 
     out = capsys.readouterr().out
     assert "3 imported (3 new, 0 updated), 0 unchanged, 0 failed; 6 actions" in out

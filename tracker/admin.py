@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -134,9 +134,45 @@ class CoverageFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FactSheetFilter(admin.RelatedFieldListFilter):
-    def field_choices(self, field, request, model_admin):
-        return list(Document.objects.factsheets().values_list("pk", "title"))
+class FactSheetFilter(admin.SimpleListFilter):
+    """A short list of fact sheets (an archive has thousands), plus the one chosen."""
+
+    title = "fact sheet"
+    parameter_name = "factsheet"
+    SHOWN = 30
+    field = "factsheet"
+
+    def candidates(self):
+        return Document.objects.factsheets().order_by("-published", "title")
+
+    def lookups(self, request, model_admin):
+        shown = list(self.candidates().values_list("pk", "title")[: self.SHOWN])
+        chosen = self.value()
+        if chosen and chosen.isdigit() and int(chosen) not in {pk for pk, _ in shown}:
+            shown += list(Document.objects.filter(pk=chosen).values_list("pk", "title"))
+        return [(str(pk), Truncator(title).chars(70)) for pk, title in shown]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{f"{self.field}_id": value})
+
+
+class QueueFactSheetFilter(FactSheetFilter):
+    """The fact sheets with the most pending suggestions."""
+
+    field = "action__factsheet"
+
+    def candidates(self):
+        return (
+            Document.objects.factsheets()
+            .filter(actions__links__review=Link.Review.SUGGESTED)
+            .annotate(pending=Count("actions__links"))
+            .order_by("-pending", "-published")
+        )
 
 
 @admin.register(Link)
@@ -157,7 +193,7 @@ class LinkAdmin(admin.ModelAdmin):
     list_filter = [
         ReviewStateFilter,
         ("recommendation__stage", admin.RelatedFieldListFilter),
-        ("action__factsheet", FactSheetFilter),
+        QueueFactSheetFilter,
         ScoreFilter,
         CoverageFilter,
         "relation",
@@ -383,7 +419,7 @@ class SectionFilter(admin.SimpleListFilter):
     parameter_name = "section"
 
     def lookups(self, request, model_admin):
-        factsheet = request.GET.get("factsheet__id__exact")
+        factsheet = request.GET.get(FactSheetFilter.parameter_name)
         if not (factsheet and factsheet.isdigit()):
             return []
         sections = (
@@ -415,7 +451,7 @@ class ActionLinkInline(admin.TabularInline):
 class ActionAdmin(admin.ModelAdmin):
     list_display = ["short_text", "factsheet", "section", "position", "withdrawn"]
     list_select_related = ["factsheet"]
-    list_filter = [("factsheet", FactSheetFilter), SectionFilter, "has_local_links", "withdrawn"]
+    list_filter = [FactSheetFilter, SectionFilter, "has_local_links", "withdrawn"]
     search_fields = ["text", "lead_in", "section"]
     inlines = [ActionLinkInline]
     readonly_fields = [

@@ -7,7 +7,7 @@ history records who changed what, and why.
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Link, Recommendation
+from .models import Link, Recommendation, SiteVersion
 
 
 class CurationError(ValueError):
@@ -34,9 +34,13 @@ def review_links(links, *, review, relation="", reason="", user=None):
         link.reason = reason or link.reason
         link.reviewed_by = user
         link.reviewed_at = now
+        link.source_changed = False
+        link.version += 1
     Link.objects.bulk_update(
-        changed, ["review", "relation", "reason", "reviewed_by", "reviewed_at"]
+        changed,
+        ["review", "relation", "reason", "reviewed_by", "reviewed_at", "source_changed", "version"],
     )
+    SiteVersion.bump()  # A bulk update sends no signal.
     refresh_statuses(changed, user=user, reason=reason)
     return len(changed)
 
@@ -59,9 +63,12 @@ def save_link_edits(saved, deleted=(), *, user=None):
     for link in saved:
         if link.review != Link.Review.SUGGESTED:
             link.reviewed_by, link.reviewed_at = user, now
+            link.source_changed = False
         link.save()
     for link in deleted:
         link.delete()
+    if deleted:
+        SiteVersion.bump()
     refresh_statuses([*saved, *deleted], user=user)
 
 

@@ -11,12 +11,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape as escape_html
 from itertools import pairwise
 
 import numpy as np
 import snowballstemmer
 from django.db import transaction
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
@@ -389,15 +389,11 @@ def matched_words(recommendation, action):
 
 def highlight(text, wanted_stems):
     """HTML of `text` with the words whose stem is in `wanted_stems` marked."""
-
-    def mark(match):
-        word = match.group(0)
-        return f"<mark>{escape(word)}</mark>" if _is_match(word, wanted_stems) else escape(word)
-
     pieces, last = [], 0
     for match in WORD.finditer(text):
-        pieces.append(escape(text[last : match.start()]))
-        pieces.append(mark(match))
+        word = escape_html(match.group(0))
+        pieces.append(escape_html(text[last : match.start()]))
+        pieces.append(f"<mark>{word}</mark>" if _is_match(match.group(0), wanted_stems) else word)
         last = match.end()
-    pieces.append(escape(text[last:]))
+    pieces.append(escape_html(text[last:]))
     return mark_safe("".join(pieces))  # Every piece is escaped above.

@@ -217,7 +217,14 @@ class RecommendationQuerySet(models.QuerySet):
             stages=breakdown,
             totals=totals,
             total=sum(totals.values()),
-            with_evidence=self.with_evidence().count(),
+            with_evidence=Link.objects.filter(
+                recommendation__in=self,
+                review=Link.Review.ACCEPTED,
+                relation__in=Link.EVIDENCE_RELATIONS,
+            )
+            .values("recommendation_id")
+            .distinct()
+            .count(),
             latest_evidence=latest,
             recent_changes=list(StatusChange.objects.recent()),
         )
@@ -298,6 +305,9 @@ class Recommendation(models.Model):
     status_reason = models.TextField(
         blank=True, help_text="Public reason for the status (Markdown). Required with an override."
     )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by each save, so a stale form is refused."
+    )
     search_text = models.TextField(
         blank=True,
         editable=False,
@@ -327,6 +337,9 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        save_new_version(self, super().save, args, kwargs)
 
     def get_absolute_url(self):
         return reverse("tracker:recommendation_detail", args=[self.code])
@@ -380,6 +393,15 @@ class Recommendation(models.Model):
                 links=[link_snapshot(link) for link in links],
             )
         return self.status
+
+
+def save_new_version(instance, super_save, args, kwargs):
+    """Raise the row's version on every update: the basis of refusing stale forms."""
+    if instance.pk is not None and not kwargs.get("force_insert"):
+        instance.version += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = [*kwargs["update_fields"], "version"]
+    super_save(*args, **kwargs)
 
 
 def derive_status(accepted_relations):
@@ -461,6 +483,13 @@ class Link(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    source_changed = models.BooleanField(
+        default=False,
+        help_text="The action's text changed or left its fact sheet since this link was made.",
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by each save, so a stale form is refused."
+    )
 
     class Meta:
         ordering = ["recommendation", "-score"]
@@ -485,6 +514,9 @@ class Link(models.Model):
 
     def __str__(self):
         return f"{self.recommendation.code} ← action {self.action_id} ({self.review})"
+
+    def save(self, *args, **kwargs):
+        save_new_version(self, super().save, args, kwargs)
 
     def clean(self):
         errors = {}
@@ -588,3 +620,24 @@ class MatchingIndex(models.Model):
     def load(self):
         # Written only by `store` above, from this application's own objects.
         return pickle.loads(self.vectorizer), pickle.loads(self.recommendation_vectors)
+
+
+class SiteVersion(models.Model):
+    """A number bumped whenever published data changes: cached pages are keyed on it.
+
+    Reading it is one indexed query, so every web process sees a change at once.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Site data version {self.number}"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
 from . import essay_text, exports
+from .cache import cached_page
 from .filters import RecommendationFilter
 from .markup import sources_html
 from .models import Document, Recommendation, Stage
@@ -14,6 +15,7 @@ RECOMMENDATIONS_PER_PAGE = 25
 FACTSHEETS_PER_PAGE = 50
 
 
+@cached_page
 def scorecard(request):
     summary = Recommendation.objects.scorecard_summary()
     return render(
@@ -28,6 +30,7 @@ def filtered_recommendations(request, queryset):
     return RecommendationFilter(request.GET or None, queryset=queryset)
 
 
+@cached_page
 def recommendation_list(request):
     filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
     if filterset.is_bound and not filterset.is_valid():
@@ -71,11 +74,13 @@ def active_filters(request, filterset):
     return active
 
 
+@cached_page
 def recommendation_detail(request, code):
     recommendation = get_object_or_404(Recommendation.objects.for_detail_page(), code=code)
     return render(request, "tracker/recommendation_detail.html", {"recommendation": recommendation})
 
 
+@cached_page
 def stage_detail(request, slug):
     stage = get_object_or_404(Stage, slug=slug)
     recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
@@ -90,6 +95,7 @@ def stage_detail(request, slug):
     )
 
 
+@cached_page
 def factsheet_list(request):
     page = Paginator(Document.objects.for_factsheet_list(), FACTSHEETS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -97,6 +103,7 @@ def factsheet_list(request):
     return render(request, "tracker/factsheet_list.html", {"page": page})
 
 
+@cached_page
 def factsheet_detail(request, slug):
     factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
     actions = factsheet.current_actions
@@ -111,9 +118,14 @@ def factsheet_detail(request, slug):
     )
 
 
+@cached_page
 def essay(request):
     document = get_object_or_404(Document.objects.essays().order_by("published")[:1])
-    recommendations = list(Recommendation.objects.select_related("stage").order_by("position"))
+    recommendations = list(
+        Recommendation.objects.filter(stage__essay=document)
+        .select_related("stage")
+        .order_by("position")
+    )
     return render(
         request,
         "tracker/essay.html",
@@ -125,6 +137,7 @@ def essay(request):
     )
 
 
+@cached_page
 def about(request):
     return render(
         request,

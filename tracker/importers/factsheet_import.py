@@ -1,11 +1,12 @@
 """Store parsed fact sheets: one transaction per file, keyed so a re-import changes nothing."""
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from django.db import transaction
 
-from tracker.models import Action, Document
+from tracker.models import Action, Document, Link
 
 from .errors import SourceError
 from .factsheets import PUBLISHER, file_checksum, parse_factsheet, slug_for
@@ -20,6 +21,8 @@ ACTION_FIELDS = [
     "has_local_links",
 ]
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
+# How alike an action's old and new text must be to count as the same action revised.
+REVISION_SIMILARITY = 0.85
 
 
 class Outcome:
@@ -89,11 +92,24 @@ def import_factsheets(paths, *, dry_run=False, progress=iter):
     return summary
 
 
+def find_factsheet(parsed):
+    """The stored fact sheet this file is a version of: same file name, else same title and date.
+
+    A fact sheet re-issued under a new address and file name is the same fact
+    sheet: its actions must not be duplicated.
+    """
+    factsheets = Document.objects.factsheets()
+    return (
+        factsheets.filter(slug=parsed.slug).first()
+        or factsheets.filter(title=parsed.title, published=parsed.published).first()
+    )
+
+
 def store_factsheet(parsed, *, dry_run=False):
     """Create or update the fact sheet and its actions; return (outcome, new action ids)."""
-    existing = Document.objects.filter(slug=parsed.slug).first()
-    if existing and existing.kind != Document.Kind.FACTSHEET:
-        raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by another document")
+    if Document.objects.essays().filter(slug=parsed.slug).exists():
+        raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
+    existing = find_factsheet(parsed)
     if existing and existing.checksum == parsed.checksum:
         return Outcome.UNCHANGED, []
     outcome = Outcome.UPDATED if existing else Outcome.CREATED
@@ -115,7 +131,11 @@ def store_factsheet(parsed, *, dry_run=False):
 
 def _store_actions(document, parsed_actions):
     current = {action.key: action for action in document.actions.all()}
-    to_create, to_update = [], []
+    unmatched = [parsed for parsed in parsed_actions if parsed.key not in current]
+    revisions = _pair_revisions(
+        unmatched, [a for key, a in current.items() if key not in {p.key for p in parsed_actions}]
+    )
+    to_create, to_update, revised = [], [], []
     for position, parsed in enumerate(parsed_actions, start=1):
         values = {
             "position": position,
@@ -127,19 +147,49 @@ def _store_actions(document, parsed_actions):
             "has_local_links": parsed.has_local_links,
         }
         action = current.pop(parsed.key, None)
+        if action is None and parsed.key in revisions:
+            action = current.pop(revisions[parsed.key].key)
+            action.key = parsed.key
+            revised.append(action.pk)
+            to_update.append(action)
         if action is None:
             to_create.append(Action(factsheet=document, key=parsed.key, **values))
-        elif action.withdrawn or any(
+            continue
+        if action.withdrawn or any(
             getattr(action, name) != value for name, value in values.items()
         ):
             for name, value in values.items():
                 setattr(action, name, value)
             action.withdrawn = False
-            to_update.append(action)
-    Action.objects.bulk_update(to_update, [*ACTION_FIELDS, "withdrawn"])
+            if action not in to_update:
+                to_update.append(action)
+    Action.objects.bulk_update(to_update, [*ACTION_FIELDS, "key", "withdrawn"])
     created = Action.objects.bulk_create(to_create)
+    Link.objects.filter(action__in=revised).exclude(review=Link.Review.SUGGESTED).update(
+        source_changed=True
+    )
     _retire(current.values())
     return [action.pk for action in created]
+
+
+def _pair_revisions(new, old, threshold=REVISION_SIMILARITY):
+    """{new key: old action} for texts that are the same action revised (a typo fixed)."""
+    pairs, taken = {}, set()
+    for parsed in new:
+        best, best_ratio = None, threshold
+        for action in old:
+            if action.pk in taken:
+                continue
+            matcher = SequenceMatcher(None, action.text, parsed.text, autojunk=False)
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = action, ratio
+        if best is not None:
+            pairs[parsed.key] = best
+            taken.add(best.pk)
+    return pairs
 
 
 def _retire(actions):
@@ -149,4 +199,8 @@ def _retire(actions):
         Action.objects.filter(pk__in=gone, links__isnull=False).values_list("pk", flat=True)
     )
     Action.objects.filter(pk__in=linked).update(withdrawn=True)
+    Link.objects.filter(action__in=linked).exclude(review=Link.Review.SUGGESTED).update(
+        source_changed=True
+    )
+    Link.objects.filter(action__in=linked, review=Link.Review.SUGGESTED).delete()
     Action.objects.filter(pk__in=set(gone) - linked).delete()

@@ -1,0 +1,1 @@
+"""`make bench`: a reproducible benchmark at the size of a whole administration."""

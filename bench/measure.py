@@ -1,0 +1,222 @@
+"""One benchmark run on one database at one scale; prints a JSON object of figures.
+
+Run by bench/run.py in a fresh process per database, with DATABASE_URL set.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.synthetic import scale_up  # noqa: E402
+from tracker.importers.factsheet_import import import_factsheets  # noqa: E402
+from tracker.importers.seed import seed  # noqa: E402
+from tracker.matching import suggest_all, suggest_for_actions  # noqa: E402
+from tracker.models import Action, Document, Link, Recommendation  # noqa: E402
+
+PAGES = {
+    "floor": "/__floor__/",
+    "scorecard": "/",
+    "filtered list": "/recommendations/?stage=reengage&status=not_found",
+    "text search": "/recommendations/?q=human+rights+council",
+    "recommendation detail": "/recommendations/rejoin-un-human-rights-council/",
+    "fact sheet page": "/factsheets/2024-12-11-human-rights-day/",
+    "essay page": "/essay/",
+    "admin review queue": "/admin/tracker/link/",
+}
+PUBLIC = [name for name in PAGES if name not in ("floor", "admin review queue")]
+DOWNLOADS = {"scorecard.csv": "/scorecard.csv", "links.csv": "/links.csv"}
+NEW_FACTSHEET = """---
+title: Benchmark fact sheet
+date: '2025-01-15'
+source_url: https://example.org/benchmark/
+---
+**Upheld Universal Human Rights**
+
+-   We rejoined the UN Human Rights Council and issued a standing invitation to UN experts.
+-   We sanctioned officials for gross violations of human rights under Global Magnitsky.
+-   We restored funding to the UN Population Fund and supported refugees.
+"""
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def build(scale, corpus):
+    figures = {}
+    call_command("migrate", verbosity=0)
+    seed()
+    paths = [corpus]
+    summary, seconds = timed(import_factsheets, paths)
+    figures["import"] = {
+        "files": summary.imported + len(summary.unchanged) + len(summary.failed),
+        "imported": summary.imported,
+        "failed": len(summary.failed),
+        "actions": summary.actions,
+        "seconds": round(seconds, 2),
+        "factsheets_per_second": round(summary.imported / seconds, 1),
+    }
+    if scale == "x10":
+        counts, seconds = timed(scale_up)
+        figures["synthetic"] = {**counts, "seconds": round(seconds, 1)}
+    figures["size"] = {
+        "factsheets": Document.objects.factsheets().count(),
+        "actions": Action.objects.count(),
+        "recommendations": Recommendation.objects.count(),
+        "accepted_links": Link.objects.filter(review="accepted").count(),
+    }
+    return figures
+
+
+def suggestions():
+    (created, _, _), full = timed(suggest_all, recompute=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "benchmark-new.md")
+        path.write_text(NEW_FACTSHEET, encoding="utf-8")
+        summary = import_factsheets([path])
+        _, incremental = timed(suggest_for_actions, summary.new_action_ids)
+    actions = Action.objects.count()
+    return {
+        "full_seconds": round(full, 2),
+        "full_microseconds_per_action": round(1e6 * full / actions, 1),
+        "suggestions_stored": created,
+        "incremental_seconds": round(incremental, 3),
+    }
+
+
+def pages(repetitions):
+    """Median and 95th percentile server time per page, cached (warm) and uncached (cold)."""
+    client = Client()
+    admin = get_user_model().objects.create_superuser("bench", password="bench-password-1")
+    results = {}
+    for name, url in PAGES.items():
+        if name == "admin review queue":
+            client.force_login(admin)
+        response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        cold_queries = len(queries)  # Read now: the next request clears the log.
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        warm_queries = len(queries)
+        cold = _samples(client, url, repetitions, clear_cache=True)
+        warm = _samples(client, url, repetitions, clear_cache=False)
+        results[name] = {
+            "queries": cold_queries,
+            "queries_cached": warm_queries,
+            "median_ms": _ms(statistics.median(warm)),
+            "p95_ms": _ms(_p95(warm)),
+            "uncached_median_ms": _ms(statistics.median(cold)),
+            "uncached_p95_ms": _ms(_p95(cold)),
+        }
+        client.logout()
+    floor = results["floor"]["median_ms"]
+    for figures in results.values():
+        figures["ratio_to_floor"] = round(figures["median_ms"] / floor, 2)
+        figures["uncached_ratio_to_floor"] = round(figures["uncached_median_ms"] / floor, 2)
+    return results
+
+
+def _samples(client, url, repetitions, clear_cache):
+    samples = []
+    for _ in range(repetitions):
+        if clear_cache:
+            cache.clear()
+        start = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - start)
+    return sorted(samples)
+
+
+def _p95(samples):
+    return samples[int(0.95 * (len(samples) - 1))]
+
+
+def _ms(seconds):
+    return round(1000 * seconds, 3)
+
+
+def downloads():
+    """Rows per second of each download (memory is measured in its own process by run.py)."""
+    results = {}
+    for name, url in DOWNLOADS.items():
+        start = time.perf_counter()
+        rows = -1  # The header.
+        for chunk in Client().get(url).streaming_content:
+            rows += chunk.count(b"\r\n")
+        seconds = time.perf_counter() - start
+        results[name] = {
+            "rows": rows,
+            "seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds),
+        }
+    if connection.vendor == "postgresql":
+        copy = copy_throughput()
+        results["links.csv"]["copy_rows_per_second"] = copy
+        results["links.csv"]["share_of_copy"] = round(
+            results["links.csv"]["rows_per_second"] / copy, 3
+        )
+    return results
+
+
+def copy_throughput():
+    """Rows per second of COPY (the links.csv query) TO STDOUT: the physical limit."""
+    import psycopg
+
+    links = Link.objects.filter(review="accepted").select_related(
+        "recommendation", "action__factsheet"
+    )
+    sql, params = links.query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection
+    query = psycopg.ClientCursor(raw).mogrify(sql, params)
+    rows = Link.objects.filter(review="accepted").count()
+    with raw.cursor() as cursor:
+        start = time.perf_counter()
+        with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            for _ in copy:
+                pass
+        seconds = time.perf_counter() - start
+    return round(rows / seconds)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=["archive", "x10"], required=True)
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--repetitions", type=int, default=100)
+    parser.add_argument("--output", required=True, help="Where to write the JSON figures.")
+    args = parser.parse_args()
+    settings.DEBUG = False
+    figures = {"scale": args.scale, "database": connection.vendor}
+    figures.update(build(args.scale, args.corpus))
+    figures["suggestions"] = suggestions()
+    reset_queries()
+    figures["pages"] = pages(args.repetitions)
+    figures["downloads"] = downloads()
+    Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Turn the benchmark's figures into BENCHMARKS.md, each target beside what was measured."""
+
+PUBLIC_PAGES = [
+    "scorecard",
+    "filtered list",
+    "text search",
+    "recommendation detail",
+    "fact sheet page",
+    "essay page",
+]
+ALL_PAGES = ["floor", *PUBLIC_PAGES, "admin review queue"]
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def write_report(results, path):
+    lines = []
+    add = lines.append
+    machine = results["machine"]
+    runs = results["runs"]
+    engines = sorted({key.split("-")[0] for key in runs})
+    add("# Benchmarks\n")
+    add(
+        f"Measured by `make bench` on {machine['date']}: {machine['cpus']} cores "
+        f"({machine['cpu']}), {machine['memory_gb']} GB of memory; Python "
+        f"{machine['versions']['python']}, SQLite {machine['versions']['sqlite']}, "
+        f"PostgreSQL {machine['versions']['postgresql']}. Every database is built fresh. "
+        "Ratios compare figures taken in the same run. Raw figures: `bench-results/`.\n"
+    )
+    add("## Scales\n")
+    add("| run | fact sheets | actions | recommendations | accepted links |")
+    add("|---|---|---|---|---|")
+    for key, run in runs.items():
+        size = run["size"]
+        add(
+            f"| {key} | {size['factsheets']:,} | {size['actions']:,} | "
+            f"{size['recommendations']:,} | {size['accepted_links']:,} |"
+        )
+    add(
+        "\n*archive*: the seeds plus the real fact sheets of the corpus, with the 47 seed "
+        "recommendations and their curation. *x10*: the archive scaled tenfold by "
+        "`bench/synthetic.py`, which reuses real sentences for new fact sheets, and adds "
+        "recommendations in ten synthetic essays and accepted links.\n"
+    )
+
+    add("## Import\n")
+    add("| database | files | imported | refused | actions | seconds | fact sheets / s |")
+    add("|---|---|---|---|---|---|---|")
+    for engine in engines:
+        figures = runs[f"{engine}-archive"]["import"]
+        add(
+            f"| {engine} | {figures['files']} | {figures['imported']} | {figures['failed']} | "
+            f"{figures['actions']:,} | {figures['seconds']} | {figures['factsheets_per_second']} |"
+        )
+    add("")
+
+    add("## Suggestions\n")
+    add(
+        "| database | full run, archive (s) | full run, x10 (s) | µs per action, archive | "
+        "µs per action, x10 | growth per action | incremental at x10 (s) | targets |"
+    )
+    add("|---|---|---|---|---|---|---|---|")
+    for engine in engines:
+        archive = runs[f"{engine}-archive"]["suggestions"]
+        x10 = runs[f"{engine}-x10"]["suggestions"]
+        growth = x10["full_microseconds_per_action"] / archive["full_microseconds_per_action"]
+        linear = growth <= 1.25
+        fast = x10["incremental_seconds"] < 1
+        add(
+            f"| {engine} | {archive['full_seconds']} | {x10['full_seconds']} | "
+            f"{archive['full_microseconds_per_action']} | {x10['full_microseconds_per_action']} | "
+            f"{growth:.2f}× | {x10['incremental_seconds']} | linear: {verdict(linear)}; "
+            f"incremental < 1 s: {verdict(fast)} |"
+        )
+    add("")
+
+    add("## Pages\n")
+    add(
+        "Server time in process (Django test client, full middleware stack), median and 95th "
+        "percentile over the repetitions, cached (a visitor after the first) and uncached (the "
+        "page cache emptied before every request). The floor is the same base template with no "
+        "database query. Targets: every public page within 3× the floor at archive scale, and "
+        "at x10 within 1.5× of its own archive time; queries identical at both scales, at most "
+        "10 per public page.\n"
+    )
+    for engine in engines:
+        archive = runs[f"{engine}-archive"]["pages"]
+        x10 = runs[f"{engine}-x10"]["pages"]
+        add(f"### {engine}\n")
+        add(
+            "| page | queries (archive / x10) | cached median ms (archive / x10) | "
+            "× floor, archive | x10 ÷ archive | uncached median ms (archive / x10) | "
+            "uncached × floor, archive | uncached x10 ÷ archive | p95 ms, x10 uncached |"
+        )
+        add("|---|---|---|---|---|---|---|---|---|")
+        for page in ALL_PAGES:
+            a, b = archive[page], x10[page]
+            add(
+                f"| {page} | {a['queries']} / {b['queries']} | {a['median_ms']} / "
+                f"{b['median_ms']} | {a['ratio_to_floor']} | "
+                f"{b['median_ms'] / a['median_ms']:.2f} | {a['uncached_median_ms']} / "
+                f"{b['uncached_median_ms']} | {a['uncached_ratio_to_floor']} | "
+                f"{b['uncached_median_ms'] / a['uncached_median_ms']:.2f} | "
+                f"{b['uncached_p95_ms']} |"
+            )
+        public = [(archive[p], x10[p]) for p in PUBLIC_PAGES]
+        within_floor = all(a["ratio_to_floor"] <= 3 for a, _ in public)
+        stable = all(b["median_ms"] <= 1.5 * a["median_ms"] for a, b in public)
+        stable_uncached = all(
+            b["uncached_median_ms"] <= 1.5 * a["uncached_median_ms"] for a, b in public
+        )
+        same_queries = all(archive[p]["queries"] == x10[p]["queries"] for p in ALL_PAGES)
+        few_queries = all(a["queries"] <= 10 and b["queries"] <= 10 for a, b in public)
+        add(
+            f"\nTargets on {engine}: within 3× the floor (cached): {verdict(within_floor)}; "
+            f"x10 within 1.5× of archive (cached): {verdict(stable)}, uncached: "
+            f"{verdict(stable_uncached)}; identical query counts: {verdict(same_queries)}; "
+            f"at most 10 queries per public page: {verdict(few_queries)}.\n"
+        )
+
+    add("## Downloads\n")
+    add(
+        "Each download fetched in process (rows per second) and again in a fresh process of "
+        "its own (peak resident memory of that process). On PostgreSQL, `COPY (the links.csv "
+        "query) TO STDOUT` in the same run gives the physical limit.\n"
+    )
+    add(
+        "| database | file | rows (archive / x10) | rows/s (archive / x10) | peak RSS MB "
+        "(archive / x10) | COPY rows/s, x10 | share of COPY, x10 |"
+    )
+    add("|---|---|---|---|---|---|---|")
+    for engine in engines:
+        for name in ("scorecard.csv", "links.csv"):
+            a = runs[f"{engine}-archive"]["downloads"][name]
+            b = runs[f"{engine}-x10"]["downloads"][name]
+            copy = b.get("copy_rows_per_second", "")
+            share = b.get("share_of_copy", "")
+            add(
+                f"| {engine} | {name} | {a['rows']:,} / {b['rows']:,} | "
+                f"{a['rows_per_second']:,} / {b['rows_per_second']:,} | "
+                f"{a['process']['peak_rss_mb']} / {b['process']['peak_rss_mb']} | "
+                f"{copy if copy == '' else f'{copy:,}'} | {share} |"
+            )
+    add("")
+
+    if "http" in results:
+        add("## HTTP\n")
+        add(
+            "gunicorn (2 workers) serving the archive on PostgreSQL; wrk from a second process "
+            "on loopback, 2 threads, 16 connections, for each page in turn.\n"
+        )
+        http = results["http"]
+        if "error" in http:
+            add(f"Not measured: {http['error']}.\n")
+        else:
+            add("| page | requests/s | × floor | p50 | p75 | p90 | p99 | requests | errors |")
+            add("|---|---|---|---|---|---|---|---|---|")
+            floor = http["floor"]["requests_per_second"]
+            for name, figures in http.items():
+                latency = figures["latency"]
+                add(
+                    f"| {name} | {figures['requests_per_second']:,.0f} | "
+                    f"{figures['requests_per_second'] / floor:.2f} | {latency.get('50')} | "
+                    f"{latency.get('75')} | {latency.get('90')} | {latency.get('99')} | "
+                    f"{figures['requests']:,} | {figures['errors']} |"
+                )
+            add("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

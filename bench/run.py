@@ -1,0 +1,173 @@
+"""`make bench`: build fresh databases at two scales on SQLite and PostgreSQL, measure, report.
+
+Writes BENCHMARKS.md (and the raw figures to bench-results/). Takes a while.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+DEFAULT_CORPUS = ROOT.parent / "shared/corpus/whitehouse-factsheets-2021-2025"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+SCALES = ["archive", "x10"]
+HTTP_PAGES = {
+    "floor": "/__floor__/",
+    "scorecard": "/",
+    "list": "/recommendations/?stage=reengage&status=not_found",
+    "detail": "/recommendations/rejoin-un-human-rights-council/",
+}
+HTTP_PORT = 8765
+
+
+def database_url(engine, scale):
+    if engine == "sqlite":
+        path = RESULTS / f"{scale}.sqlite3"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = f"tracker_bench_{scale}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.execute(f"CREATE DATABASE {name}")
+    return f"{PG_SERVER}/{name}"
+
+
+def environment(url):
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "benchmark-only-secret-key",
+        "HTTPS": "0",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PYTHONWARNINGS": "ignore",
+    }
+
+
+def run_scale(engine, scale, corpus, repetitions):
+    url = database_url(engine, scale)
+    output = RESULTS / f"{engine}-{scale}.json"
+    print(f"== {engine} / {scale}: building and measuring", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.measure", "--scale", scale, "--corpus", str(corpus),
+         "--repetitions", str(repetitions), "--output", str(output)],
+        env=environment(url), cwd=ROOT, check=True,
+    )  # fmt: skip
+    figures = json.loads(output.read_text())
+    for name in ("scorecard.csv", "links.csv"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.download", f"/{name}"],
+            env=environment(url), cwd=ROOT, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        figures["downloads"][name]["process"] = json.loads(result.stdout)
+    output.write_text(json.dumps(figures, indent=2))
+    return figures, url
+
+
+def http_load(url, seconds):
+    """gunicorn serving the database, loaded by wrk from a second process on loopback."""
+    if not shutil.which("wrk"):
+        return {"error": "wrk is not installed (apt install wrk)"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{HTTP_PORT}", "--log-level", "warning"],
+        env=environment(url), cwd=ROOT,
+    )  # fmt: skip
+    try:
+        _wait_for_server()
+        return {name: _wrk(path, seconds) for name, path in HTTP_PAGES.items()}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait_for_server():
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{HTTP_PORT}/__floor__/", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _wrk(path, seconds):
+    result = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{HTTP_PORT}{path}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    text = result.stdout
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.MULTILINE))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1]),
+        "requests": int(re.search(r"(\d+) requests in", text)[1]),
+        "latency": latency,
+        "errors": errors + (int(non_2xx[1]) if non_2xx else 0),
+    }
+
+
+def machine():
+    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    versions = {"python": platform.python_version(), "sqlite": __import__("sqlite3").sqlite_version}
+    with psycopg.connect(f"{PG_SERVER}/postgres") as server:
+        versions["postgresql"] = server.execute("SHOW server_version").fetchone()[0]
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu": _cpu_name(),
+        "memory_gb": round(int(memory) / 2**20, 1),
+        "versions": versions,
+    }
+
+
+def _cpu_name():
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repetitions", type=int, default=100)
+    parser.add_argument("--http-seconds", type=int, default=30)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        sys.exit(f"The corpus is not at {args.corpus}; pass --corpus PATH.")
+    RESULTS.mkdir(exist_ok=True)
+    results = {"machine": machine(), "runs": {}}
+    urls = {}
+    for engine in args.engines.split(","):
+        for scale in SCALES:
+            figures, url = run_scale(engine, scale, args.corpus, args.repetitions)
+            results["runs"][f"{engine}-{scale}"] = figures
+            urls[engine, scale] = url
+    if ("postgresql", "archive") in urls:
+        print("== HTTP load: gunicorn on PostgreSQL (archive), wrk on loopback", flush=True)
+        results["http"] = http_load(urls["postgresql", "archive"], args.http_seconds)
+    (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
+    from bench.report import write_report
+
+    write_report(results, ROOT / "BENCHMARKS.md")
+    print("Wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
