@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint clean bench
+.PHONY: install run test lint clean bench soak
 
 # Rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -42,3 +42,8 @@ CORPUS ?= ../shared/corpus/whitehouse-factsheets-2021-2025
 bench: install
 	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/python -m bench.run --corpus $(CORPUS)
+
+# Public load and an editor's writes at once for 60 s on PostgreSQL; checks nothing was lost.
+soak: install
+	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+	$(BIN)/python -m bench.soak

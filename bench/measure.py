@@ -25,6 +25,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.synthetic import scale_up  # noqa: E402
+from tracker import exports  # noqa: E402
 from tracker.importers.factsheet_import import import_factsheets  # noqa: E402
 from tracker.importers.seed import seed  # noqa: E402
 from tracker.matching import suggest_all, suggest_for_actions  # noqa: E402
@@ -184,10 +185,7 @@ def copy_throughput():
     """Rows per second of COPY (the links.csv query) TO STDOUT: the physical limit."""
     import psycopg
 
-    links = Link.objects.filter(review="accepted").select_related(
-        "recommendation", "action__factsheet"
-    )
-    sql, params = links.query.sql_with_params()
+    sql, params = exports.link_queryset().query.sql_with_params()
     connection.ensure_connection()
     raw = connection.connection
     query = psycopg.ClientCursor(raw).mogrify(sql, params)

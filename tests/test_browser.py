@@ -50,6 +50,11 @@ def page(live_server):
         )
         page = context.new_page()
         page.base_url = live_server.url
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
         yield page
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -95,3 +100,5 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     text = Path(target).read_text(encoding="utf-8")
     assert text.splitlines()[0].startswith("code,stage,title,statement,quote,status")
     assert "close-guantanamo" in text
+    # The pages satisfy their Content-Security-Policy: the browser refused nothing.
+    assert page.console_errors == []

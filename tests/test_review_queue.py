@@ -128,7 +128,9 @@ class RecommendationAdminTests(TestCase):
 
     def change(self, **data):
         url = reverse("admin:tracker_recommendation_change", args=[self.recommendation.pk])
+        self.recommendation.refresh_from_db()
         form = {
+            "seen_version": self.recommendation.version,
             "status_override": "",
             "status_reason": "",
             "links-TOTAL_FORMS": 0,

@@ -17,6 +17,38 @@ admin.site.index_title = "Curate recommendations and evidence"
 ACTION_PREVIEW = 600
 
 
+class VersionedForm(forms.ModelForm):
+    """Refuses to save over a change someone else made since this form was opened."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    STALE = (
+        "Someone else changed this {name} while you were editing it, so your changes were "
+        "not saved. They are still in the form below: open the {name} again in a new tab to "
+        "see the other changes, then save yours again."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # Lock the row until this request's transaction ends, so two saves cannot interleave.
+            current = (
+                type(self.instance)
+                .objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and cleaned.get("seen_version") != current:
+                name = self.instance._meta.verbose_name
+                raise forms.ValidationError(self.STALE.format(name=name), code="stale")
+        return cleaned
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows that come from the sources or the history: viewable, never edited here."""
 
@@ -76,8 +108,13 @@ class ReviewStateFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [*Link.Review.choices, (self.ALL, "All")]
 
+    def __init__(self, request, params, model, model_admin):
+        # Links flagged "source changed" were reviewed already: show them whatever their state.
+        self.default = self.ALL if "source_changed" in params else Link.Review.SUGGESTED
+        super().__init__(request, params, model, model_admin)
+
     def value(self):
-        return super().value() or Link.Review.SUGGESTED
+        return super().value() or self.default
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -134,6 +171,19 @@ class CoverageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourceChangedFilter(admin.SimpleListFilter):
+    """Reviewed links whose action was revised or withdrawn upstream: to check again."""
+
+    title = "source changed"
+    parameter_name = "source_changed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Source changed since review")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source_changed=True) if self.value() == "yes" else queryset
+
+
 class FactSheetFilter(admin.SimpleListFilter):
     """A short list of fact sheets (an archive has thousands), plus the one chosen."""
 
@@ -179,6 +229,7 @@ class QueueFactSheetFilter(FactSheetFilter):
 class LinkAdmin(admin.ModelAdmin):
     """The review queue: suggestions best first, accepted or rejected one at a time or in bulk."""
 
+    form = VersionedForm
     action_form = ReasonActionForm
     actions = ["accept_implements", "accept_partial", "accept_related", "reject"]
     list_display = [
@@ -196,6 +247,7 @@ class LinkAdmin(admin.ModelAdmin):
         QueueFactSheetFilter,
         ScoreFilter,
         CoverageFilter,
+        SourceChangedFilter,
         "relation",
     ]
     list_select_related = ["recommendation__stage", "action__factsheet"]
@@ -211,6 +263,8 @@ class LinkAdmin(admin.ModelAdmin):
         "score",
         "reviewed_by",
         "reviewed_at",
+        "source_changed",
+        "seen_version",
     ]
     readonly_fields = ["score", "reviewed_by", "reviewed_at"]
 
@@ -254,6 +308,7 @@ class LinkAdmin(admin.ModelAdmin):
         return ", ".join(matched_words(link.recommendation, link.action))
 
     def _review(self, request, queryset, review, relation=""):
+        # review_links runs in one transaction: all selected links change, or none.
         try:
             count = review_links(
                 list(queryset),
@@ -302,7 +357,7 @@ def save_link_formset(request, formset):
     save_link_edits(saved, formset.deleted_objects, user=request.user)
 
 
-class LinkInlineForm(forms.ModelForm):
+class LinkInlineForm(VersionedForm):
     class Meta:
         model = Link
         fields = ["action", "relation", "review", "reason"]
@@ -317,7 +372,7 @@ class RecommendationLinkInline(admin.TabularInline):
     model = Link
     form = LinkInlineForm
     fk_name = "recommendation"
-    fields = ["action", "relation", "review", "reason"]
+    fields = ["action", "relation", "review", "reason", "source_changed", "seen_version"]
     autocomplete_fields = ["action"]
     extra = 0
     verbose_name = "reviewed link"
@@ -334,6 +389,7 @@ class RecommendationLinkInline(admin.TabularInline):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
+    form = VersionedForm
     list_display = ["code", "title", "stage", "status", "evidence", "overridden"]
     list_filter = ["stage", "status"]
     list_select_related = ["stage"]
@@ -357,7 +413,7 @@ class RecommendationAdmin(admin.ModelAdmin):
         (
             "Status",
             {
-                "fields": ["status", "status_override", "status_reason"],
+                "fields": ["status", "status_override", "status_reason", "seen_version"],
                 "description": "The status is derived from accepted links unless overridden; "
                 "an override needs a public reason (Markdown).",
             },
@@ -439,7 +495,7 @@ class ActionLinkInline(admin.TabularInline):
     model = Link
     form = LinkInlineForm
     fk_name = "action"
-    fields = ["recommendation", "relation", "review", "reason"]
+    fields = ["recommendation", "relation", "review", "reason", "seen_version"]
     autocomplete_fields = ["recommendation"]
     extra = 0
 

@@ -9,6 +9,7 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 
 from .models import Link
 
@@ -81,32 +82,47 @@ def scorecard_rows(recommendations, site_url=None):
         }
 
 
-def link_rows(site_url=None):
-    """One dict per accepted link, in essay order."""
-    site_url = (site_url or settings.SITE_URL).rstrip("/")
-    links = (
+def link_queryset():
+    """Accepted links as plain values, in essay order: the query behind links.csv."""
+    return (
         Link.objects.filter(review=Link.Review.ACCEPTED)
-        .select_related("recommendation", "action__factsheet")
         .order_by(
             "recommendation__stage__position",
             "recommendation__position",
             "action__factsheet__published",
             "action__position",
         )
+        .values_list(
+            "recommendation__code",
+            "recommendation__title",
+            "relation",
+            "action__factsheet__title",
+            "action__factsheet__published",
+            "action__factsheet__url",
+            "action__section",
+            "action__text",
+            "reason",
+        )
     )
-    for link in links.iterator(chunk_size=CHUNK):
-        factsheet = link.action.factsheet
+
+
+def link_rows(site_url=None):
+    """One dict per accepted link (plain values: no model instances)."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    url_of = reverse("tracker:recommendation_detail", args=["CODE"]).replace("CODE", "{}")
+    rows = link_queryset().iterator(chunk_size=CHUNK * 4)
+    for code, title, relation, factsheet, published, url, section, text, reason in rows:
         yield {
-            "recommendation_code": link.recommendation.code,
-            "recommendation_title": link.recommendation.title,
-            "relation": link.relation,
-            "factsheet_title": factsheet.title,
-            "factsheet_date": factsheet.published.isoformat(),
-            "factsheet_url": factsheet.url,
-            "section": link.action.section,
-            "action_text": link.action.text,
-            "reason": link.reason,
-            "recommendation_url": site_url + link.recommendation.get_absolute_url(),
+            "recommendation_code": code,
+            "recommendation_title": title,
+            "relation": relation,
+            "factsheet_title": factsheet,
+            "factsheet_date": published.isoformat(),
+            "factsheet_url": url,
+            "section": section,
+            "action_text": text,
+            "reason": reason,
+            "recommendation_url": site_url + url_of.format(code),
         }
 
 

@@ -23,6 +23,9 @@ ACTION_FIELDS = [
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
 # How alike an action's old and new text must be to count as the same action revised.
 REVISION_SIMILARITY = 0.85
+# The share of its actions a file must share with a same-titled, same-dated fact sheet
+# to be taken for a re-issue of it.
+SAME_FACTSHEET_SHARE = 0.5
 
 
 class Outcome:
@@ -93,16 +96,23 @@ def import_factsheets(paths, *, dry_run=False, progress=iter):
 
 
 def find_factsheet(parsed):
-    """The stored fact sheet this file is a version of: same file name, else same title and date.
+    """The stored fact sheet this file is a version of.
 
-    A fact sheet re-issued under a new address and file name is the same fact
-    sheet: its actions must not be duplicated.
+    The same file name, or else a fact sheet with the same title and date
+    whose actions are mostly the same (re-issued under a new address and file
+    name): its actions must not be duplicated. Two different fact sheets that
+    share a title and a date stay apart.
     """
     factsheets = Document.objects.factsheets()
-    return (
-        factsheets.filter(slug=parsed.slug).first()
-        or factsheets.filter(title=parsed.title, published=parsed.published).first()
-    )
+    same_name = factsheets.filter(slug=parsed.slug).first()
+    if same_name:
+        return same_name
+    keys = {action.key for action in parsed.actions}
+    for candidate in factsheets.filter(title=parsed.title, published=parsed.published):
+        shared = candidate.actions.filter(key__in=keys).count()
+        if shared >= SAME_FACTSHEET_SHARE * len(keys):
+            return candidate
+    return None
 
 
 def store_factsheet(parsed, *, dry_run=False):

@@ -109,6 +109,9 @@ def split_front_matter(text, path):
         line = mark.line + 2 if mark else 1
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise SourceError(path, f"malformed front matter: {problem}", line) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # YAML reads "2024-13-45" as a date and fails outside its own error types.
+        raise SourceError(path, f"malformed front matter: {error}", 2) from None
     if not isinstance(meta, dict):
         raise SourceError(path, "the front matter is not a mapping of keys to values", 2)
     return meta, body, front.count("\n") + 3

@@ -53,6 +53,8 @@ def read_yaml(path):
         ) from None
     except UnicodeDecodeError:
         raise SourceError(path, "not UTF-8 text") from None
+    except (ValueError, TypeError, OverflowError) as error:
+        raise SourceError(path, f"malformed YAML: {error}") from None
 
 
 def import_recommendations(path, *, dry_run=False):
