@@ -31,11 +31,3 @@ def empty_page_cache():
     from django.core.cache import cache
 
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    """The tests talk plain HTTP to the app, as `HTTPS=0` would; production redirects to HTTPS."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False

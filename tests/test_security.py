@@ -48,6 +48,7 @@ def deploy_environment(**extra):
         **env,
         "SECRET_KEY": "d9!f7#Kq2$wZ@8vLx^pR4&nT6*bY0(eH3)uJ5+cM1=gA7_sD-fG9%hK2",
         "ALLOWED_HOSTS": "tracker.example.org",
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",
         **extra,
     }
 

@@ -1,0 +1,8 @@
+"""The tracker's settings, served over plain HTTP as the tests' client and browser use it."""
+
+from tracker.settings import *  # noqa: F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
