@@ -10,13 +10,13 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
+
+from bench.serving import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -79,29 +79,8 @@ def http_load(url, seconds):
     """gunicorn serving the database, loaded by wrk from a second process on loopback."""
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt install wrk)"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{HTTP_PORT}", "--log-level", "warning"],
-        env=environment(url), cwd=ROOT,
-    )  # fmt: skip
-    try:
-        _wait_for_server()
+    with gunicorn(environment(url), HTTP_PORT, HTTP_PAGES["floor"]):
         return {name: _wrk(path, seconds) for name, path in HTTP_PAGES.items()}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def _wait_for_server():
-    import urllib.request
-
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{HTTP_PORT}/__floor__/", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _wrk(path, seconds):

@@ -12,7 +12,6 @@ import json
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+
+from bench.serving import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -214,13 +215,7 @@ def main():
     args = parser.parse_args()
     prepare()
     ids = recommendation_ids()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", "2",
-         "--threads", "2", "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        env=environment(), cwd=ROOT,
-    )  # fmt: skip
-    try:
-        _wait()
+    with gunicorn(environment(), PORT, "/about/", threads=2):
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(WRK_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in PUBLIC)})
         load = subprocess.Popen(
@@ -230,9 +225,6 @@ def main():
         )  # fmt: skip
         editor = run_editor(args.seconds, ids)
         output, _ = load.communicate(timeout=args.seconds + 60)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     checks = verify(editor)
     report = {
         "seconds": args.seconds,
@@ -251,16 +243,6 @@ def main():
     print(json.dumps(report, indent=2))
     ok = not (report["public_5xx"] or report["editor_5xx"] or report["problems"])
     sys.exit(0 if ok else 1)
-
-
-def _wait():
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/about/", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 if __name__ == "__main__":

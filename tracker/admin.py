@@ -395,21 +395,9 @@ class RecommendationAdmin(admin.ModelAdmin):
     list_select_related = ["stage"]
     search_fields = ["code", "title", "statement", "quote"]
     inlines = [RecommendationLinkInline]
+    SEED_FIELDS = ["code", "stage", "subsection", "title", "statement", "quote"]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "code",
-                    "stage",
-                    "subsection",
-                    "title",
-                    "statement",
-                    "quote",
-                    "suggestions",
-                ]
-            },
-        ),
+        (None, {"fields": [*SEED_FIELDS, "suggestions"]}),
         (
             "Status",
             {
@@ -419,16 +407,8 @@ class RecommendationAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "code",
-        "stage",
-        "subsection",
-        "title",
-        "statement",
-        "quote",
-        "status",
-        "suggestions",
-    ]
+    # The recommendation itself comes from seeds/recommendations.yaml: only its status is edited.
+    readonly_fields = [*SEED_FIELDS, "status", "suggestions"]
 
     @admin.display(description="suggestions")
     def suggestions(self, recommendation):
