@@ -121,7 +121,7 @@ def pages(repetitions):
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         warm_queries = len(queries)
-        cold = _samples(client, url, repetitions, clear_cache=True)
+        cold = _samples(client, url, max(10, repetitions // 5), clear_cache=True)
         warm = _samples(client, url, repetitions, clear_cache=False)
         results[name] = {
             "queries": cold_queries,

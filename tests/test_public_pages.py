@@ -134,7 +134,6 @@ class ListTests(PublicSite):
         for query in [
             {"stage": "nope"},
             {"status": "done"},
-            {"factsheet": "x"},
             {"sort": "evil"},
             {"evidence": "maybe"},
             {"q": "x" * 500},
@@ -142,6 +141,11 @@ class ListTests(PublicSite):
             response = self.get("tracker:recommendation_list", **query)
             assert response.status_code == 400, query
             assert "not valid" in response.content.decode()
+
+    def test_an_unknown_fact_sheet_gives_an_empty_list(self):
+        response = self.get("tracker:recommendation_list", factsheet="no-such-sheet")
+        assert response.status_code == 200
+        assert "No recommendation matches these filters." in response.content.decode()
 
     def test_a_bad_page_number_is_not_an_error(self):
         assert self.get("tracker:recommendation_list", page="abc").status_code == 200

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count, F
+from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -212,17 +212,12 @@ class FactSheetFilter(admin.SimpleListFilter):
 
 
 class QueueFactSheetFilter(FactSheetFilter):
-    """The fact sheets with the most pending suggestions."""
+    """The newest fact sheets with pending suggestions."""
 
     field = "action__factsheet"
 
     def candidates(self):
-        return (
-            Document.objects.factsheets()
-            .filter(actions__links__review=Link.Review.SUGGESTED)
-            .annotate(pending=Count("actions__links"))
-            .order_by("-pending", "-published")
-        )
+        return Document.objects.with_pending_suggestions()
 
 
 @admin.register(Link)
@@ -272,6 +267,8 @@ class LinkAdmin(admin.ModelAdmin):
         css = {"all": ["tracker/admin.css"]}
 
     def get_ordering(self, request):
+        if request.GET.get(ReviewStateFilter.parameter_name, Link.Review.SUGGESTED) == "suggested":
+            return ["-score", "pk"]  # Suggestions always have a score: the index serves this.
         return [F("score").desc(nulls_last=True), "pk"]
 
     def changelist_view(self, request, extra_context=None):

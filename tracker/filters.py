@@ -7,6 +7,7 @@ from django.db.models import F
 from .models import Document, Link, Recommendation, Stage
 
 MAX_QUERY_LENGTH = 200
+FACTSHEET_CHOICES = 30
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -40,12 +41,11 @@ class RecommendationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=Recommendation.Status.choices, empty_label="Any status"
     )
-    factsheet = django_filters.ModelChoiceFilter(
+    factsheet = django_filters.CharFilter(
         label="Fact sheet",
-        to_field_name="slug",
-        queryset=Document.objects.none(),
         method="filter_factsheet",
-        empty_label="Any fact sheet",
+        max_length=200,
+        widget=forms.Select,
     )
     evidence = django_filters.ChoiceFilter(
         label="Evidence",
@@ -64,20 +64,27 @@ class RecommendationFilter(django_filters.FilterSet):
         model = Recommendation
         fields = ["q", "stage", "status", "factsheet", "evidence", "sort"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only fact sheets cited as evidence are worth offering: a handful, not the archive.
-        self.filters["factsheet"].queryset = cited_factsheets()
+    def offer_factsheets(self):
+        """Fill the fact sheet menu, for a page that shows the form.
+
+        It offers the fact sheets most recently cited as evidence (an archive has
+        thousands); any fact sheet's slug in the query string still filters.
+        """
+        choices = list(cited_factsheets().values_list("slug", "title")[:FACTSHEET_CHOICES])
+        chosen = self.data.get("factsheet") if self.data else None
+        if chosen and chosen not in dict(choices):
+            choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
+        self.form.fields["factsheet"].widget.choices = [("", "Any fact sheet"), *choices]
 
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
         return queryset.search(value) if value else queryset
 
-    def filter_factsheet(self, queryset, name, factsheet):
+    def filter_factsheet(self, queryset, name, slug):
         evidence = Link.objects.filter(
             review=Link.Review.ACCEPTED,
             relation__in=Link.EVIDENCE_RELATIONS,
-            action__factsheet=factsheet,
+            action__factsheet__slug=slug,
         )
         return queryset.filter(pk__in=evidence.values("recommendation_id"))
 
@@ -101,12 +108,4 @@ class RecommendationFilter(django_filters.FilterSet):
 
 
 def cited_factsheets():
-    return (
-        Document.objects.factsheets()
-        .filter(
-            actions__links__review=Link.Review.ACCEPTED,
-            actions__links__relation__in=Link.EVIDENCE_RELATIONS,
-        )
-        .distinct()
-        .order_by("-published", "title")
-    )
+    return Document.objects.cited_as_evidence()

@@ -17,18 +17,43 @@ class DocumentQuerySet(models.QuerySet):
     def factsheets(self):
         return self.filter(kind=Document.Kind.FACTSHEET)
 
+    def cited_as_evidence(self):
+        """Fact sheets with an action accepted as evidence, newest first."""
+        cited = Link.objects.filter(
+            review=Link.Review.ACCEPTED, relation__in=Link.EVIDENCE_RELATIONS
+        ).values("action__factsheet_id")
+        return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
+
+    def with_pending_suggestions(self):
+        pending = Link.objects.filter(review=Link.Review.SUGGESTED).values("action__factsheet_id")
+        return self.factsheets().filter(pk__in=pending).order_by("-published", "title")
+
     def for_factsheet_list(self):
-        evidence = Q(actions__links__review="accepted") & Q(
-            actions__links__relation__in=["implements", "partial"]
+        return self.factsheets().order_by("-published", "title")
+
+    def count_actions_and_evidence(self, factsheets):
+        """Set `action_count` and `evidence_count` on a page of fact sheets (two queries)."""
+        ids = [factsheet.pk for factsheet in factsheets]
+        actions = dict(
+            Action.objects.filter(factsheet__in=ids)
+            .values_list("factsheet")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        return (
-            self.factsheets()
-            .annotate(
-                action_count=Count("actions", distinct=True),
-                evidence_count=Count("actions__links", filter=evidence, distinct=True),
+        evidence = dict(
+            Link.objects.filter(
+                action__factsheet__in=ids,
+                review=Link.Review.ACCEPTED,
+                relation__in=Link.EVIDENCE_RELATIONS,
             )
-            .order_by("-published", "title")
+            .values_list("action__factsheet")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
+        for factsheet in factsheets:
+            factsheet.action_count = actions.get(factsheet.pk, 0)
+            factsheet.evidence_count = evidence.get(factsheet.pk, 0)
+        return factsheets
 
     def for_factsheet_page(self):
         accepted = (
@@ -205,14 +230,7 @@ class RecommendationQuerySet(models.QuerySet):
             for stage in stages
         ]
         totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
-        latest = (
-            Document.objects.factsheets()
-            .filter(
-                actions__links__review=Link.Review.ACCEPTED,
-                actions__links__relation__in=Link.EVIDENCE_RELATIONS,
-            )
-            .aggregate(latest=models.Max("published"))["latest"]
-        )
+        latest = Document.objects.cited_as_evidence().values_list("published", flat=True).first()
         return Scorecard(
             stages=breakdown,
             totals=totals,
@@ -510,7 +528,11 @@ class Link(models.Model):
                 name="link_accepted_has_relation_and_reason",
             ),
         ]
-        indexes = [models.Index(fields=["review", "relation"], name="link_review_relation")]
+        indexes = [
+            models.Index(fields=["review", "relation"], name="link_review_relation"),
+            # The review queue: pending suggestions, best first.
+            models.Index(fields=["review", "-score"], name="link_review_score"),
+        ]
 
     def __str__(self):
         return f"{self.recommendation.code} ← action {self.action_id} ({self.review})"

@@ -33,6 +33,7 @@ def filtered_recommendations(request, queryset):
 @cached_page
 def recommendation_list(request):
     filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
+    filterset.offer_factsheets()
     if filterset.is_bound and not filterset.is_valid():
         return render(
             request, "tracker/recommendation_list.html", {"filterset": filterset}, status=400
@@ -100,6 +101,7 @@ def factsheet_list(request):
     page = Paginator(Document.objects.for_factsheet_list(), FACTSHEETS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    Document.objects.count_actions_and_evidence(page.object_list)
     return render(request, "tracker/factsheet_list.html", {"page": page})
 
 
