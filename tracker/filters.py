@@ -1,5 +1,7 @@
 """Query-string filters for the public list and the downloads (the same parameters for both)."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import F
@@ -7,6 +9,7 @@ from django.db.models import F
 from .models import Document, Link, Recommendation, Stage
 
 MAX_QUERY_LENGTH = 200
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 FACTSHEET_CHOICES = 30
 
 
@@ -71,8 +74,8 @@ class RecommendationFilter(django_filters.FilterSet):
         thousands); any fact sheet's slug in the query string still filters.
         """
         choices = list(cited_factsheets().values_list("slug", "title")[:FACTSHEET_CHOICES])
-        chosen = self.data.get("factsheet") if self.data else None
-        if chosen and chosen not in dict(choices):
+        chosen = self.data.get("factsheet", "") if self.data else ""
+        if SLUG.fullmatch(chosen) and chosen not in dict(choices):
             choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
         self.form.fields["factsheet"].widget.choices = [("", "Any fact sheet"), *choices]
 

@@ -172,9 +172,16 @@ class RecommendationQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             vector = SearchVector("search_text", config="english")
             terms = SearchQuery(query, search_type="websearch", config="english")
-            return self.annotate(document=vector, relevance=SearchRank(vector, terms)).filter(
-                document=terms
+            # Matched and ranked in a subquery on the indexed expression, apart from the
+            # grouping that the list's other annotations need.
+            ranked = (
+                Recommendation.objects.annotate(document=vector)
+                .filter(pk=OuterRef("pk"), document=terms)
+                .annotate(rank=SearchRank(vector, terms))
+                .values("rank")
             )
+            matching = Recommendation.objects.annotate(document=vector).filter(document=terms)
+            return self.filter(pk__in=matching.values("pk")).annotate(relevance=Subquery(ranked))
         matches = self
         for word in query.split():
             matches = matches.filter(search_text__icontains=word)
