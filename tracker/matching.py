@@ -263,35 +263,39 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
 
 
 def suggest_for_actions(action_ids, top=DEFAULT_TOP):
-    """Incremental: score only the new actions, merging them into each recommendation's top."""
+    """Incremental: score only the new actions, merging them into each recommendation's top.
+
+    Pending suggestions are read as plain values: at the scale of an archive
+    there are tens of thousands, and the ones that stay are left untouched.
+    """
     new_actions = list(Action.objects.filter(pk__in=action_ids, withdrawn=False))
     if not new_actions:
         return 0, 0, 0
     ranking = rank_new(new_actions)
-    pending = {}
-    for link in Link.objects.filter(review=Link.Review.SUGGESTED).only(
-        "id", "recommendation_id", "action_id", "score"
-    ):
-        pending.setdefault(link.recommendation_id, []).append(link)
-    wanted, existing, stale = {}, {}, []
     if ranking.action_vectors is None or not len(ranking.action_ids):
         return 0, 0, 0
+    pending = {}
+    rows = Link.objects.filter(review=Link.Review.SUGGESTED).values_list(
+        "pk", "recommendation_id", "action_id", "score"
+    )
+    for pk, recommendation_id, action_id, score in rows:
+        pending.setdefault(recommendation_id, {})[action_id] = (pk, score or 0.0)
+    created, stale = [], []
     for recommendation, ranked in ranking.top_all(top, _reviewed_pairs()):
-        current = {link.action_id: link for link in pending.get(recommendation.pk, [])}
-        candidates = {action_id: link.score or 0.0 for action_id, link in current.items()}
+        current = pending.get(recommendation.pk, {})
+        candidates = {action_id: score for action_id, (_, score) in current.items()}
         candidates.update(ranked)
-        keep = sorted(candidates.items(), key=lambda item: -item[1])[:top]
-        for action_id, score in keep:
-            wanted[recommendation.pk, action_id] = score
-        kept = {action_id for action_id, _ in keep}
-        for action_id, link in current.items():
-            if action_id in kept:
-                existing[recommendation.pk, action_id] = link
-            else:
-                stale.append(link.pk)
+        kept = dict(sorted(candidates.items(), key=lambda item: -item[1])[:top])
+        created += [
+            Link(recommendation=recommendation, action_id=action_id, score=round(score, 6))
+            for action_id, score in kept.items()
+            if action_id not in current
+        ]
+        stale += [pk for action_id, (pk, _) in current.items() if action_id not in kept]
     with transaction.atomic():
         deleted = _delete(stale)
-        return (*_store(wanted, existing), deleted)
+        Link.objects.bulk_create(created, batch_size=1000)
+    return len(created), 0, deleted
 
 
 def _delete(link_ids):
