@@ -52,10 +52,42 @@ def neutralise(value):
 
 
 def scorecard_rows(recommendations, site_url=None):
-    """One dict per recommendation; `recommendations` comes from `for_scorecard()`."""
+    """One dict per recommendation; `recommendations` comes from `for_scorecard()`.
+
+    The evidence of each chunk of recommendations is read as plain values in one
+    query: no model instance per link.
+    """
     site_url = (site_url or settings.SITE_URL).rstrip("/")
+    chunk = []
     for recommendation in recommendations.iterator(chunk_size=CHUNK):
-        evidence = recommendation.evidence
+        chunk.append(recommendation)
+        if len(chunk) == CHUNK:
+            yield from _scorecard_chunk(chunk, site_url)
+            chunk = []
+    yield from _scorecard_chunk(chunk, site_url)
+
+
+def _scorecard_chunk(recommendations, site_url):
+    evidence = {}
+    rows = (
+        Link.objects.filter(
+            recommendation__in=[r.pk for r in recommendations],
+            review=Link.Review.ACCEPTED,
+            relation__in=Link.EVIDENCE_RELATIONS,
+        )
+        .order_by("action__factsheet__published", "action__position")
+        .values_list(
+            "recommendation_id",
+            "action__factsheet__title",
+            "action__factsheet__published",
+            "action__factsheet__url",
+            "reason",
+        )
+    )
+    for recommendation_id, *fields in rows:
+        evidence.setdefault(recommendation_id, []).append(fields)
+    for recommendation in recommendations:
+        links = evidence.get(recommendation.pk, [])
         yield {
             "code": recommendation.code,
             "stage": recommendation.stage.name,
@@ -67,14 +99,9 @@ def scorecard_rows(recommendations, site_url=None):
             "status_reason": recommendation.status_reason,
             "evidence_count": recommendation.evidence_count,
             "evidence": " | ".join(
-                f"{link.action.factsheet.title} ({link.action.factsheet.published}): {link.reason}"
-                for link in evidence
+                f"{title} ({published}): {reason}" for title, published, _, reason in links
             ),
-            "evidence_urls": " ".join(
-                dict.fromkeys(
-                    link.action.factsheet.url for link in evidence if link.action.factsheet.url
-                )
-            ),
+            "evidence_urls": " ".join(dict.fromkeys(url for _, _, url, _ in links if url)),
             "last_changed": (
                 recommendation.last_changed.isoformat() if recommendation.last_changed else ""
             ),

@@ -208,19 +208,8 @@ class RecommendationQuerySet(models.QuerySet):
         )
 
     def for_scorecard(self):
-        accepted_evidence = (
-            Link.objects.filter(review=Link.Review.ACCEPTED, relation__in=Link.EVIDENCE_RELATIONS)
-            .select_related("action__factsheet")
-            .order_by("action__factsheet__published", "action__position")
-        )
-        return self.for_list_page().prefetch_related(
-            Prefetch("links", queryset=accepted_evidence, to_attr="evidence")
-        )
-
-    def with_evidence(self):
-        return self.filter(
-            links__review=Link.Review.ACCEPTED, links__relation__in=Link.EVIDENCE_RELATIONS
-        ).distinct()
+        """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
+        return self.for_list_page().defer("search_text")
 
     def scorecard_summary(self):
         """Everything the scorecard home page shows, in a fixed number of queries."""
