@@ -205,8 +205,18 @@ def main():
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--repetitions", type=int, default=100)
     parser.add_argument("--output", required=True, help="Where to write the JSON figures.")
+    parser.add_argument(
+        "--downloads-only",
+        action="store_true",
+        help="Measure the downloads again on the database as it is; keep the other figures.",
+    )
     args = parser.parse_args()
     settings.DEBUG = False
+    if args.downloads_only:
+        figures = json.loads(Path(args.output).read_text(encoding="utf-8"))
+        figures["downloads"] = downloads()
+        Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+        return
     figures = {"scale": args.scale, "database": connection.vendor}
     figures.update(build(args.scale, args.corpus))
     figures["suggestions"] = suggestions()

@@ -55,13 +55,21 @@ def environment(url):
     }
 
 
-def run_scale(engine, scale, corpus, repetitions):
-    url = database_url(engine, scale)
+def existing_database_url(engine, scale):
+    if engine == "sqlite":
+        return f"sqlite:///{RESULTS / f'{scale}.sqlite3'}"
+    return f"{PG_SERVER}/tracker_bench_{scale}"
+
+
+def run_scale(engine, scale, corpus, repetitions, downloads_only=False):
+    url = existing_database_url(engine, scale) if downloads_only else database_url(engine, scale)
     output = RESULTS / f"{engine}-{scale}.json"
-    print(f"== {engine} / {scale}: building and measuring", flush=True)
+    print(f"== {engine} / {scale}: {'downloads' if downloads_only else 'building and measuring'}",
+          flush=True)  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "bench.measure", "--scale", scale, "--corpus", str(corpus),
-         "--repetitions", str(repetitions), "--output", str(output)],
+         "--repetitions", str(repetitions), "--output", str(output),
+         *(["--downloads-only"] if downloads_only else [])],
         env=environment(url), cwd=ROOT, check=True,
     )  # fmt: skip
     figures = json.loads(output.read_text())
@@ -127,18 +135,30 @@ def main():
     parser.add_argument("--repetitions", type=int, default=100)
     parser.add_argument("--http-seconds", type=int, default=30)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument(
+        "--downloads-only",
+        action="store_true",
+        help="Re-measure only the downloads on the databases of the last run, and rewrite "
+        "the report from the figures kept in bench-results/.",
+    )
     args = parser.parse_args()
     if not args.corpus.is_dir():
         sys.exit(f"The corpus is not at {args.corpus}; pass --corpus PATH.")
     RESULTS.mkdir(exist_ok=True)
+    previous = RESULTS / "all.json"
     results = {"machine": machine(), "runs": {}}
+    if args.downloads_only and previous.exists():
+        results = json.loads(previous.read_text())
+        results["downloads_remeasured"] = machine()["date"]
     urls = {}
     for engine in args.engines.split(","):
         for scale in SCALES:
-            figures, url = run_scale(engine, scale, args.corpus, args.repetitions)
+            figures, url = run_scale(
+                engine, scale, args.corpus, args.repetitions, args.downloads_only
+            )
             results["runs"][f"{engine}-{scale}"] = figures
             urls[engine, scale] = url
-    if ("postgresql", "archive") in urls:
+    if ("postgresql", "archive") in urls and not args.downloads_only:
         print("== HTTP load: gunicorn on PostgreSQL (archive), wrk on loopback", flush=True)
         results["http"] = http_load(urls["postgresql", "archive"], args.http_seconds)
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
