@@ -126,6 +126,12 @@ def write_report(results, path):
         "its own (peak resident memory of that process). On PostgreSQL, `COPY (the links.csv "
         "query) TO STDOUT` in the same run gives the physical limit.\n"
     )
+    if "downloads_remeasured" in results:
+        add(
+            f"The downloads were measured again on {results['downloads_remeasured']}, on the "
+            "same databases, after the export was changed to read evidence as plain values "
+            "(`python -m bench.run --downloads-only`).\n"
+        )
     add(
         "| database | file | rows (archive / x10) | rows/s (archive / x10) | peak RSS MB "
         "(archive / x10) | COPY rows/s, x10 | share of COPY, x10 |"
