@@ -136,6 +136,11 @@ def main():
     parser.add_argument("--http-seconds", type=int, default=30)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="Run only the HTTP load on the last run's PostgreSQL archive database.",
+    )
+    parser.add_argument(
         "--downloads-only",
         action="store_true",
         help="Re-measure only the downloads on the databases of the last run, and rewrite "
@@ -150,9 +155,22 @@ def main():
     if args.downloads_only and previous.exists():
         results = json.loads(previous.read_text())
         results["downloads_remeasured"] = machine()["date"]
+    if args.http_only and previous.exists():
+        results = json.loads(previous.read_text())
+        results["http"] = http_load(
+            existing_database_url("postgresql", "archive"), args.http_seconds
+        )
+        results["http_measured"] = machine()["date"]
+        previous.write_text(json.dumps(results, indent=2))
+        from bench.report import write_report
+
+        write_report(results, ROOT / "BENCHMARKS.md")
+        return
     urls = {}
     for engine in args.engines.split(","):
         for scale in SCALES:
+            if args.downloads_only and not (RESULTS / f"{engine}-{scale}.json").exists():
+                continue
             figures, url = run_scale(
                 engine, scale, args.corpus, args.repetitions, args.downloads_only
             )

@@ -212,12 +212,22 @@ class FactSheetFilter(admin.SimpleListFilter):
 
 
 class QueueFactSheetFilter(FactSheetFilter):
-    """The newest fact sheets with pending suggestions."""
+    """The fact sheets of the best pending suggestions (read from the queue's own index)."""
 
     field = "action__factsheet"
+    SCANNED = 500
 
-    def candidates(self):
-        return Document.objects.with_pending_suggestions()
+    def lookups(self, request, model_admin):
+        best = Link.objects.filter(review=Link.Review.SUGGESTED).order_by("-score")
+        shown = dict(
+            best.values_list("action__factsheet_id", "action__factsheet__title")[: self.SCANNED]
+        )
+        chosen = self.value()
+        if chosen and chosen.isdigit() and int(chosen) not in shown:
+            shown.update(Document.objects.filter(pk=chosen).values_list("pk", "title"))
+        return [
+            (str(pk), Truncator(title).chars(70)) for pk, title in list(shown.items())[: self.SHOWN]
+        ]
 
 
 @admin.register(Link)

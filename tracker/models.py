@@ -24,10 +24,6 @@ class DocumentQuerySet(models.QuerySet):
         ).values("action__factsheet_id")
         return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
 
-    def with_pending_suggestions(self):
-        pending = Link.objects.filter(review=Link.Review.SUGGESTED).values("action__factsheet_id")
-        return self.factsheets().filter(pk__in=pending).order_by("-published", "title")
-
     def for_factsheet_list(self):
         return self.factsheets().order_by("-published", "title")
 
