@@ -192,11 +192,9 @@ class FactSheetFilter(admin.SimpleListFilter):
     SHOWN = 30
     field = "factsheet"
 
-    def candidates(self):
-        return Document.objects.factsheets().order_by("-published", "title")
-
     def lookups(self, request, model_admin):
-        shown = list(self.candidates().values_list("pk", "title")[: self.SHOWN])
+        newest = Document.objects.factsheets().order_by("-published", "title")
+        shown = list(newest.values_list("pk", "title")[: self.SHOWN])
         chosen = self.value()
         if chosen and chosen.isdigit() and int(chosen) not in {pk for pk, _ in shown}:
             shown += list(Document.objects.filter(pk=chosen).values_list("pk", "title"))

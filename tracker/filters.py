@@ -73,7 +73,8 @@ class RecommendationFilter(django_filters.FilterSet):
         It offers the fact sheets most recently cited as evidence (an archive has
         thousands); any fact sheet's slug in the query string still filters.
         """
-        choices = list(cited_factsheets().values_list("slug", "title")[:FACTSHEET_CHOICES])
+        cited = Document.objects.cited_as_evidence()
+        choices = list(cited.values_list("slug", "title")[:FACTSHEET_CHOICES])
         chosen = self.data.get("factsheet", "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
             choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
@@ -108,7 +109,3 @@ class RecommendationFilter(django_filters.FilterSet):
         if sort == "relevance" and not self.form.cleaned_data.get("q"):
             sort = "essay"
         return queryset.order_by(*self.SORTS.get(sort or "essay")[1])
-
-
-def cited_factsheets():
-    return Document.objects.cited_as_evidence()
