@@ -15,7 +15,8 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(kind=Document.Kind.ESSAY)
 
     def factsheets(self):
-        return self.filter(kind=Document.Kind.FACTSHEET)
+        """Every source of actions (fact sheets and presidential actions), not the essay."""
+        return self.exclude(kind=Document.Kind.ESSAY)
 
     def cited_as_evidence(self):
         """Fact sheets with an action accepted as evidence, newest first."""
@@ -71,8 +72,45 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         ESSAY = "essay", "Essay"
         FACTSHEET = "factsheet", "Fact sheet"
+        PRESIDENTIAL_ACTION = "presidential_action", "Presidential action"
+
+    class Subtype(models.TextChoices):
+        EXECUTIVE_ORDER = "executive_order", "Executive order"
+        MEMORANDUM = "memorandum", "Memorandum"
+        PROCLAMATION = "proclamation", "Proclamation"
+        NOTICE = "notice", "Notice"
+        LETTER = "letter", "Letter or message"
+        OTHER = "other", "Other presidential action"
 
     kind = models.CharField(max_length=20, choices=Kind)
+    subtype = models.CharField(
+        max_length=20,
+        choices=Subtype,
+        blank=True,
+        help_text="For presidential actions: the instrument, read from the title and text.",
+    )
+    executive_order_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where the text gives it."
+    )
+    administration = models.ForeignKey(
+        "Administration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        help_text="The administration in office on the document's date; editors may correct it.",
+    )
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Hash of the title and actions, so a file published twice is stored once.",
+    )
+    needs_review = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why editors should check this document (e.g. its title disagrees with its file name).",
+    )
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
@@ -99,7 +137,22 @@ class Document(models.Model):
         indexes = [models.Index(fields=["kind", "-published"], name="document_kind_published")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["essay", "factsheet"]), name="document_kind_valid"
+                condition=Q(kind__in=["essay", "factsheet", "presidential_action"]),
+                name="document_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    subtype__in=[
+                        "",
+                        "executive_order",
+                        "memorandum",
+                        "proclamation",
+                        "notice",
+                        "letter",
+                        "other",
+                    ]
+                ),
+                name="document_subtype_valid",
             ),
         ]
 
@@ -110,6 +163,50 @@ class Document(models.Model):
         if self.kind == self.Kind.ESSAY:
             return reverse("tracker:essay")
         return reverse("tracker:factsheet_detail", args=[self.slug])
+
+
+class AdministrationQuerySet(models.QuerySet):
+    def in_office_on(self, date):
+        """The administration whose term covers `date` (the later one on an inauguration day)."""
+        return (
+            self.filter(took_office__lte=date)
+            .filter(Q(left_office__isnull=True) | Q(left_office__gt=date))
+            .order_by("-took_office")
+            .first()
+        )
+
+
+class Administration(models.Model):
+    """A presidential administration: every document belongs to the one in office on its date."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    president = models.CharField(max_length=200)
+    took_office = models.DateField(unique=True)
+    left_office = models.DateField(null=True, blank=True, help_text="Empty while in office.")
+
+    objects = AdministrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["took_office"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_office__isnull=True) | Q(left_office__gt=models.F("took_office")),
+                name="administration_left_after_took_office",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tracker:recommendation_list") + f"?administration={self.slug}"
+
+    def clean(self):
+        if self.left_office and self.left_office <= self.took_office:
+            raise ValidationError(
+                {"left_office": "An administration leaves office after it took it."}
+            )
 
 
 class Stage(models.Model):
@@ -291,6 +388,7 @@ class Recommendation(models.Model):
         PARTIAL = "partial", "Partly implemented"
         NOT_FOUND = "not_found", "No action found"
         CONTRARY = "contrary", "Contrary action"
+        REVERSED = "reversed", "Reversed"
 
     code = models.SlugField(max_length=60, unique=True)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="recommendations")
@@ -312,6 +410,12 @@ class Recommendation(models.Model):
         help_text="The status shown to the public: the override if set, else derived from links.",
     )
     status_override = models.CharField(max_length=20, choices=Status, blank=True)
+    status_override_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date from which the override holds (empty: always); before it, the "
+        "status follows the links.",
+    )
     status_reason = models.TextField(
         blank=True, help_text="Public reason for the status (Markdown). Required with an override."
     )
@@ -332,7 +436,9 @@ class Recommendation(models.Model):
         indexes = [models.Index(fields=["status"], name="recommendation_status")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["implemented", "partial", "not_found", "contrary"]),
+                condition=Q(
+                    status__in=["implemented", "partial", "not_found", "contrary", "reversed"]
+                ),
                 name="recommendation_status_valid",
             ),
             models.CheckConstraint(
@@ -429,7 +535,7 @@ class Action(models.Model):
         Document,
         on_delete=models.CASCADE,
         related_name="actions",
-        limit_choices_to={"kind": Document.Kind.FACTSHEET},
+        limit_choices_to=~Q(kind=Document.Kind.ESSAY),
     )
     position = models.PositiveIntegerField()
     key = models.CharField(
@@ -449,6 +555,11 @@ class Action(models.Model):
     )
     withdrawn = models.BooleanField(
         default=False, help_text="No longer in the source, kept because editors linked it."
+    )
+    is_boilerplate = models.BooleanField(
+        default=False,
+        help_text="Legal boilerplate (preamble, general provisions, signature): kept as text, "
+        "never suggested.",
     )
 
     class Meta:
@@ -470,6 +581,7 @@ class Link(models.Model):
         IMPLEMENTS = "implements", "Implements"
         PARTIAL = "partial", "Partly implements"
         RELATED = "related", "Related"
+        CONTRARY = "contrary", "Goes against"
 
     class Review(models.TextChoices):
         SUGGESTED = "suggested", "Suggested"
@@ -508,7 +620,7 @@ class Link(models.Model):
                 fields=["recommendation", "action"], name="link_recommendation_action_unique"
             ),
             models.CheckConstraint(
-                condition=Q(relation__in=["", "implements", "partial", "related"]),
+                condition=Q(relation__in=["", "implements", "partial", "related", "contrary"]),
                 name="link_relation_valid",
             ),
             models.CheckConstraint(
