@@ -109,7 +109,7 @@ class Document(models.Model):
     needs_review = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Why editors should check this document (e.g. its title disagrees with its file name).",
+        help_text="Why editors should check it (e.g. its title disagrees with its file name).",
     )
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=500)
