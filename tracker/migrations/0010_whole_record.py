@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='document',
             name='needs_review',
-            field=models.CharField(blank=True, help_text='Why editors should check this document (e.g. its title disagrees with its file name).', max_length=300),
+            field=models.CharField(blank=True, help_text='Why editors should check it (e.g. its title disagrees with its file name).', max_length=300),
         ),
         migrations.AddField(
             model_name='document',
