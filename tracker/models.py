@@ -403,6 +403,10 @@ class Recommendation(models.Model):
     title = models.CharField(max_length=200)
     statement = models.TextField()
     quote = models.TextField()
+    is_implied = models.BooleanField(
+        default=False,
+        help_text="The essay implies or suggests this ask rather than making it in so many words.",
+    )
     status = models.CharField(
         max_length=20,
         choices=Status,

@@ -126,11 +126,19 @@ def _recommendations(entries, essay, stages, meta, path):
                 "title": " ".join(str(entry["title"]).split()),
                 "statement": " ".join(str(entry["statement"]).split()),
                 "quote": quote,
+                "is_implied": _implied(entry, code, path),
                 "position": offset,
                 "subsection": essay.paragraph_at(offset).subsection,
             }
         )
     return found
+
+
+def _implied(entry, code, path):
+    implied = entry.get("implied", False)
+    if not isinstance(implied, bool):
+        raise SourceError(path, f"recommendation {code}: implied must be true or false")
+    return implied
 
 
 def _store_essay(meta, essay, essay_path, checksum):
