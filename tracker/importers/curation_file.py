@@ -14,8 +14,8 @@ from django.db import transaction
 from tracker.curation import refresh_statuses
 from tracker.models import Action, Link, Recommendation
 
+from .common import read_yaml
 from .errors import SourceError
-from .recommendations import read_yaml
 
 HEADER = (
     "# Editorial curation of the fact sheets against the essay's recommendations.\n"
