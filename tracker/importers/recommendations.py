@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.text import slugify
 
 from tracker.models import Document, Link, Recommendation, Stage
@@ -162,9 +161,10 @@ def _store(document, stages, recommendations, path):
 
 def _delete_dropped(document, codes, path, summary):
     dropped = Recommendation.objects.filter(stage__essay=document).exclude(code__in=codes)
-    reviewed = dropped.filter(~Q(links__review=Link.Review.SUGGESTED)).values_list(
-        "code", flat=True
-    )
+    # Not `~Q(links__review=SUGGESTED)`: that also matches a recommendation with no links.
+    reviewed = dropped.filter(
+        links__review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED]
+    ).values_list("code", flat=True)
     if reviewed:
         raise SourceError(
             path,
