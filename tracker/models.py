@@ -311,18 +311,22 @@ class Recommendation(models.Model):
         )
         return derive_status(relations)
 
-    def refresh_status(self, *, user=None, reason="", links=()):
+    def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
         """Set the public status from the override or the accepted links.
 
-        If it changed, saves the recommendation and records the change in its
-        history with who made it, why, and the links that caused it.
+        Saves the recommendation if its status or search text changed. Records
+        an entry in its history (who, why, the links that caused it) only when
+        the public status changed, or when an editor rewrote the reason of an
+        override (`reason_rewritten`).
         """
         old_status = self.status
         self.status = self.status_override or self.derived_status()
         search_text = self.build_search_text()
-        if self.status != old_status or search_text != self.search_text:
+        status_changed = self.status != old_status
+        if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        if status_changed or (reason_rewritten and self.status_override):
             StatusChange.objects.create(
                 recommendation=self,
                 changed_by=user,
