@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.synthetic import scale_up  # noqa: E402
 from tracker import exports  # noqa: E402
-from tracker.importers.factsheet_import import import_factsheets  # noqa: E402
+from tracker.importers.document_import import import_factsheets  # noqa: E402
 from tracker.importers.seed import seed  # noqa: E402
 from tracker.matching import suggest_all, suggest_for_actions  # noqa: E402
 from tracker.models import Action, Document, Link, Recommendation  # noqa: E402

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tracker.importers.factsheet_import import factsheet_paths, import_factsheets
+from tracker.importers.document_import import factsheet_paths, import_factsheets
 from tracker.models import Action
 
 CORPUS = Path(

@@ -5,7 +5,7 @@ import yaml
 from django.conf import settings
 
 from tracker.curation import review_links, set_override
-from tracker.importers.curation import export_curation, load_curation
+from tracker.importers.curation_file import export_curation, load_curation
 from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
 from tracker.models import Document, Link, Recommendation, StatusChange

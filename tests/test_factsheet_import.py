@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker.importers.factsheet_import import import_factsheets
+from tracker.importers.document_import import import_factsheets
 from tracker.models import Action, Document
 
 from .factories import make_link, make_recommendation

@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.importers.factsheets import parse_factsheet
+from tracker.importers.document_parser import parse_factsheet
 
 FRONT = (
     "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\n"

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tracker.importers.document_import import import_factsheets
+from tracker.importers.document_parser import parse_factsheet
 from tracker.importers.errors import SourceError
 from tracker.importers.essay import parse_essay
-from tracker.importers.factsheet_import import import_factsheets
-from tracker.importers.factsheets import parse_factsheet
 from tracker.models import Action, Document
 
 pytestmark = pytest.mark.django_db

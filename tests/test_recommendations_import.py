@@ -5,7 +5,7 @@ import yaml
 
 from tracker.importers.errors import SourceError
 from tracker.importers.recommendations import import_recommendations
-from tracker.models import Document, Recommendation, Stage
+from tracker.models import Document, Link, Recommendation, Stage
 
 from .factories import make_action, make_link
 
@@ -133,3 +133,22 @@ def test_dropping_a_reviewed_recommendation_is_refused(seed_copy):
     with pytest.raises(SourceError, match="editors have reviewed its links"):
         import_recommendations(seed_copy)
     assert Recommendation.objects.filter(code=entries[0]["code"]).exists()
+
+
+def test_dropping_a_recommendation_never_reviewed_deletes_it(seed_copy):
+    import_recommendations(seed_copy)
+    entries = yaml.safe_load(seed_copy.read_text())["recommendations"]
+    unlinked, suggested = entries[0]["code"], entries[1]["code"]
+    make_link(
+        recommendation=Recommendation.objects.get(code=suggested),
+        action=make_action(),
+        review=Link.Review.SUGGESTED,
+        relation="",
+        reason="",
+    )
+    edit(seed_copy, lambda data: data.update(recommendations=data["recommendations"][2:]))
+
+    summary = import_recommendations(seed_copy)
+
+    assert sorted(summary.deleted) == sorted([unlinked, suggested])
+    assert not Recommendation.objects.filter(code__in=[unlinked, suggested]).exists()

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tracker.curation import review_links
-from tracker.importers.factsheet_import import import_factsheets
+from tracker.importers.document_import import import_factsheets
 from tracker.models import Action, Document, Link
 
 from .factories import make_recommendation

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tracker.models import Link, Recommendation, derive_status
+from tracker.curation import review_links, set_override
+from tracker.models import Link, Recommendation, StatusChange, derive_status
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -76,3 +77,47 @@ def test_a_reason_must_be_one_line():
     )
     with pytest.raises(ValidationError, match="one line"):
         link.clean()
+
+
+def test_history_records_only_changes_of_the_public_status():
+    recommendation = make_recommendation()
+    related = make_link(
+        recommendation=recommendation, review="suggested", relation="", reason="", score=0.3
+    )
+
+    review_links([related], review="accepted", relation="related", reason="Same topic.")
+    recommendation.refresh_from_db()
+
+    assert recommendation.status == "not_found"
+    assert "Same topic." in recommendation.search_text  # The search text did change...
+    assert not StatusChange.objects.exists()  # ...but the public status did not.
+
+    implementing = make_link(
+        recommendation=recommendation, review="suggested", relation="", reason="", score=0.2
+    )
+    review_links([implementing], review="accepted", relation="implements", reason="Done.")
+
+    changes = list(StatusChange.objects.values_list("from_status", "to_status"))
+    assert changes == [("not_found", "implemented")]
+
+
+def test_an_edited_title_is_not_a_status_change():
+    recommendation = make_recommendation()
+    recommendation.title = "A better title"
+    recommendation.refresh_status()
+
+    assert "A better title" in Recommendation.objects.get(pk=recommendation.pk).search_text
+    assert not StatusChange.objects.exists()
+
+
+def test_rewriting_an_overrides_reason_is_recorded():
+    recommendation = make_recommendation()
+    set_override(recommendation, status="contrary", reason="Transfers resumed.")
+    set_override(recommendation, status="contrary", reason="Transfers resumed in 2023.")
+    set_override(recommendation, status="contrary", reason="Transfers resumed in 2023.")
+
+    changes = list(StatusChange.objects.order_by("pk").values_list("to_status", "reason"))
+    assert changes == [
+        ("contrary", "Transfers resumed."),
+        ("contrary", "Transfers resumed in 2023."),
+    ]

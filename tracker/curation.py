@@ -78,7 +78,14 @@ def set_override(recommendation, *, status, reason, user=None):
     reason = reason.strip()
     if status and not reason:
         raise CurationError("Overriding a status needs a public reason.")
+    stored_reason = (
+        Recommendation.objects.filter(pk=recommendation.pk)
+        .values_list("status_reason", flat=True)
+        .first()
+    )
     recommendation.status_override = status
     recommendation.status_reason = reason
-    recommendation.refresh_status(user=user, reason=reason or "Override removed.")
+    recommendation.refresh_status(
+        user=user, reason=reason or "Override removed.", reason_rewritten=reason != stored_reason
+    )
     recommendation.save()

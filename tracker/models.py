@@ -1,5 +1,4 @@
 import pickle
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -304,80 +303,10 @@ class RecommendationQuerySet(models.QuerySet):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
         return self.for_list_page().defer("search_text")
 
-    def scorecard_summary(self):
-        """Everything the scorecard home page shows, in a fixed number of queries."""
-        stages = list(Stage.objects.order_by("essay", "position"))
-        counts = {}
-        for stage_id, status, count in (
-            self.order_by().values_list("stage_id", "status").annotate(n=Count("pk"))
-        ):
-            counts.setdefault(stage_id, {})[status] = count
-        breakdown = [
-            StageBreakdown(
-                stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
-            )
-            for stage in stages
-        ]
-        totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
-        latest = Document.objects.cited_as_evidence().values_list("published", flat=True).first()
-        return Scorecard(
-            stages=breakdown,
-            totals=totals,
-            total=sum(totals.values()),
-            with_evidence=Link.objects.filter(
-                recommendation__in=self,
-                review=Link.Review.ACCEPTED,
-                relation__in=Link.EVIDENCE_RELATIONS,
-            )
-            .values("recommendation_id")
-            .distinct()
-            .count(),
-            latest_evidence=latest,
-            recent_changes=list(StatusChange.objects.recent()),
-        )
-
     def status_totals(self):
         """{status: count} over the queryset, every status present."""
         counts = dict(self.order_by().values_list("status").annotate(n=Count("pk")))
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
-
-
-@dataclass
-class StageBreakdown:
-    stage: "Stage"
-    counts: dict
-
-    @property
-    def total(self):
-        return sum(self.counts.values())
-
-    def shares(self):
-        """[(status, label, count, percent, offset)] for the stage's bar."""
-        total, offset, shares = self.total or 1, 0.0, []
-        for status, label in Recommendation.Status.choices:
-            percent = 100 * self.counts[status] / total
-            shares.append((status, label, self.counts[status], round(percent, 2), round(offset, 2)))
-            offset += percent
-        return shares
-
-
-@dataclass
-class Scorecard:
-    stages: list
-    totals: dict
-    total: int
-    with_evidence: int
-    latest_evidence: object
-    recent_changes: list
-
-    @property
-    def evidence_share(self):
-        return round(100 * self.with_evidence / self.total) if self.total else 0
-
-    def status_rows(self):
-        return [
-            (status, label, self.totals[status]) for status, label in Recommendation.Status.choices
-        ]
 
 
 class Recommendation(models.Model):
@@ -492,18 +421,22 @@ class Recommendation(models.Model):
         )
         return derive_status(relations)
 
-    def refresh_status(self, *, user=None, reason="", links=()):
+    def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
         """Set the public status from the override or the accepted links.
 
-        If it changed, saves the recommendation and records the change in its
-        history with who made it, why, and the links that caused it.
+        Saves the recommendation if its status or search text changed. Records
+        an entry in its history (who, why, the links that caused it) only when
+        the public status changed, or when an editor rewrote the reason of an
+        override (`reason_rewritten`).
         """
         old_status = self.status
         self.status = self.status_override or self.derived_status()
         search_text = self.build_search_text()
-        if self.status != old_status or search_text != self.search_text:
+        status_changed = self.status != old_status
+        if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        if status_changed or (reason_rewritten and self.status_override):
             StatusChange.objects.create(
                 recommendation=self,
                 changed_by=user,

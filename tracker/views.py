@@ -10,6 +10,7 @@ from .cache import cached_page
 from .filters import RecommendationFilter
 from .markup import sources_html
 from .models import Document, Recommendation, Stage
+from .scorecard import scorecard_summary
 
 RECOMMENDATIONS_PER_PAGE = 25
 FACTSHEETS_PER_PAGE = 50
@@ -17,7 +18,7 @@ FACTSHEETS_PER_PAGE = 50
 
 @cached_page
 def scorecard(request):
-    summary = Recommendation.objects.scorecard_summary()
+    summary = scorecard_summary()
     return render(
         request,
         "tracker/scorecard.html",

@@ -10,13 +10,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from django.db import transaction
-from django.db.models import Q
 from django.utils.text import slugify
 
 from tracker.models import Document, Link, Recommendation, Stage
 
+from .common import read_yaml, upsert
 from .errors import SourceError
 from .essay import find_quote, parse_essay
 
@@ -39,22 +38,6 @@ class SeedSummary:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, {len(self.deleted)} deleted"
         )
-
-
-def read_yaml(path):
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise SourceError(
-            path,
-            f"malformed YAML: {getattr(error, 'problem', error)}",
-            mark.line + 1 if mark else None,
-        ) from None
-    except UnicodeDecodeError:
-        raise SourceError(path, "not UTF-8 text") from None
-    except (ValueError, TypeError, OverflowError) as error:
-        raise SourceError(path, f"malformed YAML: {error}") from None
 
 
 def import_recommendations(path, *, dry_run=False):
@@ -186,9 +169,10 @@ def _store(document, stages, recommendations, path):
 
 def _delete_dropped(document, codes, path, summary):
     dropped = Recommendation.objects.filter(stage__essay=document).exclude(code__in=codes)
-    reviewed = dropped.filter(~Q(links__review=Link.Review.SUGGESTED)).values_list(
-        "code", flat=True
-    )
+    # Not `~Q(links__review=SUGGESTED)`: that also matches a recommendation with no links.
+    reviewed = dropped.filter(
+        links__review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED]
+    ).values_list("code", flat=True)
     if reviewed:
         raise SourceError(
             path,
@@ -201,17 +185,3 @@ def _delete_dropped(document, codes, path, summary):
 
 def summary_list(summary, outcome):
     return {"created": summary.created, "updated": summary.updated}.get(outcome, [])
-
-
-def upsert(model, lookup, values):
-    """Create or update one row; return (row, "created" | "updated" | "unchanged")."""
-    row = model.objects.filter(**lookup).first()
-    if row is None:
-        return model.objects.create(**lookup, **values), "created"
-    changed = [name for name, value in values.items() if getattr(row, name) != value]
-    if not changed:
-        return row, "unchanged"
-    for name in changed:
-        setattr(row, name, values[name])
-    row.save()
-    return row, "updated"

@@ -9,8 +9,8 @@ from django.conf import settings
 
 from tracker.matching import suggest_for_actions
 
-from .curation import load_curation
-from .factsheet_import import import_factsheets
+from .curation_file import load_curation
+from .document_import import import_factsheets
 from .recommendations import import_recommendations
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from tracker.importers.curation import export_curation
+from tracker.importers.curation_file import export_curation
 
 
 class Command(BaseCommand):

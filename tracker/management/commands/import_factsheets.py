@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from tracker.importers.factsheet_import import import_factsheets
+from tracker.importers.document_import import import_factsheets
 from tracker.matching import suggest_for_actions
 
 

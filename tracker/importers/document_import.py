@@ -8,8 +8,8 @@ from django.db import transaction
 
 from tracker.models import Action, Document, Link
 
+from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
 from .errors import SourceError
-from .factsheets import PUBLISHER, file_checksum, parse_factsheet, slug_for
 
 ACTION_FIELDS = [
     "position",

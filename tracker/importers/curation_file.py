@@ -11,11 +11,11 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from tracker.curation import refresh_statuses
+from tracker.curation import refresh_statuses, set_override
 from tracker.models import Action, Link, Recommendation
 
+from .common import read_yaml
 from .errors import SourceError
-from .recommendations import read_yaml
 
 HEADER = (
     "# Editorial curation of the fact sheets against the essay's recommendations.\n"
@@ -122,9 +122,7 @@ def _load_overrides(path, overrides, recommendations):
             raise SourceError(path, f"override #{number}: needs a known code, status and reason")
         if recommendation.status_override:
             continue
-        recommendation.status_override, recommendation.status_reason = status, reason
-        recommendation.refresh_status(reason=reason)
-        recommendation.save()
+        set_override(recommendation, status=status, reason=reason)
         count += 1
     return count
 
