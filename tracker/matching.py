@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as escape_html
+from importlib.metadata import version
 from itertools import pairwise
 
 import numpy as np
+import sklearn
 import snowballstemmer
 from django.db import transaction
 from django.utils.safestring import mark_safe
@@ -23,6 +25,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from .models import Action, Link, MatchingIndex, Recommendation
 
 DEFAULT_TOP = 10
+# Bump when the analysis or the stored index's format changes in code: stored indexes refit.
+ENGINE_VERSION = 2
 BLOCK = 64
 WORD = re.compile(r"[A-Za-z0-9]+")
 # Words in nearly every sentence of both sources, that say nothing about the ask.
@@ -41,29 +45,48 @@ ACRONYMS = {
     "hrc": "human rights council",
     "upr": "universal periodic review",
     "ohchr": "high commissioner human rights",
-    "lgbtqi": "lgbt transgender",
-    "lgbt": "lgbtqi",
+    # Both spellings name the same people, so both expand to the words they share.
+    "lgbtqi": "lesbian gay bisexual transgender queer intersex",
+    "lgbt": "lesbian gay bisexual transgender",
     "crsv": "conflict related sexual violence",
     "gbv": "gender based violence",
     "csos": "civil society organizations",
     "hrds": "human rights defenders",
 }
-# A small thesaurus of this domain: words that name the same kind of action add a shared
-# concept feature, so "coalition" meets "partnership ... endorsed by 42 countries".
+# A small thesaurus of this domain: terms that name the same kind of action add a shared
+# concept feature, so "coalition" meets "partnership ... endorsed by 42 countries". Each term
+# belongs to one concept; a term of several words matches only as that phrase.
 CONCEPTS = {
-    "coalition": "coalition alliance allies partnership partners endorsed joined "
-    "multilateral initiative countries",
-    "forum": "fora forum multilateral regional g7 g20 apec ministerial assembly council",
-    "monitor": "rapporteur rapporteurs monitors invitation visit scrutiny",
-    "sanction": "sanction sanctions sanctioning designated designation designations magnitsky "
-    "visa restrictions ofac",
-    "defender": "defenders dissidents activists journalists civil society prisoners",
-    "online": "online internet digital spyware surveillance censorship misinformation "
-    "technology technologies",
-    "expression": "expression press media journalists journalism speech",
-    "democracy": "democracy democratic backsliding autocracy authoritarian illiberalism",
-}
+    "coalition": [
+        "coalition", "alliance", "allies", "partnership", "partners", "endorsed", "joined",
+        "initiative", "countries",
+    ],
+    "forum": [
+        "fora", "forum", "multilateral", "regional", "g7", "g20", "apec", "ministerial",
+        "assembly", "council",
+    ],
+    "monitor": ["rapporteur", "rapporteurs", "monitors", "invitation", "visit", "scrutiny"],
+    "sanction": [
+        "sanction", "sanctions", "sanctioning", "designated", "designation", "designations",
+        "magnitsky", "visa restrictions", "ofac",
+    ],
+    "defender": ["defenders", "dissidents", "activists", "civil society", "prisoners"],
+    "online": [
+        "online", "internet", "digital", "spyware", "surveillance", "censorship",
+        "misinformation", "technology", "technologies",
+    ],
+    "expression": ["expression", "press", "media", "journalists", "journalism", "speech"],
+    "democracy": [
+        "democracy", "democratic", "backsliding", "autocracy", "authoritarian", "illiberalism",
+    ],
+}  # fmt: skip
+# How many times a concept counts beside the words: it carries the meaning exact words miss.
+CONCEPT_WEIGHT = 2
 _stemmer = snowballstemmer.stemmer("english")
+
+
+class ThesaurusError(ValueError):
+    """The thesaurus is inconsistent (a term under two concepts, an empty term)."""
 
 
 @lru_cache(maxsize=50_000)
@@ -75,43 +98,88 @@ def stems(text):
     """The text's content words, lower-cased, acronyms expanded, stemmed."""
     words = []
     for word in WORD.findall(text.lower()):
-        words.extend(ACRONYMS.get(word, word).split() if word in ACRONYMS else [word])
+        words.extend(ACRONYMS[word].split() if word in ACRONYMS else [word])
     return [stem(word) for word in words if word not in STOP_WORDS and len(word) > 1]
 
 
+def concept_table(thesaurus):
+    """{tuple of stems: concept feature}; refuses a term listed under two concepts."""
+    table, owner = {}, {}
+    for concept, terms in thesaurus.items():
+        for term in terms:
+            key = tuple(stems(term))
+            if not key:
+                raise ThesaurusError(f"Concept {concept!r}: term {term!r} has no content word.")
+            if key in owner and owner[key][0] != concept:
+                first, first_term = owner[key]
+                raise ThesaurusError(
+                    f"Term {term!r} is listed under two concepts: {first!r} "
+                    f"(as {first_term!r}) and {concept!r}. Keep it in one."
+                )
+            owner[key] = (concept, term)
+            table[key] = f"concept:{concept}"
+    return table
+
+
 @lru_cache(maxsize=1)
-def _concept_of_stem():
-    return {
-        stem(word): f"concept:{concept}"
-        for concept, words in CONCEPTS.items()
-        for word in words.split()
-        if word not in STOP_WORDS
-    }
+def _concepts():
+    table = concept_table(CONCEPTS)
+    return table, max((len(key) for key in table), default=0)
+
+
+def clear_caches():
+    _concepts.cache_clear()
 
 
 def concepts(tokens):
-    concept_of = _concept_of_stem()
-    return [concept_of[token] for token in tokens if token in concept_of]
+    """The concepts the stems name, longest phrase first, each word used once."""
+    table, longest = _concepts()
+    found, position = [], 0
+    while position < len(tokens):
+        for length in range(min(longest, len(tokens) - position), 0, -1):
+            concept = table.get(tuple(tokens[position : position + length]))
+            if concept:
+                found.append(concept)
+                position += length
+                break
+        else:
+            position += 1
+    return found
 
 
-def analyse(text):
-    """Unigrams and bigrams of stems, and domain concepts: the features the ranking uses."""
-    tokens = stems(text)
-    # Concepts count twice: they carry the meaning that exact words miss.
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)] + concepts(tokens) * 2
+def analyse(document):
+    """Unigrams and bigrams of stems, and domain concepts: the features the ranking uses.
+
+    `document` is a text or a sequence of (weight, text) fields; a field's features count
+    `weight` times, and no word pair spans two fields.
+    """
+    fields = [(1, document)] if isinstance(document, str) else document
+    features = []
+    for weight, text in fields:
+        tokens = stems(text)
+        field = tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+        field += concepts(tokens) * CONCEPT_WEIGHT
+        features += field * weight
+    return features
 
 
 def recommendation_text(recommendation):
-    return " ".join(
-        [recommendation.title, recommendation.title, recommendation.statement, recommendation.quote]
-    )
+    """The title counts twice, beside the statement and the quote."""
+    return ((2, recommendation.title), (1, recommendation.statement), (1, recommendation.quote))
 
 
 def action_text(action):
     """The lead-in counts twice and the headings once, as extra signal beside the text."""
-    return " ".join(
-        [action.lead_in, action.lead_in, action.subheading, action.section, action.text]
+    return (
+        (2, action.lead_in),
+        (1, action.subheading),
+        (1, action.section),
+        (1, action.text),
     )
+
+
+def _plain(document):
+    return " ".join(text for _, text in document)
 
 
 @dataclass
@@ -161,8 +229,24 @@ def _recommendations():
     return list(Recommendation.objects.order_by("stage__position", "position"))
 
 
-def _recommendations_key(recommendations):
+def index_key(recommendations):
+    """What a stored index depends on: the recommendations' texts and every part of the analysis.
+
+    A change to any of them (thesaurus, stop words, weights, scikit-learn or the stemmer)
+    gives a new key, so the next incremental run refits instead of using a stale vocabulary.
+    """
     digest = hashlib.sha256()
+    analysis = {
+        "engine": ENGINE_VERSION,
+        "scikit-learn": sklearn.__version__,
+        "snowballstemmer": version("snowballstemmer"),
+        "stop words": sorted(STOP_WORDS),
+        "acronyms": sorted(ACRONYMS.items()),
+        "concepts": sorted((name, sorted(terms)) for name, terms in CONCEPTS.items()),
+        "concept weight": CONCEPT_WEIGHT,
+        "vectorizer": sorted(_vectorizer().get_params(deep=False).items(), key=str),
+    }
+    digest.update(repr(analysis).encode())
     for recommendation in recommendations:
         digest.update(f"{recommendation.pk}\x00{recommendation_text(recommendation)}\x01".encode())
     return digest.hexdigest()
@@ -197,24 +281,16 @@ def rank(*, store_index=False):
         action_vectors=vectors[len(recommendations) :],
     )
     if store_index:
-        MatchingIndex.store(
-            _recommendations_key(recommendations), vectorizer, ranking.recommendation_vectors
-        )
+        MatchingIndex.store(index_key(recommendations), vectorizer, ranking.recommendation_vectors)
     return ranking
 
 
 def rank_new(actions):
-    """Score new actions with the stored index (fast); refit everything if it is stale."""
+    """Score new actions with the stored index, or None when it is missing or stale."""
     recommendations = _recommendations()
     index = MatchingIndex.objects.order_by("-pk").first()
-    if index is None or index.recommendations_key != _recommendations_key(recommendations):
-        ranking = rank(store_index=True)
-        wanted = {action.pk for action in actions}
-        keep = np.array([action_id in wanted for action_id in ranking.action_ids], dtype=bool)
-        if ranking.action_vectors is not None:
-            ranking.action_vectors = ranking.action_vectors[keep]
-            ranking.action_ids = ranking.action_ids[keep]
-        return ranking
+    if index is None or index.recommendations_key != index_key(recommendations):
+        return None
     vectorizer, recommendation_vectors = index.load()
     return Ranking(
         recommendations=recommendations,
@@ -265,6 +341,9 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
 def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     """Incremental: score only the new actions, merging them into each recommendation's top.
 
+    The pending scores and the new ones come from the same stored fit; when that fit is
+    stale, this is a full run.
+
     Pending suggestions are read as plain values: at the scale of an archive
     there are tens of thousands, and the ones that stay are left untouched.
     """
@@ -272,8 +351,10 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     if not new_actions:
         return 0, 0, 0
     ranking = rank_new(new_actions)
-    if ranking.action_vectors is None or not len(ranking.action_ids):
-        return 0, 0, 0
+    if ranking is None:
+        # A refit changes every score: rescore all pending suggestions rather than merge
+        # scores from two fits.
+        return suggest_all(top)
     pending = {}
     rows = Link.objects.filter(review=Link.Review.SUGGESTED).values_list(
         "pk", "recommendation_id", "action_id", "score"
@@ -373,7 +454,9 @@ def evaluate(gold):
 
 
 def matched_stems(recommendation, action):
-    return set(stems(recommendation_text(recommendation))) & set(stems(action_text(action)))
+    return set(stems(_plain(recommendation_text(recommendation)))) & set(
+        stems(_plain(action_text(action)))
+    )
 
 
 def _is_match(word, wanted_stems):
@@ -387,7 +470,7 @@ def _is_match(word, wanted_stems):
 def matched_words(recommendation, action):
     """The action's words that the recommendation shares: why it is suggested."""
     wanted = matched_stems(recommendation, action)
-    words = (word.lower() for word in WORD.findall(action_text(action)))
+    words = (word.lower() for word in WORD.findall(_plain(action_text(action))))
     return sorted({word for word in words if _is_match(word, wanted)})
 
 
