@@ -14,10 +14,12 @@ from functools import lru_cache
 from html import escape as escape_html
 from importlib.metadata import version
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import sklearn
 import snowballstemmer
+import yaml
 from django.db import transaction
 from django.utils.safestring import mark_safe
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -29,64 +31,53 @@ DEFAULT_TOP = 10
 ENGINE_VERSION = 2
 BLOCK = 64
 WORD = re.compile(r"[A-Za-z0-9]+")
-# Words in nearly every sentence of both sources, that say nothing about the ask.
-DOMAIN_STOP_WORDS = {
-    "administration", "biden", "harris", "president", "trump", "united", "states", "u", "s",
-    "us", "america", "american", "americans", "government", "including", "also", "new",
-    "work", "worked", "efforts", "effort", "year", "years", "today", "first", "ever",
-}  # fmt: skip
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS)
-# Acronyms the fact sheets use for what the essay spells out, and the reverse.
-ACRONYMS = {
-    "icc": "international criminal court",
-    "unfpa": "population fund",
-    "unrwa": "relief works agency palestine refugees",
-    "unesco": "educational scientific cultural organization",
-    "hrc": "human rights council",
-    "upr": "universal periodic review",
-    "ohchr": "high commissioner human rights",
-    # Both spellings name the same people, so both expand to the words they share.
-    "lgbtqi": "lesbian gay bisexual transgender queer intersex",
-    "lgbt": "lesbian gay bisexual transgender",
-    "crsv": "conflict related sexual violence",
-    "gbv": "gender based violence",
-    "csos": "civil society organizations",
-    "hrds": "human rights defenders",
-}
-# A small thesaurus of this domain: terms that name the same kind of action add a shared
-# concept feature, so "coalition" meets "partnership ... endorsed by 42 countries". Each term
-# belongs to one concept; a term of several words matches only as that phrase.
-CONCEPTS = {
-    "coalition": [
-        "coalition", "alliance", "allies", "partnership", "partners", "endorsed", "joined",
-        "initiative", "countries",
-    ],
-    "forum": [
-        "fora", "forum", "multilateral", "regional", "g7", "g20", "apec", "ministerial",
-        "assembly", "council",
-    ],
-    "monitor": ["rapporteur", "rapporteurs", "monitors", "invitation", "visit", "scrutiny"],
-    "sanction": [
-        "sanction", "sanctions", "sanctioning", "designated", "designation", "designations",
-        "magnitsky", "visa restrictions", "ofac",
-    ],
-    "defender": ["defenders", "dissidents", "activists", "civil society", "prisoners"],
-    "online": [
-        "online", "internet", "digital", "spyware", "surveillance", "censorship",
-        "misinformation", "technology", "technologies",
-    ],
-    "expression": ["expression", "press", "media", "journalists", "journalism", "speech"],
-    "democracy": [
-        "democracy", "democratic", "backsliding", "autocracy", "authoritarian", "illiberalism",
-    ],
-}  # fmt: skip
-# How many times a concept counts beside the words: it carries the meaning exact words miss.
-CONCEPT_WEIGHT = 2
+THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.yaml"
 _stemmer = snowballstemmer.stemmer("english")
 
 
 class ThesaurusError(ValueError):
-    """The thesaurus is inconsistent (a term under two concepts, an empty term)."""
+    """The thesaurus file is inconsistent: the message names the file and the term."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML mapping that names a key twice is refused instead of keeping the last."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise ThesaurusError(f"line {line}: {key!r} is listed twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_thesaurus(path=THESAURUS_PATH):
+    """(stop words, {acronym: words}, {concept: [terms]}) from the YAML file, validated."""
+    try:
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except (ThesaurusError, yaml.YAMLError) as error:
+        raise ThesaurusError(f"{path}: {error}") from error
+    if not isinstance(data, dict) or set(data) != {"stop_words", "acronyms", "concepts"}:
+        raise ThesaurusError(f"{path}: expected exactly stop_words, acronyms and concepts")
+    stop_words = {str(word).lower() for word in data["stop_words"]}
+    acronyms = {}
+    for acronym, words in data["acronyms"].items():
+        key = str(acronym).lower()
+        if not WORD.fullmatch(key) or not WORD.search(str(words or "")):
+            raise ThesaurusError(f"{path}: acronym {acronym!r} must be one word with words")
+        if key in acronyms:
+            raise ThesaurusError(f"{path}: acronym {acronym!r} is listed twice")
+        acronyms[key] = " ".join(WORD.findall(str(words).lower()))
+    concepts = {
+        str(name): [str(term) for term in terms] for name, terms in data["concepts"].items()
+    }
+    try:
+        concept_table(concepts, stop_words=stop_words | ENGLISH_STOP_WORDS, acronyms=acronyms)
+    except ThesaurusError as error:
+        raise ThesaurusError(f"{path}: {error}") from error
+    return frozenset(ENGLISH_STOP_WORDS | stop_words), acronyms, concepts
 
 
 @lru_cache(maxsize=50_000)
@@ -94,27 +85,74 @@ def stem(word):
     return _stemmer.stemWord(word)
 
 
-def stems(text):
-    """The text's content words, lower-cased, acronyms expanded, stemmed."""
-    words = []
+def _content_stems(words, stop_words):
+    return [stem(word) for word in words if word not in stop_words and len(word) > 1]
+
+
+def stems(text, *, stop_words=None, acronyms=None):
+    """The text's content words, lower-cased, stemmed, acronyms matched both ways.
+
+    An acronym brings the words it stands for, and those words (as a phrase) bring the
+    acronym, so "ICC" and "International Criminal Court" give the same stems.
+    """
+    stop_words = STOP_WORDS if stop_words is None else stop_words
+    acronyms = ACRONYMS if acronyms is None else acronyms
+    result, plain = [], []
+    phrases, longest = _acronym_phrases(stop_words, acronyms)
+
+    def flush():
+        position = 0
+        while position < len(plain):
+            for length in range(min(longest, len(plain) - position), 0, -1):
+                acronym = phrases.get(tuple(plain[position : position + length]))
+                if acronym:
+                    result.append(acronym)
+                    result.extend(plain[position : position + length])
+                    position += length
+                    break
+            else:
+                result.append(plain[position])
+                position += 1
+        plain.clear()
+
     for word in WORD.findall(text.lower()):
-        words.extend(ACRONYMS[word].split() if word in ACRONYMS else [word])
-    return [stem(word) for word in words if word not in STOP_WORDS and len(word) > 1]
+        if word in acronyms:
+            flush()
+            result.append(stem(word))
+            result.extend(_content_stems(acronyms[word].split(), stop_words))
+        else:
+            plain.extend(_content_stems([word], stop_words))
+    flush()
+    return result
 
 
-def concept_table(thesaurus):
+@lru_cache(maxsize=4)
+def _acronym_phrases_cached(stop_words, acronyms):
+    phrases = {}
+    for acronym, words in acronyms:
+        key = tuple(_content_stems(words.split(), stop_words))
+        if len(key) > 1:
+            phrases[key] = stem(acronym)
+    return phrases, max((len(key) for key in phrases), default=0)
+
+
+def _acronym_phrases(stop_words, acronyms):
+    return _acronym_phrases_cached(frozenset(stop_words), tuple(sorted(acronyms.items())))
+
+
+def concept_table(thesaurus, *, stop_words=None, acronyms=None):
     """{tuple of stems: concept feature}; refuses a term listed under two concepts."""
     table, owner = {}, {}
     for concept, terms in thesaurus.items():
         for term in terms:
-            key = tuple(stems(term))
+            key = tuple(stems(term, stop_words=stop_words, acronyms=acronyms))
             if not key:
-                raise ThesaurusError(f"Concept {concept!r}: term {term!r} has no content word.")
-            if key in owner and owner[key][0] != concept:
+                raise ThesaurusError(f"concept {concept!r}: term {term!r} has no content word")
+            if key in owner and owner[key][0] != concept:  # inflections of one term are fine
                 first, first_term = owner[key]
                 raise ThesaurusError(
-                    f"Term {term!r} is listed under two concepts: {first!r} "
-                    f"(as {first_term!r}) and {concept!r}. Keep it in one."
+                    f"term {term!r} is listed under two concepts: {first!r} "
+                    f"(as {first_term!r}) and {concept!r}; keep it in one"
                 )
             owner[key] = (concept, term)
             table[key] = f"concept:{concept}"
@@ -129,6 +167,12 @@ def _concepts():
 
 def clear_caches():
     _concepts.cache_clear()
+    _acronym_phrases_cached.cache_clear()
+
+
+STOP_WORDS, ACRONYMS, CONCEPTS = load_thesaurus()
+# How many times a concept counts beside the words: it carries the meaning exact words miss.
+CONCEPT_WEIGHT = 2
 
 
 def concepts(tokens):
