@@ -1,8 +1,9 @@
 """Rank fact-sheet actions by how likely they implement each recommendation.
 
-The system suggests, editors decide. Scores are TF-IDF cosine similarities
-(scikit-learn) over stemmed words and word pairs (Snowball), with the action's
-bold lead-in and section heading as extra signal. Suggestions are stored as
+The system suggests, editors decide. Features are stemmed words, word pairs
+(Snowball) and thesaurus concepts (tracker/data/thesaurus.yaml), with the
+action's bold lead-in and section heading as extra signal; scores are BM25 over
+scikit-learn's sparse count matrix (TF-IDF cosine is kept for comparison). Suggestions are stored as
 `Link` rows in review state `suggested`; a reviewed pair (accepted or
 rejected) is never overwritten nor suggested again.
 """
@@ -22,13 +23,14 @@ import snowballstemmer
 import yaml
 from django.db import transaction
 from django.utils.safestring import mark_safe
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.preprocessing import normalize
 
 from .models import Action, Link, MatchingIndex, Recommendation
 
 DEFAULT_TOP = 10
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 BLOCK = 64
 WORD = re.compile(r"[A-Za-z0-9]+")
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.yaml"
@@ -226,6 +228,78 @@ def _plain(document):
     return " ".join(text for _, text in document)
 
 
+@dataclass(frozen=True)
+class Params:
+    """How actions are scored; the shipped values were chosen on the tuning split."""
+
+    weighting: str = "bm25"  # "bm25" or "tfidf" (cosine of sublinear TF-IDF, as before)
+    k1: float = 1.2  # BM25: how fast a repeated feature saturates
+    b: float = 0.75  # BM25: how much a long action is discounted
+
+
+PARAMS = Params()
+
+
+class Model:
+    """The fitted analysis: vocabulary and feature statistics, picklable for `MatchingIndex`.
+
+    Both weightings share one sparse count matrix. TF-IDF: the cosine of sublinear,
+    smoothed TF-IDF vectors (scikit-learn's formula). BM25 (Lucene's idf, always positive):
+    each action feature weighs idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen));
+    a query weighs its sublinear counts, scaled so that its best possible score is 1, so
+    scores of different recommendations stay comparable.
+    """
+
+    def __init__(self, params, documents, action_count):
+        self.params = params
+        # A feature seen in a single text can never match another; dropping it keeps the
+        # index small.
+        self.vectorizer = CountVectorizer(analyzer=analyse, min_df=2, dtype=np.float32)
+        counts = self.vectorizer.fit_transform(documents).tocsr()
+        total = counts.shape[0]
+        df_all = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf = (np.log((1 + total) / (1 + df_all)) + 1).astype(np.float32)
+        actions = counts[total - action_count :]
+        df = np.bincount(actions.indices, minlength=counts.shape[1])
+        self.bm25_idf = np.log1p((action_count - df + 0.5) / (df + 0.5)).astype(np.float32)
+        lengths = np.asarray(actions.sum(axis=1)).ravel()
+        self.average_length = float(lengths.mean()) if action_count else 1.0
+        self.fitted_counts = counts  # dropped before pickling
+
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "fitted_counts"}
+
+    def counts(self, documents):
+        return self.vectorizer.transform(documents).tocsr()
+
+    def unit(self, counts):
+        """L2-normalised sublinear TF-IDF rows: the space of cosine similarity."""
+        vectors = counts.copy()
+        vectors.data = np.log(vectors.data) + 1
+        vectors = vectors.multiply(self.idf).tocsr()
+        return normalize(vectors).astype(np.float32)
+
+    def action_vectors(self, counts):
+        if self.params.weighting == "tfidf":
+            return self.unit(counts)
+        k1, b = self.params.k1, self.params.b
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        norm = k1 * (1 - b + b * lengths / self.average_length)
+        vectors = counts.copy().astype(np.float32)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        vectors.data = vectors.data * (k1 + 1) / (vectors.data + norm[rows])
+        return vectors.multiply(self.bm25_idf).tocsr().astype(np.float32)
+
+    def query_vectors(self, counts):
+        if self.params.weighting == "tfidf":
+            return self.unit(counts)
+        vectors = counts.copy().astype(np.float32)
+        vectors.data = np.log(vectors.data) + 1
+        best = np.asarray(vectors.multiply(self.bm25_idf * (self.params.k1 + 1)).sum(axis=1))
+        best[best == 0] = 1
+        return vectors.multiply(1 / best).tocsr().astype(np.float32)
+
+
 @dataclass
 class Ranking:
     """Scores of every action (columns) for every recommendation (rows)."""
@@ -235,10 +309,12 @@ class Ranking:
     recommendation_vectors: object
     action_vectors: object
 
+    def scores(self, row):
+        return (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
+
     def top(self, row, count, exclude=frozenset()):
         """[(action id, score)] best first for one recommendation, skipping `exclude`."""
-        scores = (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
-        return self._best(scores, count, exclude)
+        return self._best(self.scores(row), count, exclude)
 
     def top_all(self, count, exclude_by_recommendation):
         """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time."""
@@ -264,16 +340,16 @@ class Ranking:
         return ranked[:count]
 
 
-def _vectorizer():
-    # A feature seen in a single text can never match another; dropping it keeps the index small.
-    return TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=2, dtype=np.float32)
+def candidate_actions():
+    """The actions suggestions are drawn from: the one place to exclude kinds of action."""
+    return Action.objects.filter(withdrawn=False)
 
 
 def _recommendations():
     return list(Recommendation.objects.order_by("stage__position", "position"))
 
 
-def index_key(recommendations):
+def index_key(recommendations, params=None):
     """What a stored index depends on: the recommendations' texts and every part of the analysis.
 
     A change to any of them (thesaurus, stop words, weights, scikit-learn or the stemmer)
@@ -282,13 +358,13 @@ def index_key(recommendations):
     digest = hashlib.sha256()
     analysis = {
         "engine": ENGINE_VERSION,
+        "params": params or PARAMS,
         "scikit-learn": sklearn.__version__,
         "snowballstemmer": version("snowballstemmer"),
         "stop words": sorted(STOP_WORDS),
         "acronyms": sorted(ACRONYMS.items()),
         "concepts": sorted((name, sorted(terms)) for name, terms in CONCEPTS.items()),
         "concept weight": CONCEPT_WEIGHT,
-        "vectorizer": sorted(_vectorizer().get_params(deep=False).items(), key=str),
     }
     digest.update(repr(analysis).encode())
     for recommendation in recommendations:
@@ -296,36 +372,36 @@ def index_key(recommendations):
     return digest.hexdigest()
 
 
-def rank(*, store_index=False):
-    """Fit TF-IDF on every current action and the recommendations.
+def rank(*, store_index=False, params=None):
+    """Fit the analysis on every candidate action and the recommendations, and score.
 
-    With `store_index`, keep the fitted vocabulary and recommendation vectors
-    so that later incremental runs score new actions without refitting.
+    With `store_index`, keep the fitted model and recommendation vectors so that later
+    incremental runs score new actions without refitting.
     """
+    params = params or PARAMS
     recommendations = _recommendations()
-    actions = list(
-        Action.objects.filter(withdrawn=False).only(
-            "id", "lead_in", "subheading", "section", "text"
-        )
-    )
+    actions = list(candidate_actions().only("id", "lead_in", "subheading", "section", "text"))
     empty = Ranking([], np.array([], dtype=np.int64), None, None)
     if not (recommendations and actions):
         return empty
     texts = [recommendation_text(r) for r in recommendations]
     texts += [action_text(action) for action in actions]
-    vectorizer = _vectorizer()
     try:
-        vectors = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # No word is shared by two texts: nothing can match.
+        model = Model(params, texts, len(actions))
+    except ValueError:  # No feature is shared by two texts: nothing can match.
         return empty
+    counts = model.fitted_counts
     ranking = Ranking(
         recommendations=recommendations,
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
-        recommendation_vectors=vectors[: len(recommendations)],
-        action_vectors=vectors[len(recommendations) :],
+        recommendation_vectors=model.query_vectors(counts[: len(recommendations)]),
+        action_vectors=model.action_vectors(counts[len(recommendations) :]),
     )
+    ranking.model = model
     if store_index:
-        MatchingIndex.store(index_key(recommendations), vectorizer, ranking.recommendation_vectors)
+        MatchingIndex.store(
+            index_key(recommendations, params), model, ranking.recommendation_vectors
+        )
     return ranking
 
 
@@ -335,12 +411,15 @@ def rank_new(actions):
     index = MatchingIndex.objects.order_by("-pk").first()
     if index is None or index.recommendations_key != index_key(recommendations):
         return None
-    vectorizer, recommendation_vectors = index.load()
+    try:
+        model, recommendation_vectors = index.load()
+    except Exception:  # An index pickled by another version of this code: refit.
+        return None
     return Ranking(
         recommendations=recommendations,
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
         recommendation_vectors=recommendation_vectors,
-        action_vectors=vectorizer.transform([action_text(a) for a in actions]).tocsr(),
+        action_vectors=model.action_vectors(model.counts([action_text(a) for a in actions])),
     )
 
 
@@ -391,7 +470,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     Pending suggestions are read as plain values: at the scale of an archive
     there are tens of thousands, and the ones that stay are left untouched.
     """
-    new_actions = list(Action.objects.filter(pk__in=action_ids, withdrawn=False))
+    new_actions = list(candidate_actions().filter(pk__in=action_ids))
     if not new_actions:
         return 0, 0, 0
     ranking = rank_new(new_actions)
@@ -468,12 +547,12 @@ def ranking_rows(top=DEFAULT_TOP):
         }
 
 
-def evaluate(gold):
+def evaluate(gold, params=None):
     """Recall@5, recall@10 (over gold links) and MRR (over recommendations with gold links).
 
     `gold` maps recommendation codes to sets of action ids that implement them.
     """
-    ranking = rank()
+    ranking = rank(params=params)
     found_at = {5: 0, 10: 0}
     reciprocal_ranks = []
     total = 0
