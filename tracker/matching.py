@@ -23,6 +23,7 @@ import snowballstemmer
 import yaml
 from django.db import transaction
 from django.utils.safestring import mark_safe
+from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.preprocessing import normalize
 
@@ -30,7 +31,7 @@ from .models import Action, Link, MatchingIndex, Recommendation
 
 DEFAULT_TOP = 10
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4
 BLOCK = 64
 WORD = re.compile(r"[A-Za-z0-9]+")
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.yaml"
@@ -235,6 +236,10 @@ class Params:
     weighting: str = "bm25"  # "bm25" or "tfidf" (cosine of sublinear TF-IDF, as before)
     k1: float = 1.2  # BM25: how fast a repeated feature saturates
     b: float = 0.75  # BM25: how much a long action is discounted
+    # Relevance feedback (Rocchio): the mean cosine to a recommendation's accepted actions
+    # raises a candidate, the mean cosine to its rejected ones lowers it.
+    accepted_weight: float = 0.5
+    rejected_weight: float = 0.5
 
 
 PARAMS = Params()
@@ -372,55 +377,139 @@ def index_key(recommendations, params=None):
     return digest.hexdigest()
 
 
-def rank(*, store_index=False, params=None):
+@dataclass
+class Decisions:
+    """Editors' decisions per recommendation: {recommendation id: [(link id, action id)]}."""
+
+    accepted: dict
+    rejected: dict
+
+    @classmethod
+    def load(cls, exclude_recommendations=(), exclude_links=()):
+        accepted, rejected = {}, {}
+        rows = (
+            Link.objects.exclude(review=Link.Review.SUGGESTED)
+            .exclude(recommendation_id__in=list(exclude_recommendations))
+            .exclude(pk__in=list(exclude_links))
+            .values_list("pk", "recommendation_id", "action_id", "review", "relation")
+        )
+        for pk, recommendation_id, action_id, review, relation in rows:
+            if review == Link.Review.REJECTED:
+                rejected.setdefault(recommendation_id, []).append((pk, action_id))
+            elif relation in (Link.Relation.IMPLEMENTS, Link.Relation.PARTIAL):
+                accepted.setdefault(recommendation_id, []).append((pk, action_id))
+        return cls(accepted, rejected)
+
+    def action_ids(self):
+        return {a for by in (self.accepted, self.rejected) for d in by.values() for _, a in d}
+
+
+class Feedback:
+    """Rocchio feedback rows (one per recommendation) in the model's cosine space."""
+
+    def __init__(self, model, recommendations, decisions):
+        self.model, self.decisions = model, decisions
+        self.params = model.params
+        ids = sorted(decisions.action_ids())
+        actions = candidate_actions().filter(pk__in=ids).in_bulk() if ids else {}
+        ids = [pk for pk in ids if pk in actions]
+        vectors = (
+            model.unit(model.counts([action_text(actions[pk]) for pk in ids])) if ids else None
+        )
+        self.unit = {pk: vectors[row] for row, pk in enumerate(ids)}
+        width = len(model.vectorizer.vocabulary_)
+        rows = [self._row(r.pk, width) for r in recommendations]
+        self.matrix = sparse.vstack(rows).tocsr() if rows else sparse.csr_matrix((0, width))
+
+    def _terms(self, recommendation_id):
+        weights = {
+            "accepted": self.params.accepted_weight,
+            "rejected": -self.params.rejected_weight,
+        }
+        for kind, weight in weights.items():
+            decided = getattr(self.decisions, kind).get(recommendation_id, [])
+            decided = [(pk, a) for pk, a in decided if a in self.unit]
+            for link_id, action_id in decided:
+                yield kind, link_id, action_id, weight / len(decided)
+
+    def _row(self, recommendation_id, width):
+        row = sparse.csr_matrix((1, width), dtype=np.float32)
+        for _, _, action_id, weight in self._terms(recommendation_id):
+            if weight:
+                row = row + self.unit[action_id] * weight
+        return row
+
+    def strongest(self, recommendation_id, unit_vector):
+        """The decision that moved this candidate most, or None below 0.01."""
+        best = None
+        for kind, link_id, action_id, weight in self._terms(recommendation_id):
+            effect = weight * float((self.unit[action_id] @ unit_vector.T).toarray()[0, 0])
+            if abs(effect) >= 0.01 and (best is None or abs(effect) > abs(best["effect"])):
+                best = {"review": kind, "link": link_id, "action": action_id}
+                best["effect"] = round(effect, 4)
+        return best
+
+
+def _combined(model, query_vectors, feedback, action_counts):
+    """Query and action rows side by side: base score plus feedback in one product."""
+    actions = sparse.hstack([model.action_vectors(action_counts), model.unit(action_counts)])
+    queries = sparse.hstack([query_vectors, feedback.matrix])
+    return queries.tocsr(), actions.tocsr()
+
+
+def rank(*, store_index=False, params=None, decisions=None):
     """Fit the analysis on every candidate action and the recommendations, and score.
 
-    With `store_index`, keep the fitted model and recommendation vectors so that later
-    incremental runs score new actions without refitting.
+    Scores include editors' feedback (`decisions`, by default every decision in the
+    database). With `store_index`, keep the fitted model and the recommendations' base
+    vectors so that later incremental runs score new actions without refitting.
     """
     params = params or PARAMS
     recommendations = _recommendations()
     actions = list(candidate_actions().only("id", "lead_in", "subheading", "section", "text"))
-    empty = Ranking([], np.array([], dtype=np.int64), None, None)
     if not (recommendations and actions):
-        return empty
+        return Ranking([], np.array([], dtype=np.int64), None, None)
     texts = [recommendation_text(r) for r in recommendations]
     texts += [action_text(action) for action in actions]
     try:
         model = Model(params, texts, len(actions))
     except ValueError:  # No feature is shared by two texts: nothing can match.
-        return empty
+        return Ranking([], np.array([], dtype=np.int64), None, None)
     counts = model.fitted_counts
-    ranking = Ranking(
-        recommendations=recommendations,
-        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
-        recommendation_vectors=model.query_vectors(counts[: len(recommendations)]),
-        action_vectors=model.action_vectors(counts[len(recommendations) :]),
-    )
-    ranking.model = model
+    queries = model.query_vectors(counts[: len(recommendations)])
     if store_index:
-        MatchingIndex.store(
-            index_key(recommendations, params), model, ranking.recommendation_vectors
-        )
-    return ranking
+        MatchingIndex.store(index_key(recommendations, params), model, queries)
+    decisions = Decisions.load() if decisions is None else decisions
+    return _ranking(
+        model, recommendations, queries, decisions, actions, counts[len(texts) - len(actions) :]
+    )
 
 
 def rank_new(actions):
-    """Score new actions with the stored index, or None when it is missing or stale."""
+    """Score `actions` with the stored index and today's decisions; None if it is stale."""
     recommendations = _recommendations()
     index = MatchingIndex.objects.order_by("-pk").first()
     if index is None or index.recommendations_key != index_key(recommendations):
         return None
     try:
-        model, recommendation_vectors = index.load()
+        model, queries = index.load()
     except Exception:  # An index pickled by another version of this code: refit.
         return None
-    return Ranking(
+    counts = model.counts([action_text(a) for a in actions])
+    return _ranking(model, recommendations, queries, Decisions.load(), actions, counts)
+
+
+def _ranking(model, recommendations, queries, decisions, actions, counts):
+    feedback = Feedback(model, recommendations, decisions)
+    query_rows, action_rows = _combined(model, queries, feedback, counts)
+    ranking = Ranking(
         recommendations=recommendations,
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
-        recommendation_vectors=recommendation_vectors,
-        action_vectors=model.action_vectors(model.counts([action_text(a) for a in actions])),
+        recommendation_vectors=query_rows,
+        action_vectors=action_rows,
     )
+    ranking.model, ranking.feedback = model, feedback
+    return ranking
 
 
 def _reviewed_pairs():
@@ -440,12 +529,38 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
     rows that stay in the top keep their identity and get the new score.
     Returns (created, updated, deleted).
     """
-    ranking = rank(store_index=True)
-    wanted = {
-        (recommendation.pk, action_id): score
-        for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
-        for action_id, score in ranked
-    }
+    return _suggest(rank(store_index=True), top, recompute=recompute)
+
+
+def suggest_for_actions(action_ids, top=DEFAULT_TOP):
+    """Incremental: score the new actions with the stored index, without refitting.
+
+    The pending suggestions are rescored beside them with the same fit and today's
+    decisions, so an editor's accept or reject takes effect here and no two scores
+    from different fits or feedback are compared. When the stored fit is stale, this
+    is a full run.
+    """
+    new_actions = list(candidate_actions().filter(pk__in=action_ids))
+    if not new_actions:
+        return 0, 0, 0
+    pending_ids = Link.objects.filter(review=Link.Review.SUGGESTED).values("action_id")
+    pending = candidate_actions().filter(pk__in=pending_ids).exclude(pk__in=action_ids)
+    ranking = rank_new(new_actions + list(pending))
+    if ranking is None:
+        return suggest_all(top)
+    return _suggest(ranking, top)
+
+
+def _suggest(ranking, top, *, recompute=False):
+    if ranking.action_vectors is None:
+        wanted = {}
+    else:
+        wanted = {
+            (recommendation.pk, action_id): score
+            for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
+            for action_id, score in ranked
+        }
+    explanations = explain(ranking, wanted)
     with transaction.atomic():
         pending = Link.objects.filter(review=Link.Review.SUGGESTED)
         if recompute:
@@ -454,52 +569,50 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
         else:
             existing = {
                 (link.recommendation_id, link.action_id): link
-                for link in pending.only("id", "recommendation_id", "action_id", "score")
+                for link in pending.only(
+                    "id", "recommendation_id", "action_id", "score", "explanation"
+                )
             }
             stale = [link.pk for pair, link in existing.items() if pair not in wanted]
             deleted = _delete(stale)
-        return (*_store(wanted, existing), deleted)
+        return (*_store(wanted, existing, explanations), deleted)
 
 
-def suggest_for_actions(action_ids, top=DEFAULT_TOP):
-    """Incremental: score only the new actions, merging them into each recommendation's top.
+def explain(ranking, pairs):
+    """{(recommendation id, action id): {"concepts": [...], "feedback": decision or None}}.
 
-    The pending scores and the new ones come from the same stored fit; when that fit is
-    stale, this is a full run.
-
-    Pending suggestions are read as plain values: at the scale of an archive
-    there are tens of thousands, and the ones that stay are left untouched.
+    Stored on each suggestion so the review queue can show why without recomputing.
     """
-    new_actions = list(candidate_actions().filter(pk__in=action_ids))
-    if not new_actions:
-        return 0, 0, 0
-    ranking = rank_new(new_actions)
-    if ranking is None:
-        # A refit changes every score: rescore all pending suggestions rather than merge
-        # scores from two fits.
-        return suggest_all(top)
-    pending = {}
-    rows = Link.objects.filter(review=Link.Review.SUGGESTED).values_list(
-        "pk", "recommendation_id", "action_id", "score"
+    if not pairs:
+        return {}
+    rows = {r.pk: row for row, r in enumerate(ranking.recommendations)}
+    columns = {int(a): column for column, a in enumerate(ranking.action_ids)}
+    width = len(ranking.model.vectorizer.vocabulary_)
+    actions = candidate_actions().in_bulk({action_id for _, action_id in pairs})
+    recommendations = {r.pk: r for r in ranking.recommendations}
+    features = lru_cache(maxsize=None)(
+        lambda kind, pk: frozenset(
+            f
+            for f in analyse(
+                recommendation_text(recommendations[pk])
+                if kind == "r"
+                else action_text(actions[pk])
+            )
+            if f.startswith("concept:")
+        )
     )
-    for pk, recommendation_id, action_id, score in rows:
-        pending.setdefault(recommendation_id, {})[action_id] = (pk, score or 0.0)
-    created, stale = [], []
-    for recommendation, ranked in ranking.top_all(top, _reviewed_pairs()):
-        current = pending.get(recommendation.pk, {})
-        candidates = {action_id: score for action_id, (_, score) in current.items()}
-        candidates.update(ranked)
-        kept = dict(sorted(candidates.items(), key=lambda item: -item[1])[:top])
-        created += [
-            Link(recommendation=recommendation, action_id=action_id, score=round(score, 6))
-            for action_id, score in kept.items()
-            if action_id not in current
-        ]
-        stale += [pk for action_id, (pk, _) in current.items() if action_id not in kept]
-    with transaction.atomic():
-        deleted = _delete(stale)
-        Link.objects.bulk_create(created, batch_size=1000)
-    return len(created), 0, deleted
+    result = {}
+    for recommendation_id, action_id in pairs:
+        shared = features("r", recommendation_id) & features("a", action_id)
+        unit = ranking.action_vectors[columns[action_id], width:]
+        moved = None
+        if rows.get(recommendation_id) is not None:
+            moved = ranking.feedback.strongest(recommendation_id, unit)
+        result[(recommendation_id, action_id)] = {
+            "concepts": sorted(c.removeprefix("concept:") for c in shared),
+            "feedback": moved,
+        }
+    return result
 
 
 def _delete(link_ids):
@@ -509,21 +622,28 @@ def _delete(link_ids):
     return deleted
 
 
-def _store(wanted, existing):
+def _store(wanted, existing, explanations):
     to_create, to_update = [], []
-    for (recommendation_id, action_id), score in wanted.items():
-        link = existing.get((recommendation_id, action_id))
+    for pair, score in wanted.items():
+        recommendation_id, action_id = pair
+        link = existing.get(pair)
+        explanation = explanations.get(pair)
         if link is None:
             to_create.append(
                 Link(
-                    recommendation_id=recommendation_id, action_id=action_id, score=round(score, 6)
+                    recommendation_id=recommendation_id,
+                    action_id=action_id,
+                    score=round(score, 6),
+                    explanation=explanation,
                 )
             )
-        elif link.score is None or abs(link.score - score) > 1e-6:
-            link.score = round(score, 6)
+        elif (
+            link.score is None or abs(link.score - score) > 1e-6 or link.explanation != explanation
+        ):
+            link.score, link.explanation = round(score, 6), explanation
             to_update.append(link)
     Link.objects.bulk_create(to_create, batch_size=1000)
-    Link.objects.bulk_update(to_update, ["score"], batch_size=1000)
+    Link.objects.bulk_update(to_update, ["score", "explanation"], batch_size=1000)
     return len(to_create), len(to_update)
 
 
@@ -550,9 +670,10 @@ def ranking_rows(top=DEFAULT_TOP):
 def evaluate(gold, params=None):
     """Recall@5, recall@10 (over gold links) and MRR (over recommendations with gold links).
 
-    `gold` maps recommendation codes to sets of action ids that implement them.
+    `gold` maps recommendation codes to sets of action ids that implement them. No
+    feedback: the labels are editors' decisions, so using them would score the answers.
     """
-    ranking = rank(params=params)
+    ranking = rank(params=params, decisions=Decisions({}, {}))
     found_at = {5: 0, 10: 0}
     reciprocal_ranks = []
     total = 0
@@ -595,6 +716,19 @@ def matched_words(recommendation, action):
     wanted = matched_stems(recommendation, action)
     words = (word.lower() for word in WORD.findall(_plain(action_text(action))))
     return sorted({word for word in words if _is_match(word, wanted)})
+
+
+def describe(link):
+    """One line for the review queue: matched words, shared concepts, the decision that moved it."""
+    parts = [", ".join(matched_words(link.recommendation, link.action))]
+    explanation = link.explanation or {}
+    if explanation.get("concepts"):
+        parts.append("concepts: " + ", ".join(explanation["concepts"]))
+    moved = explanation.get("feedback")
+    if moved:
+        direction = "raised" if moved["effect"] > 0 else "lowered"
+        parts.append(f"{direction} by {moved['review']} link #{moved['link']}")
+    return "; ".join(part for part in parts if part)
 
 
 def highlight(text, wanted_stems):
