@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .curation import CurationError, review_links, save_link_edits, set_override
-from .matching import highlight, matched_stems, matched_words
+from .matching import describe, highlight, matched_stems
 from .models import Action, Document, Link, Recommendation, Stage, StatusChange
 
 admin.site.site_header = "Policy tracker: curation"
@@ -310,7 +310,7 @@ class LinkAdmin(admin.ModelAdmin):
 
     @admin.display(description="matched terms")
     def matched_terms(self, link):
-        return ", ".join(matched_words(link.recommendation, link.action))
+        return describe(link)
 
     def _review(self, request, queryset, review, relation=""):
         # review_links runs in one transaction: all selected links change, or none.

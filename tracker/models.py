@@ -534,6 +534,9 @@ class Link(models.Model):
     relation = models.CharField(max_length=20, choices=Relation, blank=True)
     review = models.CharField(max_length=20, choices=Review, default=Review.SUGGESTED)
     score = models.FloatField(null=True, blank=True, help_text="Machine suggestion score.")
+    explanation = models.JSONField(
+        null=True, blank=True, editable=False, help_text="Why the suggester ranked this pair."
+    )
     reason = models.CharField(
         max_length=300, blank=True, help_text="One line, shown to the public, saying why."
     )

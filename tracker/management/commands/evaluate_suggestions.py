@@ -1,23 +1,29 @@
 import csv
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.matching import evaluate
+from tracker.matching import evaluate, evaluation_report
 from tracker.models import Action
 
 DEFAULT_LABELS = settings.BASE_DIR / "tests/data/suggestion_labels.csv"
+CURATION = settings.SEEDS_DIR / "curation.yaml"
+
+
+def _action_ids():
+    return {
+        (slug, key): pk
+        for pk, slug, key in Action.objects.values_list("pk", "factsheet__slug", "key")
+    }
 
 
 def read_labels(path):
     """{recommendation code: {action ids}} from a CSV of implementing pairs."""
     with Path(path).open(encoding="utf-8") as labels:
         rows = list(csv.DictReader(labels))
-    actions = {
-        (slug, key): pk
-        for pk, slug, key in Action.objects.values_list("pk", "factsheet__slug", "key")
-    }
+    actions = _action_ids()
     gold, missing = {}, []
     for row in rows:
         action_id = actions.get((row["factsheet"], row["action_key"]))
@@ -28,13 +34,35 @@ def read_labels(path):
     return gold, missing
 
 
+def read_curation_labels(path=CURATION):
+    """{recommendation code: {action ids}} of the accepted implements/partial links."""
+    links = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("links", [])
+    actions = _action_ids()
+    gold = {}
+    for link in links:
+        if link.get("review") != "accepted" or link.get("relation") not in (
+            "implements",
+            "partial",
+        ):
+            continue
+        action_id = actions.get((link["factsheet"], link["action"]))
+        if action_id is not None:
+            gold.setdefault(link["recommendation"], set()).add(action_id)
+    return gold
+
+
 class Command(BaseCommand):
-    help = "Measure the suggestion engine against a labelled set: recall@5, recall@10 and MRR."
+    help = (
+        "Measure the suggestion engine: recall@5, recall@10 and MRR on all labels, then on the "
+        "test split (recommendation code hash) with labels held out, for the seed labels and "
+        "the curation's accepted implements/partial links."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--labels", default=DEFAULT_LABELS, help="CSV of implementing pairs.")
+        parser.add_argument("--curation", default=CURATION, help="Curation YAML file.")
 
-    def handle(self, *args, labels, **options):
+    def handle(self, *args, labels, curation, **options):
         gold, missing = read_labels(labels)
         if not gold:
             raise CommandError(f"No labelled pair of {labels} matches an imported action.")
@@ -48,3 +76,13 @@ class Command(BaseCommand):
             f"recall@10 {result['recall@10']:.3f}\n"
             f"MRR       {result['mrr']:.3f}"
         )
+        label_sets = {"seed labels": gold}
+        if Path(curation).exists():
+            label_sets["curation"] = read_curation_labels(curation)
+        for name, rows in evaluation_report(label_sets).items():
+            self.stdout.write(f"\n{name}, test split:  recall@5  recall@10  MRR  (links)")
+            for row, figures in rows.items():
+                self.stdout.write(
+                    f"  {row:58} {figures['recall@5']:.3f}  {figures['recall@10']:.3f}  "
+                    f"{figures['mrr']:.3f}  ({figures['gold_links']})"
+                )
