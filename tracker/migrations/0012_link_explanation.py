@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0009_review_queue_index'),
+        ('tracker', '0011_recommendation_implied'),
     ]
 
     operations = [
