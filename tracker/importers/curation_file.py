@@ -27,7 +27,7 @@ LOAD_REASON = "Loaded from seeds/curation.yaml."
 
 def curation_data():
     links = (
-        Link.objects.exclude(review=Link.Review.SUGGESTED)
+        Link.objects.reviewed()
         .select_related("recommendation", "action__factsheet")
         .order_by("recommendation__code", "action__factsheet__slug", "action__position", "pk")
     )

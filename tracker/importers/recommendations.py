@@ -161,10 +161,9 @@ def _store(document, stages, recommendations, path):
 
 def _delete_dropped(document, codes, path, summary):
     dropped = Recommendation.objects.filter(stage__essay=document).exclude(code__in=codes)
-    # Not `~Q(links__review=SUGGESTED)`: that also matches a recommendation with no links.
-    reviewed = dropped.filter(
-        links__review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED]
-    ).values_list("code", flat=True)
+    reviewed = dropped.filter(pk__in=Link.objects.reviewed().values("recommendation")).values_list(
+        "code", flat=True
+    )
     if reviewed:
         raise SourceError(
             path,
