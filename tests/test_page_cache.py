@@ -14,7 +14,7 @@ from django.urls import reverse
 from tracker.curation import review_links, save_link_edits, set_override
 from tracker.importers.document_import import import_factsheets
 from tracker.matching import suggest_all
-from tracker.models import Document, SiteVersion
+from tracker.models import Document, Link, SiteVersion
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -83,9 +83,14 @@ class PageCacheTests(TestCase):
         self.write(set_override, self.recommendation, status="contrary", reason="Did the opposite.")
         assert "Did the opposite." in self.cached(url)
 
-        accepted = self.write(
-            make_link, recommendation=self.recommendation, reason="A reason to remove."
+        accepted = Link(
+            recommendation=self.recommendation,
+            action=self.other_action,
+            relation="implements",
+            review="accepted",
+            reason="A reason to remove.",
         )
+        self.write(save_link_edits, [accepted])
         assert "A reason to remove." in self.cached(url)
         self.write(save_link_edits, [], [accepted])
         assert "A reason to remove." not in self.client.get(url).content.decode()
@@ -103,6 +108,15 @@ class PageCacheTests(TestCase):
 
         content = self.client.get(url).content.decode()
         assert "rain summit" in content and "water conference" not in content
+
+    def test_the_version_goes_up_only_when_the_change_commits(self):
+        before = SiteVersion.current()
+        with self.captureOnCommitCallbacks() as callbacks:
+            review_links([self.link], review="accepted", relation="related", reason="Related.")
+            assert SiteVersion.current() == before
+        for callback in callbacks:
+            callback()
+        assert SiteVersion.current() == before + 1
 
     def test_machine_suggestions_leave_the_cached_pages_alone(self):
         url = self.recommendation.get_absolute_url()

@@ -340,6 +340,13 @@ def save_new_version(instance, super_save, args, kwargs):
     super_save(*args, **kwargs)
 
 
+def bulk_update_new_versions(model, rows, fields):
+    """`bulk_update` that raises each row's version as `save()` does, for the bulk paths."""
+    for row in rows:
+        row.version += 1
+    return model.objects.bulk_update(rows, [*fields, "version"])
+
+
 def derive_status(accepted_relations):
     if Link.Relation.IMPLEMENTS in accepted_relations:
         return Recommendation.Status.IMPLEMENTED

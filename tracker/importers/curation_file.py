@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from tracker.cache import published_data_changed
 from tracker.curation import refresh_statuses, set_override
 from tracker.models import Action, Link, Recommendation
 
@@ -110,6 +111,8 @@ def _load_links(path, entries, recommendations, actions):
         link.save()
         written.append(link)
     refresh_statuses(written, reason=LOAD_REASON)
+    if written:
+        published_data_changed()
     return written
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from tracker.cache import published_data_changed
 from tracker.models import Action, Document, Link
 
 from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
@@ -136,7 +137,9 @@ def store_factsheet(parsed, *, dry_run=False):
         document.checksum = parsed.checksum
         document.licence = "U.S. government work (public domain)"
         document.save()
-        return outcome, _store_actions(document, parsed.actions)
+        new_ids = _store_actions(document, parsed.actions)
+        published_data_changed()
+        return outcome, new_ids
 
 
 def _store_actions(document, parsed_actions):

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
+from tracker.cache import published_data_changed
 from tracker.models import Document, Link, Recommendation, Stage
 
 from .common import read_yaml, upsert
@@ -65,8 +66,13 @@ def import_recommendations(path, *, dry_run=False):
     if dry_run:
         return SeedSummary()
     with transaction.atomic():
-        document = _store_essay(meta, essay, essay_path, hashlib.sha256(raw_bytes).hexdigest())
-        return _store(document, stages, recommendations, path)
+        document, outcome = _store_essay(
+            meta, essay, essay_path, hashlib.sha256(raw_bytes).hexdigest()
+        )
+        summary = _store(document, stages, recommendations, path)
+        if outcome != "unchanged" or summary.changed:
+            published_data_changed()
+        return summary
 
 
 def _stages(names, essay, path):
@@ -133,8 +139,7 @@ def _store_essay(meta, essay, essay_path, checksum):
         "body": essay.body,
         "footnotes": essay.footnotes,
     }
-    document, _ = upsert(Document, {"slug": slugify(essay_path.stem)}, values)
-    return document
+    return upsert(Document, {"slug": slugify(essay_path.stem)}, values)
 
 
 def _store(document, stages, recommendations, path):
@@ -155,7 +160,9 @@ def _store(document, stages, recommendations, path):
         if outcome != "unchanged":
             recommendation.refresh_status()
         summary_list(summary, outcome).append(entry["code"])
-    Stage.objects.filter(essay=document).exclude(slug__in=stages).delete()
+    for stage in Stage.objects.filter(essay=document).exclude(slug__in=stages):
+        stage.delete()
+        summary.deleted.append(f"stage {stage.slug}")
     return summary
 
 
