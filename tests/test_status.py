@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tracker.curation import review_links, set_override
-from tracker.models import Link, Recommendation, StatusChange, derive_status
+from tracker.models import Action, Link, Recommendation, StatusChange, derive_status
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -145,3 +145,8 @@ def test_the_link_rules_each_select_their_links():
     assert pks(Link.objects.pending()) == {suggested}
     assert pks(recommendation.links.evidence()) == {implements, partial}
     assert Recommendation.objects.with_evidence_count().get().evidence_count == 2
+
+
+@pytest.mark.parametrize("model", [Link, Action])
+def test_default_ordering_joins_no_other_table(model):
+    assert "JOIN" not in str(model.objects.all().query)

@@ -488,6 +488,7 @@ class ActionAdmin(admin.ModelAdmin):
     list_display = ["short_text", "factsheet", "section", "position", "withdrawn"]
     list_select_related = ["factsheet"]
     list_filter = [FactSheetFilter, SectionFilter, "has_local_links", "withdrawn"]
+    ordering = ["-factsheet__published", "factsheet__title", "position"]  # Newest fact sheet first.
     search_fields = ["text", "lead_in", "section"]
     inlines = [ActionLinkInline]
     readonly_fields = [

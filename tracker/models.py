@@ -385,7 +385,8 @@ class Action(models.Model):
     )
 
     class Meta:
-        ordering = ["factsheet", "position"]
+        # Local fields only: ordering by "factsheet" would join the documents on every query.
+        ordering = ["factsheet_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["factsheet", "key"], name="action_key_unique"),
             models.CheckConstraint(condition=~Q(text=""), name="action_text_not_empty"),
@@ -467,7 +468,8 @@ class Link(models.Model):
     objects = LinkQuerySet.as_manager()
 
     class Meta:
-        ordering = ["recommendation", "-score"]
+        # Local fields only: "recommendation" would join recommendations and stages.
+        ordering = ["recommendation_id", "-score"]
         indexes = [
             models.Index(fields=["review", "relation"], name="link_review_relation"),
             # The review queue: pending suggestions, best first.
