@@ -1,11 +1,28 @@
+"""Cached public pages: served in one query, emptied by every published change and only then.
+
+Each test first proves the page is cached (a second visit is one query), so
+that a fresh page after a write shows the write emptied the cache, not that
+the page was never cached.
+"""
+
+import tempfile
+from pathlib import Path
+
 from django.test import TestCase
 from django.urls import reverse
 
 from tracker.curation import review_links, save_link_edits, set_override
+from tracker.importers.document_import import import_factsheets
 from tracker.matching import suggest_all
-from tracker.models import SiteVersion
+from tracker.models import Document, Link, SiteVersion
 
 from .factories import make_action, make_link, make_recommendation
+
+SHEET = (
+    "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\ntitle: Rights sheet\n"
+    "---\n**Section**\n\n-   We rejoined the UN Human Rights Council in 2021.\n"
+    "-   We hosted a water conference.\n"
+)
 
 
 class PageCacheTests(TestCase):
@@ -20,37 +37,103 @@ class PageCacheTests(TestCase):
             relation="",
             reason="",
         )
+        cls.other_action = make_action(text="We hosted a water conference.")
+
+    def cached(self, url):
+        """Visit `url` until it is cached; return its content."""
+        content = self.client.get(url).content.decode()
+        with self.assertNumQueries(1):
+            assert self.client.get(url).content.decode() == content
+        return content
+
+    def write(self, change, *args, **kwargs):
+        """Make a change as a request would: committed, with its on-commit callbacks run."""
+        with self.captureOnCommitCallbacks(execute=True):
+            return change(*args, **kwargs)
 
     def test_a_second_visit_is_served_from_the_cache_with_one_query(self):
-        url = self.recommendation.get_absolute_url()
-        first = self.client.get(url)
-        with self.assertNumQueries(1):
-            second = self.client.get(url)
-        assert second.content == first.content
+        self.cached(self.recommendation.get_absolute_url())
 
     def test_an_editors_decision_reaches_the_cached_pages_at_once(self):
         url = self.recommendation.get_absolute_url()
         scorecard = reverse("tracker:scorecard")
-        assert "No action found." in self.client.get(url).content.decode()
-        self.client.get(scorecard)
+        assert "No action found." in self.cached(url)
+        assert "1 of 1" not in self.cached(scorecard)
 
-        review_links([self.link], review="accepted", relation="implements", reason="Rejoined.")
+        self.write(
+            review_links, [self.link], review="accepted", relation="implements", reason="Rejoined."
+        )
 
         assert "We rejoined the Council in 2021." in self.client.get(url).content.decode()
         assert "1 of 1" in self.client.get(scorecard).content.decode()
 
+    def test_a_related_link_with_no_change_of_status_reaches_the_cached_page(self):
+        url = self.recommendation.get_absolute_url()
+        assert "We rejoined the Council" not in self.cached(url)
+
+        self.write(
+            review_links, [self.link], review="accepted", relation="related", reason="Related."
+        )
+
+        assert "We rejoined the Council in 2021." in self.client.get(url).content.decode()
+
     def test_an_override_and_a_deleted_link_reach_the_cached_pages(self):
         url = self.recommendation.get_absolute_url()
-        self.client.get(url)
-        set_override(self.recommendation, status="contrary", reason="Did the opposite.")
-        assert "Did the opposite." in self.client.get(url).content.decode()
+        self.cached(url)
+        self.write(set_override, self.recommendation, status="contrary", reason="Did the opposite.")
+        assert "Did the opposite." in self.cached(url)
 
-        accepted = make_link(recommendation=self.recommendation, reason="A reason to remove.")
-        assert "A reason to remove." in self.client.get(url).content.decode()
-        save_link_edits([], [accepted])
+        accepted = Link(
+            recommendation=self.recommendation,
+            action=self.other_action,
+            relation="implements",
+            review="accepted",
+            reason="A reason to remove.",
+        )
+        self.write(save_link_edits, [accepted])
+        assert "A reason to remove." in self.cached(url)
+        self.write(save_link_edits, [], [accepted])
         assert "A reason to remove." not in self.client.get(url).content.decode()
 
-    def test_machine_suggestions_do_not_empty_the_cache(self):
+    def test_a_reimported_fact_sheet_reaches_its_cached_page(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "rights.md")
+            path.write_text(SHEET, encoding="utf-8")
+            self.write(import_factsheets, [path])
+            url = Document.objects.get(slug="rights").get_absolute_url()
+            assert "water conference" in self.cached(url)
+
+            path.write_text(SHEET.replace("water conference", "rain summit"), encoding="utf-8")
+            self.write(import_factsheets, [path])
+
+        content = self.client.get(url).content.decode()
+        assert "rain summit" in content and "water conference" not in content
+
+    def test_the_version_goes_up_only_when_the_change_commits(self):
         before = SiteVersion.current()
-        suggest_all(recompute=True)
+        with self.captureOnCommitCallbacks() as callbacks:
+            review_links([self.link], review="accepted", relation="related", reason="Related.")
+            assert SiteVersion.current() == before
+        for callback in callbacks:
+            callback()
+        assert SiteVersion.current() == before + 1
+
+    def test_machine_suggestions_leave_the_cached_pages_alone(self):
+        url = self.recommendation.get_absolute_url()
+        self.cached(url)
+        before = SiteVersion.current()
+
+        self.write(suggest_all, recompute=True)  # The bulk path.
+        self.write(  # A single save.
+            make_link,
+            recommendation=self.recommendation,
+            action=self.other_action,
+            review="suggested",
+            relation="",
+            reason="",
+            score=0.5,
+        )
+
         assert SiteVersion.current() == before
+        with self.assertNumQueries(1):
+            self.client.get(url)

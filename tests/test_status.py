@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tracker.curation import review_links, set_override
-from tracker.models import Link, Recommendation, StatusChange, derive_status
+from tracker.models import Action, Link, Recommendation, StatusChange, derive_status
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -121,3 +121,32 @@ def test_rewriting_an_overrides_reason_is_recorded():
         ("contrary", "Transfers resumed."),
         ("contrary", "Transfers resumed in 2023."),
     ]
+
+
+def test_the_link_rules_each_select_their_links():
+    recommendation = make_recommendation()
+
+    def link(review, relation):
+        reason = "A reason." if review == "accepted" else ""
+        return make_link(
+            recommendation=recommendation, review=review, relation=relation, reason=reason
+        ).pk
+
+    implements, partial = link("accepted", "implements"), link("accepted", "partial")
+    related, rejected = link("accepted", "related"), link("rejected", "implements")
+    suggested = link("suggested", "")
+
+    def pks(queryset):
+        return set(queryset.values_list("pk", flat=True))
+
+    assert pks(Link.objects.evidence()) == {implements, partial}
+    assert pks(Link.objects.accepted()) == {implements, partial, related}
+    assert pks(Link.objects.reviewed()) == {implements, partial, related, rejected}
+    assert pks(Link.objects.pending()) == {suggested}
+    assert pks(recommendation.links.evidence()) == {implements, partial}
+    assert Recommendation.objects.with_evidence_count().get().evidence_count == 2
+
+
+@pytest.mark.parametrize("model", [Link, Action])
+def test_default_ordering_joins_no_other_table(model):
+    assert "JOIN" not in str(model.objects.all().query)

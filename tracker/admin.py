@@ -163,7 +163,7 @@ class CoverageFilter(admin.SimpleListFilter):
         return [("none", "Without any accepted link"), ("some", "With an accepted link")]
 
     def queryset(self, request, queryset):
-        covered = Recommendation.objects.filter(links__review=Link.Review.ACCEPTED)
+        covered = Link.objects.accepted().values("recommendation")
         if self.value() == "none":
             return queryset.exclude(recommendation__in=covered)
         if self.value() == "some":
@@ -216,7 +216,7 @@ class QueueFactSheetFilter(FactSheetFilter):
     SCANNED = 500
 
     def lookups(self, request, model_admin):
-        best = Link.objects.filter(review=Link.Review.SUGGESTED).order_by("-score")
+        best = Link.objects.pending().order_by("-score")
         shown = dict(
             best.values_list("action__factsheet_id", "action__factsheet__title")[: self.SCANNED]
         )
@@ -384,12 +384,7 @@ class RecommendationLinkInline(admin.TabularInline):
     verbose_name_plural = "reviewed links (pending suggestions are in the review queue)"
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(review=Link.Review.SUGGESTED)
-            .select_related("action__factsheet")
-        )
+        return super().get_queryset(request).reviewed().select_related("action__factsheet")
 
 
 @admin.register(Recommendation)
@@ -493,6 +488,7 @@ class ActionAdmin(admin.ModelAdmin):
     list_display = ["short_text", "factsheet", "section", "position", "withdrawn"]
     list_select_related = ["factsheet"]
     list_filter = [FactSheetFilter, SectionFilter, "has_local_links", "withdrawn"]
+    ordering = ["-factsheet__published", "factsheet__title", "position"]  # Newest fact sheet first.
     search_fields = ["text", "lead_in", "section"]
     inlines = [ActionLinkInline]
     readonly_fields = [

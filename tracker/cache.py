@@ -1,20 +1,19 @@
 """Whole-page caching of public pages, which are the same for every visitor.
 
-A page is cached under the site's data version; any change editors or
-imports make bumps the version (signals for single saves, explicit calls
-after bulk writes), so no visitor ever sees a stale page.
+A page is cached under the site's data version; every change editors or
+imports make calls `published_data_changed()`, which bumps the version when
+the change commits, so no visitor ever sees a stale page.
 """
 
 import hashlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
 
-from .models import Action, Document, Link, Recommendation, SiteVersion, Stage, StatusChange
+from .models import SiteVersion
 
 PAGE_SECONDS = 60 * 60
-PUBLISHED_MODELS = (Document, Stage, Recommendation, Action, Link, StatusChange)
 
 
 def cached_page(view):
@@ -34,18 +33,11 @@ def cached_page(view):
     return wrapper
 
 
-def published_data_changed(sender, instance, **kwargs):
-    # Machine suggestions are not published: creating one leaves public pages as they are.
-    if isinstance(instance, Link) and instance.review == Link.Review.SUGGESTED:
-        return
-    SiteVersion.bump()
+def published_data_changed():
+    """Every writer of published data calls this: once the transaction commits, the
+    site's data version goes up and every web process stops serving the old pages.
 
-
-# Deletions of links and actions are bumped explicitly where they happen: a
-# post_delete receiver would make Django fetch every row of a bulk delete.
-for model in PUBLISHED_MODELS:
-    post_save.connect(published_data_changed, sender=model, dispatch_uid=f"bump-{model.__name__}")
-for model in (Document, Stage, Recommendation, StatusChange):
-    post_delete.connect(
-        published_data_changed, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
-    )
+    Writers call it explicitly (bulk writes send no signals, so signals could not
+    be the one path); machine suggestions are not published and do not call it.
+    """
+    transaction.on_commit(SiteVersion.bump)

@@ -7,7 +7,8 @@ history records who changed what, and why.
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Link, Recommendation, SiteVersion
+from .cache import published_data_changed
+from .models import Link, Recommendation, bulk_update_new_versions
 
 
 class CurationError(ValueError):
@@ -35,13 +36,13 @@ def review_links(links, *, review, relation="", reason="", user=None):
         link.reviewed_by = user
         link.reviewed_at = now
         link.source_changed = False
-        link.version += 1
-    Link.objects.bulk_update(
+    bulk_update_new_versions(
+        Link,
         changed,
-        ["review", "relation", "reason", "reviewed_by", "reviewed_at", "source_changed", "version"],
+        ["review", "relation", "reason", "reviewed_by", "reviewed_at", "source_changed"],
     )
-    SiteVersion.bump()  # A bulk update sends no signal.
     refresh_statuses(changed, user=user, reason=reason)
+    published_data_changed()
     return len(changed)
 
 
@@ -67,9 +68,8 @@ def save_link_edits(saved, deleted=(), *, user=None):
         link.save()
     for link in deleted:
         link.delete()
-    if deleted:
-        SiteVersion.bump()
     refresh_statuses([*saved, *deleted], user=user)
+    published_data_changed()
 
 
 @transaction.atomic
@@ -89,3 +89,4 @@ def set_override(recommendation, *, status, reason, user=None):
         user=user, reason=reason or "Override removed.", reason_rewritten=reason != stored_reason
     )
     recommendation.save()
+    published_data_changed()

@@ -70,11 +70,8 @@ def scorecard_rows(recommendations, site_url=None):
 def _scorecard_chunk(recommendations, site_url):
     evidence = {}
     rows = (
-        Link.objects.filter(
-            recommendation__in=[r.pk for r in recommendations],
-            review=Link.Review.ACCEPTED,
-            relation__in=Link.EVIDENCE_RELATIONS,
-        )
+        Link.objects.evidence()
+        .filter(recommendation__in=[r.pk for r in recommendations])
         .order_by("action__factsheet__published", "action__position")
         .values_list(
             "recommendation_id",
@@ -112,7 +109,7 @@ def _scorecard_chunk(recommendations, site_url):
 def link_queryset():
     """Accepted links as plain values, in essay order: the query behind links.csv."""
     return (
-        Link.objects.filter(review=Link.Review.ACCEPTED)
+        Link.objects.accepted()
         .order_by(
             "recommendation__stage__position",
             "recommendation__position",

@@ -85,11 +85,7 @@ class RecommendationFilter(django_filters.FilterSet):
         return queryset.search(value) if value else queryset
 
     def filter_factsheet(self, queryset, name, slug):
-        evidence = Link.objects.filter(
-            review=Link.Review.ACCEPTED,
-            relation__in=Link.EVIDENCE_RELATIONS,
-            action__factsheet__slug=slug,
-        )
+        evidence = Link.objects.evidence().filter(action__factsheet__slug=slug)
         return queryset.filter(pk__in=evidence.values("recommendation_id"))
 
     def filter_evidence(self, queryset, name, value):

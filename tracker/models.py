@@ -19,9 +19,7 @@ class DocumentQuerySet(models.QuerySet):
 
     def cited_as_evidence(self):
         """Fact sheets with an action accepted as evidence, newest first."""
-        cited = Link.objects.filter(
-            review=Link.Review.ACCEPTED, relation__in=Link.EVIDENCE_RELATIONS
-        ).values("action__factsheet_id")
+        cited = Link.objects.evidence().values("action__factsheet_id")
         return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
 
     def for_factsheet_list(self):
@@ -37,11 +35,8 @@ class DocumentQuerySet(models.QuerySet):
             .order_by()
         )
         evidence = dict(
-            Link.objects.filter(
-                action__factsheet__in=ids,
-                review=Link.Review.ACCEPTED,
-                relation__in=Link.EVIDENCE_RELATIONS,
-            )
+            Link.objects.evidence()
+            .filter(action__factsheet__in=ids)
             .values_list("action__factsheet")
             .annotate(n=Count("pk"))
             .order_by()
@@ -53,7 +48,7 @@ class DocumentQuerySet(models.QuerySet):
 
     def for_factsheet_page(self):
         accepted = (
-            Link.objects.filter(review=Link.Review.ACCEPTED)
+            Link.objects.accepted()
             .select_related("recommendation")
             .order_by("recommendation__stage__position", "recommendation__position")
         )
@@ -134,26 +129,14 @@ class Document(models.Model):
     class Meta:
         ordering = ["-published", "title"]
         indexes = [models.Index(fields=["kind", "-published"], name="document_kind_published")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["essay", "factsheet", "presidential_action"]),
-                name="document_kind_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(
-                    subtype__in=[
-                        "",
-                        "executive_order",
-                        "memorandum",
-                        "proclamation",
-                        "notice",
-                        "letter",
-                        "other",
-                    ]
-                ),
-                name="document_subtype_valid",
-            ),
-        ]
+
+    # Set here because the body of Meta cannot see the choices above.
+    Meta.constraints = [
+        models.CheckConstraint(condition=Q(kind__in=Kind.values), name="document_kind_valid"),
+        models.CheckConstraint(
+            condition=Q(subtype__in=["", *Subtype.values]), name="document_subtype_valid"
+        ),
+    ]
 
     def __str__(self):
         return self.title
@@ -240,8 +223,7 @@ class RecommendationQuerySet(models.QuerySet):
         return self.annotate(
             evidence_count=Count(
                 "links",
-                filter=Q(links__review=Link.Review.ACCEPTED)
-                & Q(links__relation__in=Link.EVIDENCE_RELATIONS),
+                filter=LinkQuerySet.evidence_condition("links__"),
                 distinct=True,
             )
         )
@@ -289,7 +271,7 @@ class RecommendationQuerySet(models.QuerySet):
 
     def for_detail_page(self):
         accepted = (
-            Link.objects.filter(review=Link.Review.ACCEPTED)
+            Link.objects.accepted()
             .select_related("action__factsheet")
             .order_by("action__factsheet__published", "action__position")
         )
@@ -367,22 +349,21 @@ class Recommendation(models.Model):
     class Meta:
         ordering = ["stage__position", "position"]
         indexes = [models.Index(fields=["status"], name="recommendation_status")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=["implemented", "partial", "not_found", "contrary", "reversed"]
-                ),
-                name="recommendation_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(status_override="") | Q(status=models.F("status_override")),
-                name="recommendation_override_is_status",
-            ),
-            models.CheckConstraint(
-                condition=Q(status_override="") | ~Q(status_reason=""),
-                name="recommendation_override_has_reason",
-            ),
-        ]
+
+    # Set here because the body of Meta cannot see the choices above.
+    Meta.constraints = [
+        models.CheckConstraint(
+            condition=Q(status__in=Status.values), name="recommendation_status_valid"
+        ),
+        models.CheckConstraint(
+            condition=Q(status_override="") | Q(status=models.F("status_override")),
+            name="recommendation_override_is_status",
+        ),
+        models.CheckConstraint(
+            condition=Q(status_override="") | ~Q(status_reason=""),
+            name="recommendation_override_has_reason",
+        ),
+    ]
 
     def __str__(self):
         return f"{self.code}: {self.title}"
@@ -402,23 +383,21 @@ class Recommendation(models.Model):
     @property
     def evidence_links(self):
         """From `for_detail_page()`: accepted links that implement the ask, fully or partly."""
-        return [link for link in self.accepted_links if link.relation in Link.EVIDENCE_RELATIONS]
+        return [link for link in self.accepted_links if link.is_evidence]
 
     @property
     def related_links(self):
         return [link for link in self.accepted_links if link.relation == Link.Relation.RELATED]
 
     def build_search_text(self):
-        evidence = self.links.filter(review=Link.Review.ACCEPTED).select_related("action")
+        evidence = self.links.accepted().select_related("action")
         parts = [self.title, self.statement, self.quote, self.status_reason]
         for link in evidence:
             parts += [link.reason, link.action.text]
         return "\n".join(part for part in parts if part)
 
     def derived_status(self):
-        relations = set(
-            self.links.filter(review=Link.Review.ACCEPTED).values_list("relation", flat=True)
-        )
+        relations = set(self.links.accepted().values_list("relation", flat=True))
         return derive_status(relations)
 
     def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
@@ -455,6 +434,13 @@ def save_new_version(instance, super_save, args, kwargs):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = [*kwargs["update_fields"], "version"]
     super_save(*args, **kwargs)
+
+
+def bulk_update_new_versions(model, rows, fields):
+    """`bulk_update` that raises each row's version as `save()` does, for the bulk paths."""
+    for row in rows:
+        row.version += 1
+    return model.objects.bulk_update(rows, [*fields, "version"])
 
 
 def derive_status(accepted_relations):
@@ -500,7 +486,8 @@ class Action(models.Model):
     )
 
     class Meta:
-        ordering = ["factsheet", "position"]
+        # Local fields only: ordering by "factsheet" would join the documents on every query.
+        ordering = ["factsheet_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["factsheet", "key"], name="action_key_unique"),
             models.CheckConstraint(condition=~Q(text=""), name="action_text_not_empty"),
@@ -509,6 +496,36 @@ class Action(models.Model):
 
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+
+class LinkQuerySet(models.QuerySet):
+    """The rules that say which links count, written once."""
+
+    @staticmethod
+    def accepted_condition(prefix=""):
+        """Accepted by an editor; `prefix` reaches links across a relation ("links__")."""
+        return Q(**{f"{prefix}review": Link.Review.ACCEPTED})
+
+    @staticmethod
+    def evidence_condition(prefix=""):
+        """Accepted as implementing the ask, fully or partly: what counts as evidence."""
+        return LinkQuerySet.accepted_condition(prefix) & Q(
+            **{f"{prefix}relation__in": Link.EVIDENCE_RELATIONS}
+        )
+
+    def accepted(self):
+        return self.filter(self.accepted_condition())
+
+    def evidence(self):
+        return self.filter(self.evidence_condition())
+
+    def pending(self):
+        """Machine suggestions no editor has decided on yet."""
+        return self.filter(review=Link.Review.SUGGESTED)
+
+    def reviewed(self):
+        """Accepted or rejected by an editor."""
+        return self.filter(review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED])
 
 
 class Link(models.Model):
@@ -553,36 +570,41 @@ class Link(models.Model):
         default=1, editable=False, help_text="Raised by each save, so a stale form is refused."
     )
 
+    objects = LinkQuerySet.as_manager()
+
     class Meta:
-        ordering = ["recommendation", "-score"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recommendation", "action"], name="link_recommendation_action_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(relation__in=["", "implements", "partial", "related", "contrary"]),
-                name="link_relation_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(review__in=["suggested", "accepted", "rejected"]),
-                name="link_review_valid",
-            ),
-            models.CheckConstraint(
-                condition=~Q(review="accepted") | (~Q(relation="") & ~Q(reason="")),
-                name="link_accepted_has_relation_and_reason",
-            ),
-        ]
+        # Local fields only: "recommendation" would join recommendations and stages.
+        ordering = ["recommendation_id", "-score"]
         indexes = [
             models.Index(fields=["review", "relation"], name="link_review_relation"),
             # The review queue: pending suggestions, best first.
             models.Index(fields=["review", "-score"], name="link_review_score"),
         ]
 
+    # Set here because the body of Meta cannot see the choices above.
+    Meta.constraints = [
+        models.UniqueConstraint(
+            fields=["recommendation", "action"], name="link_recommendation_action_unique"
+        ),
+        models.CheckConstraint(
+            condition=Q(relation__in=["", *Relation.values]), name="link_relation_valid"
+        ),
+        models.CheckConstraint(condition=Q(review__in=Review.values), name="link_review_valid"),
+        models.CheckConstraint(
+            condition=~Q(review=Review.ACCEPTED) | (~Q(relation="") & ~Q(reason="")),
+            name="link_accepted_has_relation_and_reason",
+        ),
+    ]
+
     def __str__(self):
         return f"{self.recommendation.code} ← action {self.action_id} ({self.review})"
 
     def save(self, *args, **kwargs):
         save_new_version(self, super().save, args, kwargs)
+
+    @property
+    def is_evidence(self):
+        return self.review == self.Review.ACCEPTED and self.relation in self.EVIDENCE_RELATIONS
 
     def clean(self):
         errors = {}

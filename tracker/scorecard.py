@@ -67,11 +67,8 @@ def scorecard_summary(recommendations=None):
         stages=breakdown,
         totals=totals,
         total=sum(totals.values()),
-        with_evidence=Link.objects.filter(
-            recommendation__in=recommendations,
-            review=Link.Review.ACCEPTED,
-            relation__in=Link.EVIDENCE_RELATIONS,
-        )
+        with_evidence=Link.objects.evidence()
+        .filter(recommendation__in=recommendations)
         .values("recommendation_id")
         .distinct()
         .count(),

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from tracker.cache import published_data_changed
 from tracker.curation import refresh_statuses, set_override
 from tracker.models import Action, Link, Recommendation
 
@@ -27,7 +28,7 @@ LOAD_REASON = "Loaded from seeds/curation.yaml."
 
 def curation_data():
     links = (
-        Link.objects.exclude(review=Link.Review.SUGGESTED)
+        Link.objects.reviewed()
         .select_related("recommendation", "action__factsheet")
         .order_by("recommendation__code", "action__factsheet__slug", "action__position", "pk")
     )
@@ -110,6 +111,8 @@ def _load_links(path, entries, recommendations, actions):
         link.save()
         written.append(link)
     refresh_statuses(written, reason=LOAD_REASON)
+    if written:
+        published_data_changed()
     return written
 
 

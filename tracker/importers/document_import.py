@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from tracker.cache import published_data_changed
 from tracker.models import Action, Document, Link
 
 from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
@@ -136,7 +137,9 @@ def store_factsheet(parsed, *, dry_run=False):
         document.checksum = parsed.checksum
         document.licence = "U.S. government work (public domain)"
         document.save()
-        return outcome, _store_actions(document, parsed.actions)
+        new_ids = _store_actions(document, parsed.actions)
+        published_data_changed()
+        return outcome, new_ids
 
 
 def _store_actions(document, parsed_actions):
@@ -175,9 +178,7 @@ def _store_actions(document, parsed_actions):
                 to_update.append(action)
     Action.objects.bulk_update(to_update, [*ACTION_FIELDS, "key", "withdrawn"])
     created = Action.objects.bulk_create(to_create)
-    Link.objects.filter(action__in=revised).exclude(review=Link.Review.SUGGESTED).update(
-        source_changed=True
-    )
+    Link.objects.reviewed().filter(action__in=revised).update(source_changed=True)
     _retire(current.values())
     return [action.pk for action in created]
 
@@ -209,8 +210,6 @@ def _retire(actions):
         Action.objects.filter(pk__in=gone, links__isnull=False).values_list("pk", flat=True)
     )
     Action.objects.filter(pk__in=linked).update(withdrawn=True)
-    Link.objects.filter(action__in=linked).exclude(review=Link.Review.SUGGESTED).update(
-        source_changed=True
-    )
-    Link.objects.filter(action__in=linked, review=Link.Review.SUGGESTED).delete()
+    Link.objects.reviewed().filter(action__in=linked).update(source_changed=True)
+    Link.objects.pending().filter(action__in=linked).delete()
     Action.objects.filter(pk__in=set(gone) - linked).delete()

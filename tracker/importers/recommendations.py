@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
+from tracker.cache import published_data_changed
 from tracker.models import Document, Link, Recommendation, Stage
 
 from .common import read_yaml, upsert
@@ -65,8 +66,13 @@ def import_recommendations(path, *, dry_run=False):
     if dry_run:
         return SeedSummary()
     with transaction.atomic():
-        document = _store_essay(meta, essay, essay_path, hashlib.sha256(raw_bytes).hexdigest())
-        return _store(document, stages, recommendations, path)
+        document, outcome = _store_essay(
+            meta, essay, essay_path, hashlib.sha256(raw_bytes).hexdigest()
+        )
+        summary = _store(document, stages, recommendations, path)
+        if outcome != "unchanged" or summary.changed:
+            published_data_changed()
+        return summary
 
 
 def _stages(names, essay, path):
@@ -141,8 +147,7 @@ def _store_essay(meta, essay, essay_path, checksum):
         "body": essay.body,
         "footnotes": essay.footnotes,
     }
-    document, _ = upsert(Document, {"slug": slugify(essay_path.stem)}, values)
-    return document
+    return upsert(Document, {"slug": slugify(essay_path.stem)}, values)
 
 
 def _store(document, stages, recommendations, path):
@@ -163,16 +168,17 @@ def _store(document, stages, recommendations, path):
         if outcome != "unchanged":
             recommendation.refresh_status()
         summary_list(summary, outcome).append(entry["code"])
-    Stage.objects.filter(essay=document).exclude(slug__in=stages).delete()
+    for stage in Stage.objects.filter(essay=document).exclude(slug__in=stages):
+        stage.delete()
+        summary.deleted.append(f"stage {stage.slug}")
     return summary
 
 
 def _delete_dropped(document, codes, path, summary):
     dropped = Recommendation.objects.filter(stage__essay=document).exclude(code__in=codes)
-    # Not `~Q(links__review=SUGGESTED)`: that also matches a recommendation with no links.
-    reviewed = dropped.filter(
-        links__review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED]
-    ).values_list("code", flat=True)
+    reviewed = dropped.filter(pk__in=Link.objects.reviewed().values("recommendation")).values_list(
+        "code", flat=True
+    )
     if reviewed:
         raise SourceError(
             path,
