@@ -176,7 +176,7 @@ def rank(*, store_index=False):
     """
     recommendations = _recommendations()
     actions = list(
-        Action.objects.filter(withdrawn=False).only(
+        Action.objects.filter(withdrawn=False, is_boilerplate=False).only(
             "id", "lead_in", "subheading", "section", "text"
         )
     )
@@ -268,7 +268,9 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     Pending suggestions are read as plain values: at the scale of an archive
     there are tens of thousands, and the ones that stay are left untouched.
     """
-    new_actions = list(Action.objects.filter(pk__in=action_ids, withdrawn=False))
+    new_actions = list(
+        Action.objects.filter(pk__in=action_ids, withdrawn=False, is_boilerplate=False)
+    )
     if not new_actions:
         return 0, 0, 0
     ranking = rank_new(new_actions)

@@ -1,4 +1,6 @@
-"""Store parsed fact sheets: one transaction per file, keyed so a re-import changes nothing."""
+"""Store parsed documents (fact sheets and presidential actions): one transaction per file,
+keyed so a re-import changes nothing.
+"""
 
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -8,6 +10,7 @@ from django.db import transaction
 
 from tracker.models import Action, Document, Link
 
+from .administrations import AdministrationFinder
 from .errors import SourceError
 from .factsheets import PUBLISHER, file_checksum, parse_factsheet, slug_for
 
@@ -19,6 +22,7 @@ ACTION_FIELDS = [
     "text",
     "markdown",
     "has_local_links",
+    "is_boilerplate",
 ]
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
 # How alike an action's old and new text must be to count as the same action revised.
@@ -32,6 +36,7 @@ class Outcome:
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    DUPLICATE = "duplicates"
 
 
 @dataclass
@@ -40,7 +45,10 @@ class ImportSummary:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)
     actions: int = 0
+    boilerplate: int = 0
     new_action_ids: list = field(default_factory=list)
 
     @property
@@ -53,8 +61,9 @@ class ImportSummary:
     def __str__(self):
         return (
             f"{self.imported} imported ({len(self.created)} new, {len(self.updated)} updated), "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
-            f"{self.actions} actions in the imported files"
+            f"{len(self.unchanged)} unchanged, {len(self.duplicates)} duplicates stored once, "
+            f"{len(self.failed)} failed; {self.actions} actions in the imported files "
+            f"({self.boilerplate} boilerplate); {len(self.flagged)} flagged for review"
         )
 
 
@@ -71,17 +80,20 @@ def factsheet_paths(paths):
             yield path
 
 
-def import_factsheets(paths, *, dry_run=False, progress=iter):
-    """Import every fact sheet under `paths`; a failing file is reported and writes nothing."""
+def import_documents(paths, *, dry_run=False, progress=iter):
+    """Import every document under `paths`; a failing file is reported and writes nothing."""
     summary = ImportSummary()
     known = dict(Document.objects.factsheets().values_list("slug", "checksum"))
-    for path in progress(list(factsheet_paths(paths))):
+    finder = AdministrationFinder()
+    paths = list(factsheet_paths(paths))
+    batch = {path.name for path in paths}
+    for path in progress(paths):
         try:
             if known.get(slug_for(path)) == file_checksum(path):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
             parsed = parse_factsheet(path)
-            outcome, new_ids = store_factsheet(parsed, dry_run=dry_run)
+            outcome, new_ids = store_factsheet(parsed, dry_run=dry_run, finder=finder, batch=batch)
         except SourceError as error:
             summary.failed.append((path, str(error)))
             continue
@@ -90,9 +102,16 @@ def import_factsheets(paths, *, dry_run=False, progress=iter):
             continue
         summary.record(path, outcome)
         summary.new_action_ids.extend(new_ids)
-        if outcome != Outcome.UNCHANGED:
+        if parsed.needs_review:
+            summary.flagged.append((path, parsed.needs_review))
+        if outcome not in {Outcome.UNCHANGED, Outcome.DUPLICATE}:
             summary.actions += len(parsed.actions)
+            summary.boilerplate += sum(action.is_boilerplate for action in parsed.actions)
     return summary
+
+
+# The command's first name, kept: every kind goes through the same import.
+import_factsheets = import_documents
 
 
 def find_factsheet(parsed):
@@ -107,6 +126,9 @@ def find_factsheet(parsed):
     same_name = factsheets.filter(slug=parsed.slug).first()
     if same_name:
         return same_name
+    same_content = factsheets.filter(content_hash=parsed.content_hash).first()
+    if same_content:
+        return same_content
     keys = {action.key for action in parsed.actions}
     for candidate in factsheets.filter(title=parsed.title, published=parsed.published):
         shared = candidate.actions.filter(key__in=keys).count()
@@ -115,18 +137,41 @@ def find_factsheet(parsed):
     return None
 
 
-def store_factsheet(parsed, *, dry_run=False):
-    """Create or update the fact sheet and its actions; return (outcome, new action ids)."""
+def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
+    """Create or update the document and its actions; return (outcome, new action ids).
+
+    A file whose title and actions are those of a stored document under
+    another name is stored once: while the stored one's file is in the same
+    batch (the same page scraped twice), it is a duplicate and writes
+    nothing; otherwise it is a re-issue and updates the stored document.
+    """
     if Document.objects.essays().filter(slug=parsed.slug).exists():
         raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
     existing = find_factsheet(parsed)
+    if (
+        existing
+        and existing.slug != parsed.slug
+        and existing.content_hash == parsed.content_hash
+        and existing.source_path in batch
+    ):
+        return Outcome.DUPLICATE, []
     if existing and existing.checksum == parsed.checksum:
         return Outcome.UNCHANGED, []
     outcome = Outcome.UPDATED if existing else Outcome.CREATED
     if dry_run:
         return outcome, []
     with transaction.atomic():
-        document = existing or Document(kind=Document.Kind.FACTSHEET, slug=parsed.slug)
+        document = existing or Document(slug=parsed.slug)
+        document.kind = parsed.kind
+        document.subtype = parsed.subtype
+        document.executive_order_number = parsed.executive_order_number
+        document.content_hash = parsed.content_hash
+        document.needs_review = parsed.needs_review
+        if document.administration_id is None:  # Editors may have corrected it: keep theirs.
+            finder = finder or AdministrationFinder()
+            document.administration = finder.find(
+                parsed.published, parsed.url, parsed.published_time
+            )
         document.title = parsed.title
         document.publisher = PUBLISHER
         document.url = parsed.url
@@ -155,6 +200,7 @@ def _store_actions(document, parsed_actions):
             "text": parsed.text,
             "markdown": parsed.markdown,
             "has_local_links": parsed.has_local_links,
+            "is_boilerplate": parsed.is_boilerplate,
         }
         action = current.pop(parsed.key, None)
         if action is None and parsed.key in revisions:

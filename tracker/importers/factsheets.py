@@ -20,6 +20,7 @@ import yaml
 from django.utils.text import slugify
 from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER
 
+from . import kinds
 from .errors import SourceError
 
 PLACEHOLDER = re.compile(HTML_PLACEHOLDER.replace("%s", r"(\d+)"))
@@ -43,6 +44,7 @@ class ParsedAction:
     markdown: str
     has_local_links: bool
     key: str = ""
+    is_boilerplate: bool = False
 
 
 @dataclass
@@ -55,6 +57,12 @@ class ParsedFactSheet:
     tags: str
     checksum: str
     actions: list[ParsedAction] = field(default_factory=list)
+    kind: str = "factsheet"
+    subtype: str = ""
+    executive_order_number: int | None = None
+    published_time: object = None
+    needs_review: str = ""
+    content_hash: str = ""
 
 
 def clean_text(text):
@@ -154,7 +162,12 @@ def read_metadata(meta, text, path):
 
 
 def parse_factsheet(path):
-    """Parse the fact sheet at `path`; raise `SourceError` naming the file and line."""
+    """Parse the document (fact sheet or presidential action) at `path`.
+
+    Raise `SourceError` naming the file and line.
+    """
+    from .prose import ProseExtractor
+
     path = Path(path)
     text, checksum = read_source(path)
     meta, body, body_line = split_front_matter(text, path)
@@ -163,10 +176,23 @@ def parse_factsheet(path):
         raise SourceError(path, "the body is empty", body_line)
     if HTML_DOCUMENT.match(body):
         raise SourceError(path, "the body is an HTML page, not Markdown", body_line)
-    slug = slug_for(path)
+    needs_review = kinds.title_disagreement(path.stem, title, body)
+    # Titles are the truth about a file's content; a file name that disagrees is not.
+    slug = slugify(f"{published.isoformat()} {title}")[:200] if needs_review else slug_for(path)
     if not slug:
         raise SourceError(path, "the file name gives no usable slug")
-    actions = ActionExtractor(base_url=url).extract(body)
+    kind = kinds.document_kind(tags, title)
+    if kind == kinds.Kind.PRESIDENTIAL_ACTION:
+        subtype = kinds.subtype(title, body)
+        number = (
+            kinds.executive_order_number(title, body)
+            if subtype == kinds.Subtype.EXECUTIVE_ORDER
+            else None
+        )
+        actions = ProseExtractor(base_url=url).extract(body)
+    else:
+        subtype, number = "", None
+        actions = ActionExtractor(base_url=url).extract(body)
     if not actions:
         raise SourceError(
             path, "no actions found: the body has no list items or paragraphs", body_line
@@ -176,7 +202,22 @@ def parse_factsheet(path):
         key = action_key(action.text)
         seen[key] = seen.get(key, 0) + 1
         action.key = key if seen[key] == 1 else f"{key}-{seen[key]}"
-    return ParsedFactSheet(path, slug, title, published, url, tags, checksum, actions)
+    return ParsedFactSheet(
+        path,
+        slug,
+        title,
+        published,
+        url,
+        tags,
+        checksum,
+        actions,
+        kind=kind,
+        subtype=subtype,
+        executive_order_number=number,
+        published_time=meta.get("published_time"),
+        needs_review=needs_review,
+        content_hash=kinds.content_hash(title, [action.key for action in actions]),
+    )
 
 
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):
