@@ -27,6 +27,8 @@ ACTION_FIELDS = [
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
 # How alike an action's old and new text must be to count as the same action revised.
 REVISION_SIMILARITY = 0.85
+# How many old actions on each side of a new one's place it is compared with.
+REVISION_WINDOW = 25
 # The share of its actions a file must share with a same-titled, same-dated fact sheet
 # to be taken for a re-issue of it.
 SAME_FACTSHEET_SHARE = 0.5
@@ -99,6 +101,12 @@ def import_documents(paths, *, dry_run=False, progress=iter):
             continue
         except OSError as error:
             summary.failed.append((path, f"{path}: cannot be read ({error.strerror})"))
+            continue
+        except RecursionError:
+            summary.failed.append((path, f"{path}: nested too deeply to parse"))
+            continue
+        except MemoryError:
+            summary.failed.append((path, f"{path}: too large to parse in memory"))
             continue
         summary.record(path, outcome)
         summary.new_action_ids.extend(new_ids)
@@ -187,9 +195,8 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
 def _store_actions(document, parsed_actions):
     current = {action.key: action for action in document.actions.all()}
     unmatched = [parsed for parsed in parsed_actions if parsed.key not in current]
-    revisions = _pair_revisions(
-        unmatched, [a for key, a in current.items() if key not in {p.key for p in parsed_actions}]
-    )
+    new_keys = {parsed.key for parsed in parsed_actions}
+    revisions = _pair_revisions(unmatched, [a for key, a in current.items() if key not in new_keys])
     to_create, to_update, revised = [], [], []
     for position, parsed in enumerate(parsed_actions, start=1):
         values = {
@@ -229,11 +236,18 @@ def _store_actions(document, parsed_actions):
 
 
 def _pair_revisions(new, old, threshold=REVISION_SIMILARITY):
-    """{new key: old action} for texts that are the same action revised (a typo fixed)."""
+    """{new key: old action} for texts that are the same action revised (a typo fixed).
+
+    Exact keys are paired before this; the leftovers are compared only with the
+    old actions near the same place in the list (a revision seldom moves far),
+    so the work grows with the number of actions, not its square.
+    """
     pairs, taken = {}, set()
-    for parsed in new:
+    for index, parsed in enumerate(new):
         best, best_ratio = None, threshold
-        for action in old:
+        start = round(index * len(old) / len(new)) if new else 0
+        nearby = old[max(0, start - REVISION_WINDOW) : start + REVISION_WINDOW + 1]
+        for action in nearby:
             if action.pk in taken:
                 continue
             matcher = SequenceMatcher(None, action.text, parsed.text, autojunk=False)

@@ -33,6 +33,11 @@ LOCAL_PATH = re.compile(r"^(file:|/Users/|/home/|[A-Za-z]:[\\/])|/AppData/", re.
 END_MARK = re.compile(r"^[#*\s\\]*$")
 HTML_DOCUMENT = re.compile(r"^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 PUBLISHER = "The White House"
+# Bounds on one file, so one bad file cannot stall an import or a page.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ACTIONS = 2000
+# A run of "[" makes Python-Markdown's link parsing quadratic; a run is never a link.
+BRACKET_RUN = re.compile(r"(?:\[[ \t]*){4,}")
 
 
 @dataclass
@@ -85,6 +90,9 @@ def file_checksum(path):
 
 def read_source(path):
     """Return (text, checksum) of `path`, refusing binary and non-UTF-8 files."""
+    size = Path(path).stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(path, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})", 1)
     data = Path(path).read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
@@ -111,6 +119,7 @@ def split_front_matter(text, path):
         raise SourceError(path, "the front matter is not closed by a '---' line", 1)
     front, body = text[4 : 4 + end.start()], text[4 + end.end() :]
     try:
+        _refuse_aliases(front, path)
         meta = yaml.safe_load(front)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -122,7 +131,26 @@ def split_front_matter(text, path):
         raise SourceError(path, f"malformed front matter: {error}", 2) from None
     if not isinstance(meta, dict):
         raise SourceError(path, "the front matter is not a mapping of keys to values", 2)
+    for key, value in meta.items():
+        plain = isinstance(value, str | int | float | bool | datetime.date) or value is None
+        if key != "tags" and not plain:
+            raise SourceError(
+                path,
+                f"front matter field {key!r} is not a plain value",
+                _front_matter_line(text, str(key)),
+            )
     return meta, body, front.count("\n") + 3
+
+
+def _refuse_aliases(front, path):
+    """YAML anchors and aliases can expand a few bytes into gigabytes: front matter has none."""
+    for token in yaml.scan(front, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+            raise SourceError(
+                path,
+                "front matter uses a YAML anchor or alias (&, *): not allowed",
+                token.start_mark.line + 2,
+            )
 
 
 def _front_matter_line(text, key):
@@ -189,10 +217,12 @@ def parse_factsheet(path):
             if subtype == kinds.Subtype.EXECUTIVE_ORDER
             else None
         )
-        actions = ProseExtractor(base_url=url).extract(body)
+        actions = ProseExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
     else:
         subtype, number = "", None
-        actions = ActionExtractor(base_url=url).extract(body)
+        actions = ActionExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
+    if len(actions) > MAX_ACTIONS:
+        raise SourceError(path, f"too many actions ({len(actions):,}; at most {MAX_ACTIONS:,})")
     if not actions:
         raise SourceError(
             path, "no actions found: the body has no list items or paragraphs", body_line
@@ -218,6 +248,10 @@ def parse_factsheet(path):
         needs_review=needs_review,
         content_hash=kinds.content_hash(title, [action.key for action in actions]),
     )
+
+
+def _escape_run(match):
+    return match[0].replace("[", "\\[")
 
 
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):
