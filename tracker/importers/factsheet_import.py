@@ -63,9 +63,9 @@ class ImportSummary:
     def __str__(self):
         return (
             f"{self.imported} imported ({len(self.created)} new, {len(self.updated)} updated), "
-            f"{len(self.unchanged)} unchanged, {len(self.duplicates)} duplicates stored once, "
-            f"{len(self.failed)} failed; {self.actions} actions in the imported files "
-            f"({self.boilerplate} boilerplate); {len(self.flagged)} flagged for review"
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"{self.actions} actions in the imported files ({self.boilerplate} boilerplate); "
+            f"{len(self.duplicates)} duplicates stored once, {len(self.flagged)} flagged for review"
         )
 
 
