@@ -20,13 +20,17 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.synthetic import scale_up  # noqa: E402
 from tracker import exports  # noqa: E402
-from tracker.importers.document_import import import_factsheets  # noqa: E402
+from tracker.importers.document_import import (  # noqa: E402
+    factsheet_paths,
+    import_documents,
+    import_factsheets,
+)
 from tracker.importers.seed import seed  # noqa: E402
 from tracker.matching import suggest_all, suggest_for_actions  # noqa: E402
 from tracker.models import Action, Document, Link, Recommendation  # noqa: E402
@@ -76,6 +80,7 @@ def build(scale, corpus):
         "seconds": round(seconds, 2),
         "factsheets_per_second": round(summary.imported / seconds, 1),
     }
+    figures["import_per_kind"] = import_per_kind(corpus)
     if scale == "x10":
         counts, seconds = timed(scale_up)
         figures["synthetic"] = {**counts, "seconds": round(seconds, 1)}
@@ -88,6 +93,23 @@ def build(scale, corpus):
         "accepted_links": Link.objects.filter(review="accepted").count(),
     }
     return figures
+
+
+def import_per_kind(corpus):
+    """Files a second for each kind of document; the presidential actions beside the fact
+    sheets are imported in a transaction that is rolled back, so the scale stays the same."""
+    folders = {
+        "presidential action": corpus.parent / "whitehouse-presidential-actions-2021-2025",
+    }
+    speeds = {}
+    for kind, folder in folders.items():
+        if not folder.is_dir():
+            continue
+        with transaction.atomic():
+            _, seconds = timed(import_documents, [folder])
+            transaction.set_rollback(True)
+        speeds[kind] = round(len(list(factsheet_paths([folder]))) / seconds, 1)
+    return speeds
 
 
 def suggestions():

@@ -65,6 +65,14 @@ def write_report(results, path):
             f"{figures['actions']:,} | {figures['seconds']} | {figures['factsheets_per_second']} |"
         )
     add("")
+    for engine in engines:
+        per_kind = runs.get(f"{engine}-archive", {}).get("import_per_kind", {})
+        if per_kind.get("presidential action"):
+            add(
+                f"{engine}: presidential actions import at {per_kind['presidential action']} "
+                "files / s (imported and rolled back)."
+            )
+    add("")
 
     add("## Suggestions\n")
     add(

@@ -348,7 +348,7 @@ class Ranking:
 
 def candidate_actions():
     """The actions suggestions are drawn from: the one place to exclude kinds of action."""
-    return Action.objects.filter(withdrawn=False)
+    return Action.objects.filter(withdrawn=False, is_boilerplate=False)
 
 
 def _recommendations():

@@ -1,4 +1,6 @@
-"""Store parsed fact sheets: one transaction per file, keyed so a re-import changes nothing."""
+"""Store parsed documents (fact sheets and presidential actions): one transaction per file,
+keyed so a re-import changes nothing.
+"""
 
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -9,6 +11,7 @@ from django.db import transaction
 from tracker.cache import published_data_changed
 from tracker.models import Action, Document, Link
 
+from .administrations import AdministrationFinder
 from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
 from .errors import SourceError
 
@@ -20,10 +23,13 @@ ACTION_FIELDS = [
     "text",
     "markdown",
     "has_local_links",
+    "is_boilerplate",
 ]
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
 # How alike an action's old and new text must be to count as the same action revised.
 REVISION_SIMILARITY = 0.85
+# How many old actions on each side of a new one's place it is compared with.
+REVISION_WINDOW = 25
 # The share of its actions a file must share with a same-titled, same-dated fact sheet
 # to be taken for a re-issue of it.
 SAME_FACTSHEET_SHARE = 0.5
@@ -33,6 +39,7 @@ class Outcome:
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    DUPLICATE = "duplicates"
 
 
 @dataclass
@@ -41,7 +48,10 @@ class ImportSummary:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)
     actions: int = 0
+    boilerplate: int = 0
     new_action_ids: list = field(default_factory=list)
 
     @property
@@ -55,7 +65,8 @@ class ImportSummary:
         return (
             f"{self.imported} imported ({len(self.created)} new, {len(self.updated)} updated), "
             f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
-            f"{self.actions} actions in the imported files"
+            f"{self.actions} actions in the imported files ({self.boilerplate} boilerplate); "
+            f"{len(self.duplicates)} duplicates stored once, {len(self.flagged)} flagged for review"
         )
 
 
@@ -72,28 +83,44 @@ def factsheet_paths(paths):
             yield path
 
 
-def import_factsheets(paths, *, dry_run=False, progress=iter):
-    """Import every fact sheet under `paths`; a failing file is reported and writes nothing."""
+def import_documents(paths, *, dry_run=False, progress=iter):
+    """Import every document under `paths`; a failing file is reported and writes nothing."""
     summary = ImportSummary()
     known = dict(Document.objects.factsheets().values_list("slug", "checksum"))
-    for path in progress(list(factsheet_paths(paths))):
+    finder = AdministrationFinder()
+    paths = list(factsheet_paths(paths))
+    batch = {path.name for path in paths}
+    for path in progress(paths):
         try:
             if known.get(slug_for(path)) == file_checksum(path):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
             parsed = parse_factsheet(path)
-            outcome, new_ids = store_factsheet(parsed, dry_run=dry_run)
+            outcome, new_ids = store_factsheet(parsed, dry_run=dry_run, finder=finder, batch=batch)
         except SourceError as error:
             summary.failed.append((path, str(error)))
             continue
         except OSError as error:
             summary.failed.append((path, f"{path}: cannot be read ({error.strerror})"))
             continue
+        except RecursionError:
+            summary.failed.append((path, f"{path}: nested too deeply to parse"))
+            continue
+        except MemoryError:
+            summary.failed.append((path, f"{path}: too large to parse in memory"))
+            continue
         summary.record(path, outcome)
         summary.new_action_ids.extend(new_ids)
-        if outcome != Outcome.UNCHANGED:
+        if parsed.needs_review:
+            summary.flagged.append((path, parsed.needs_review))
+        if outcome not in {Outcome.UNCHANGED, Outcome.DUPLICATE}:
             summary.actions += len(parsed.actions)
+            summary.boilerplate += sum(action.is_boilerplate for action in parsed.actions)
     return summary
+
+
+# The command's first name, kept: every kind goes through the same import.
+import_factsheets = import_documents
 
 
 def find_factsheet(parsed):
@@ -108,6 +135,9 @@ def find_factsheet(parsed):
     same_name = factsheets.filter(slug=parsed.slug).first()
     if same_name:
         return same_name
+    same_content = factsheets.filter(content_hash=parsed.content_hash).first()
+    if same_content:
+        return same_content
     keys = {action.key for action in parsed.actions}
     for candidate in factsheets.filter(title=parsed.title, published=parsed.published):
         shared = candidate.actions.filter(key__in=keys).count()
@@ -116,18 +146,41 @@ def find_factsheet(parsed):
     return None
 
 
-def store_factsheet(parsed, *, dry_run=False):
-    """Create or update the fact sheet and its actions; return (outcome, new action ids)."""
+def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
+    """Create or update the document and its actions; return (outcome, new action ids).
+
+    A file whose title and actions are those of a stored document under
+    another name is stored once: while the stored one's file is in the same
+    batch (the same page scraped twice), it is a duplicate and writes
+    nothing; otherwise it is a re-issue and updates the stored document.
+    """
     if Document.objects.essays().filter(slug=parsed.slug).exists():
         raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
     existing = find_factsheet(parsed)
+    if (
+        existing
+        and existing.slug != parsed.slug
+        and existing.content_hash == parsed.content_hash
+        and existing.source_path in batch
+    ):
+        return Outcome.DUPLICATE, []
     if existing and existing.checksum == parsed.checksum:
         return Outcome.UNCHANGED, []
     outcome = Outcome.UPDATED if existing else Outcome.CREATED
     if dry_run:
         return outcome, []
     with transaction.atomic():
-        document = existing or Document(kind=Document.Kind.FACTSHEET, slug=parsed.slug)
+        document = existing or Document(slug=parsed.slug)
+        document.kind = parsed.kind
+        document.subtype = parsed.subtype
+        document.executive_order_number = parsed.executive_order_number
+        document.content_hash = parsed.content_hash
+        document.needs_review = parsed.needs_review
+        if document.administration_id is None:  # Editors may have corrected it: keep theirs.
+            finder = finder or AdministrationFinder()
+            document.administration = finder.find(
+                parsed.published, parsed.url, parsed.published_time
+            )
         document.title = parsed.title
         document.publisher = PUBLISHER
         document.url = parsed.url
@@ -145,9 +198,8 @@ def store_factsheet(parsed, *, dry_run=False):
 def _store_actions(document, parsed_actions):
     current = {action.key: action for action in document.actions.all()}
     unmatched = [parsed for parsed in parsed_actions if parsed.key not in current]
-    revisions = _pair_revisions(
-        unmatched, [a for key, a in current.items() if key not in {p.key for p in parsed_actions}]
-    )
+    new_keys = {parsed.key for parsed in parsed_actions}
+    revisions = _pair_revisions(unmatched, [a for key, a in current.items() if key not in new_keys])
     to_create, to_update, revised = [], [], []
     for position, parsed in enumerate(parsed_actions, start=1):
         values = {
@@ -158,6 +210,7 @@ def _store_actions(document, parsed_actions):
             "text": parsed.text,
             "markdown": parsed.markdown,
             "has_local_links": parsed.has_local_links,
+            "is_boilerplate": parsed.is_boilerplate,
         }
         action = current.pop(parsed.key, None)
         if action is None and parsed.key in revisions:
@@ -184,11 +237,18 @@ def _store_actions(document, parsed_actions):
 
 
 def _pair_revisions(new, old, threshold=REVISION_SIMILARITY):
-    """{new key: old action} for texts that are the same action revised (a typo fixed)."""
+    """{new key: old action} for texts that are the same action revised (a typo fixed).
+
+    Exact keys are paired before this; the leftovers are compared only with the
+    old actions near the same place in the list (a revision seldom moves far),
+    so the work grows with the number of actions, not its square.
+    """
     pairs, taken = {}, set()
-    for parsed in new:
+    for index, parsed in enumerate(new):
         best, best_ratio = None, threshold
-        for action in old:
+        start = round(index * len(old) / len(new)) if new else 0
+        nearby = old[max(0, start - REVISION_WINDOW) : start + REVISION_WINDOW + 1]
+        for action in nearby:
             if action.pk in taken:
                 continue
             matcher = SequenceMatcher(None, action.text, parsed.text, autojunk=False)

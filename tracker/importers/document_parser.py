@@ -20,6 +20,7 @@ import yaml
 from django.utils.text import slugify
 from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER
 
+from . import kinds
 from .errors import SourceError
 
 PLACEHOLDER = re.compile(HTML_PLACEHOLDER.replace("%s", r"(\d+)"))
@@ -32,6 +33,11 @@ LOCAL_PATH = re.compile(r"^(file:|/Users/|/home/|[A-Za-z]:[\\/])|/AppData/", re.
 END_MARK = re.compile(r"^[#*\s\\]*$")
 HTML_DOCUMENT = re.compile(r"^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 PUBLISHER = "The White House"
+# Bounds on one file, so one bad file cannot stall an import or a page.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ACTIONS = 2000
+# A run of "[" makes Python-Markdown's link parsing quadratic; a run is never a link.
+BRACKET_RUN = re.compile(r"(?:\[[ \t]*){4,}")
 
 
 @dataclass
@@ -43,6 +49,7 @@ class ParsedAction:
     markdown: str
     has_local_links: bool
     key: str = ""
+    is_boilerplate: bool = False
 
 
 @dataclass
@@ -55,6 +62,12 @@ class ParsedFactSheet:
     tags: str
     checksum: str
     actions: list[ParsedAction] = field(default_factory=list)
+    kind: str = "factsheet"
+    subtype: str = ""
+    executive_order_number: int | None = None
+    published_time: object = None
+    needs_review: str = ""
+    content_hash: str = ""
 
 
 def clean_text(text):
@@ -77,6 +90,9 @@ def file_checksum(path):
 
 def read_source(path):
     """Return (text, checksum) of `path`, refusing binary and non-UTF-8 files."""
+    size = Path(path).stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(path, f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})", 1)
     data = Path(path).read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
@@ -103,6 +119,7 @@ def split_front_matter(text, path):
         raise SourceError(path, "the front matter is not closed by a '---' line", 1)
     front, body = text[4 : 4 + end.start()], text[4 + end.end() :]
     try:
+        _refuse_aliases(front, path)
         meta = yaml.safe_load(front)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -114,7 +131,26 @@ def split_front_matter(text, path):
         raise SourceError(path, f"malformed front matter: {error}", 2) from None
     if not isinstance(meta, dict):
         raise SourceError(path, "the front matter is not a mapping of keys to values", 2)
+    for key, value in meta.items():
+        plain = isinstance(value, str | int | float | bool | datetime.date) or value is None
+        if key != "tags" and not plain:
+            raise SourceError(
+                path,
+                f"front matter field {key!r} is not a plain value",
+                _front_matter_line(text, str(key)),
+            )
     return meta, body, front.count("\n") + 3
+
+
+def _refuse_aliases(front, path):
+    """YAML anchors and aliases can expand a few bytes into gigabytes: front matter has none."""
+    for token in yaml.scan(front, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+            raise SourceError(
+                path,
+                "front matter uses a YAML anchor or alias (&, *): not allowed",
+                token.start_mark.line + 2,
+            )
 
 
 def _front_matter_line(text, key):
@@ -154,7 +190,12 @@ def read_metadata(meta, text, path):
 
 
 def parse_factsheet(path):
-    """Parse the fact sheet at `path`; raise `SourceError` naming the file and line."""
+    """Parse the document (fact sheet or presidential action) at `path`.
+
+    Raise `SourceError` naming the file and line.
+    """
+    from .prose import ProseExtractor
+
     path = Path(path)
     text, checksum = read_source(path)
     meta, body, body_line = split_front_matter(text, path)
@@ -163,10 +204,25 @@ def parse_factsheet(path):
         raise SourceError(path, "the body is empty", body_line)
     if HTML_DOCUMENT.match(body):
         raise SourceError(path, "the body is an HTML page, not Markdown", body_line)
-    slug = slug_for(path)
+    needs_review = kinds.title_disagreement(path.stem, title, body)
+    # Titles are the truth about a file's content; a file name that disagrees is not.
+    slug = slugify(f"{published.isoformat()} {title}")[:200] if needs_review else slug_for(path)
     if not slug:
         raise SourceError(path, "the file name gives no usable slug")
-    actions = ActionExtractor(base_url=url).extract(body)
+    kind = kinds.document_kind(tags, title)
+    if kind == kinds.Kind.PRESIDENTIAL_ACTION:
+        subtype = kinds.subtype(title, body)
+        number = (
+            kinds.executive_order_number(title, body)
+            if subtype == kinds.Subtype.EXECUTIVE_ORDER
+            else None
+        )
+        actions = ProseExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
+    else:
+        subtype, number = "", None
+        actions = ActionExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
+    if len(actions) > MAX_ACTIONS:
+        raise SourceError(path, f"too many actions ({len(actions):,}; at most {MAX_ACTIONS:,})")
     if not actions:
         raise SourceError(
             path, "no actions found: the body has no list items or paragraphs", body_line
@@ -176,7 +232,26 @@ def parse_factsheet(path):
         key = action_key(action.text)
         seen[key] = seen.get(key, 0) + 1
         action.key = key if seen[key] == 1 else f"{key}-{seen[key]}"
-    return ParsedFactSheet(path, slug, title, published, url, tags, checksum, actions)
+    return ParsedFactSheet(
+        path,
+        slug,
+        title,
+        published,
+        url,
+        tags,
+        checksum,
+        actions,
+        kind=kind,
+        subtype=subtype,
+        executive_order_number=number,
+        published_time=meta.get("published_time"),
+        needs_review=needs_review,
+        content_hash=kinds.content_hash(title, [action.key for action in actions]),
+    )
+
+
+def _escape_run(match):
+    return match[0].replace("[", "\\[")
 
 
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):

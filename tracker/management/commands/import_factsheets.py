@@ -1,38 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
-
-from tracker.importers.document_import import import_factsheets
-from tracker.matching import suggest_for_actions
+from .import_documents import Command as ImportDocuments
 
 
-class Command(BaseCommand):
-    help = (
-        "Import fact sheets (Markdown with YAML front matter) from files or folders. Each file "
-        "is imported in its own transaction; a file that fails is reported and writes nothing."
+class Command(ImportDocuments):
+    help = "The former name of import_documents, kept: the same import, the same options. " + (
+        ImportDocuments.help
     )
-
-    def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Fact sheet files, or folders to search.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Parse and report, but write nothing."
-        )
-        parser.add_argument(
-            "--no-suggest",
-            action="store_true",
-            help="Do not suggest matches for the new actions (run `suggest` later).",
-        )
-
-    def handle(self, *args, paths, dry_run, no_suggest, verbosity, **options):
-        def progress(items):
-            return tqdm(items, unit="file", disable=verbosity == 0, file=self.stderr._out)
-
-        summary = import_factsheets(paths, dry_run=dry_run, progress=progress)
-        for _path, reason in summary.failed:
-            self.stderr.write(f"failed: {reason}")
-        prefix = "Dry run, nothing written: " if dry_run else ""
-        self.stdout.write(prefix + str(summary))
-        if summary.new_action_ids and not no_suggest:
-            created, _, _ = suggest_for_actions(summary.new_action_ids)
-            self.stdout.write(f"Suggestions for the new actions: {created} created.")
-        if summary.failed:
-            raise CommandError(f"{len(summary.failed)} file(s) failed; see the reasons above.")

@@ -17,6 +17,7 @@ class Command(BaseCommand):
             result = seed()
         except SourceError as error:
             raise CommandError(str(error)) from None
+        self.stdout.write(f"Administrations: {result.administrations}")
         self.stdout.write(f"Recommendations and stages: {result.recommendations}")
         self.stdout.write(f"Fact sheets: {result.factsheets}")
         self.stdout.write(
