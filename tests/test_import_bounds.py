@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tracker.importers import factsheets
+from tracker.importers import document_parser
 from tracker.importers.document_import import import_documents
 from tracker.models import Action, Document
 
@@ -59,7 +59,7 @@ def test_yaml_aliases_and_structures_are_refused(content, message, write_file):
 
 
 def test_a_file_over_the_size_cap_is_refused(write_file):
-    bad = write_file("a-big.md", HEAD + "-   Item.\n" * (factsheets.MAX_FILE_BYTES // 10 + 1))
+    bad = write_file("a-big.md", HEAD + "-   Item.\n" * (document_parser.MAX_FILE_BYTES // 10 + 1))
     good = write_file("b-good.md", GOOD)
     summary, seconds = import_timed([bad, good])
     assert seconds < LIMIT
@@ -67,7 +67,7 @@ def test_a_file_over_the_size_cap_is_refused(write_file):
 
 
 def test_a_file_over_the_action_cap_is_refused(write_file):
-    items = "".join(f"-   Action number {i}.\n" for i in range(factsheets.MAX_ACTIONS + 1))
+    items = "".join(f"-   Action number {i}.\n" for i in range(document_parser.MAX_ACTIONS + 1))
     bad, good = write_file("a-many.md", HEAD + items), write_file("b-good.md", GOOD)
     summary, seconds = import_timed([bad, good])
     assert seconds < LIMIT
