@@ -22,10 +22,11 @@ def rights_day_sheet():
     return parse_factsheet(settings.SEEDS_DIR / "factsheets/2024-12-11-human-rights-day.md")
 
 
-def test_un_accomplishments_has_46_actions_in_six_sections(un_sheet):
-    # Counted by reading: 8 + 13 + 6 + 5 + 10 + 4 bullets.
-    assert len(un_sheet.actions) == 46
-    sections = list(dict.fromkeys(action.section for action in un_sheet.actions))
+def test_un_accomplishments_has_49_actions_in_six_sections(un_sheet):
+    # Counted by reading: 3 introductory paragraphs, then 8 + 13 + 6 + 5 + 10 + 4 bullets.
+    assert len(un_sheet.actions) == 49
+    assert un_sheet.actions[0].text.startswith("Since his first day in office, President Biden")
+    sections = list(dict.fromkeys(action.section for action in un_sheet.actions[3:]))
     assert sections[0] == "Responded to Threats to International Peace and Security"
     assert sections[-1] == "Strengthened American Presence at the United Nations"
     assert len(sections) == 6
@@ -36,10 +37,10 @@ def test_un_accomplishments_has_46_actions_in_six_sections(un_sheet):
     assert str(un_sheet.published) == "2024-09-24"
 
 
-def test_human_rights_day_has_51_actions_and_no_empty_ones(rights_day_sheet):
-    # 53 bullets, two of which ("Expanded Tools for Accountability.", "Administered
-    # International Justice.") only head the bullets after them.
-    assert len(rights_day_sheet.actions) == 51
+def test_human_rights_day_has_52_actions_and_no_empty_ones(rights_day_sheet):
+    # One introductory paragraph and 53 bullets, two of which ("Expanded Tools for
+    # Accountability.", "Administered International Justice.") only head the bullets after them.
+    assert len(rights_day_sheet.actions) == 52
     assert all(action.text.strip() for action in rights_day_sheet.actions)
     assert "Expanded Tools for Accountability." not in [a.text for a in rights_day_sheet.actions]
 
@@ -51,7 +52,7 @@ def test_no_seed_action_is_empty_and_keys_are_unique(un_sheet, rights_day_sheet)
 
 
 def test_underlined_italic_paragraphs_are_sections(rights_day_sheet):
-    first = rights_day_sheet.actions[0]
+    first = rights_day_sheet.actions[1]
     assert first.section == (
         "Protected Human Rights Defenders and Secured the Release of Political Prisoners"
     )
@@ -82,7 +83,7 @@ def test_local_file_links_are_kept_as_text_and_flagged(rights_day_sheet):
 
 
 def test_web_links_keep_their_urls(rights_day_sheet):
-    media = rights_day_sheet.actions[1]
+    media = rights_day_sheet.actions[2]
     assert "[joint efforts with UNESCO](https://www.unesco.org/" in media.markdown
     assert media.markdown.startswith("**Empowered Journalists, Civil Society, Workers, and")
 
@@ -130,3 +131,40 @@ def test_relative_links_are_resolved_against_the_source(write_file):
         "(https://www.whitehouse.gov/briefing-room/memo/)"
         in parse_factsheet(path).actions[0].markdown
     )
+
+
+def test_prose_between_lists_is_kept_but_not_a_list_introduction(write_file):
+    from tracker.importers.document_parser import parse_factsheet
+
+    path = write_file(
+        "2021-01-20-mixed.md",
+        "---\ntitle: Mixed\ndate: 2021-01-20\n---\n\n"
+        "**Reverse the Muslim Ban**  \nThe president will sign an order ending the ban.\n\n"
+        "The Administration has:\n\n-   Rejoined the Paris Agreement.\n",
+    )
+    texts = [action.text for action in parse_factsheet(path).actions]
+    assert texts == [
+        "Reverse the Muslim Ban The president will sign an order ending the ban.",
+        "Rejoined the Paris Agreement.",
+    ]
+
+
+def test_sections_marked_only_by_a_line_break_and_an_indent_are_split(write_file):
+    from tracker.importers.document_parser import parse_factsheet
+
+    indent = "\xa0 \xa0 \xa0 \xa0  "
+    path = write_file(
+        "2021-03-08-executive-order-on-a-council.md",
+        "---\ntitle: Executive Order on a Council\ndate: 2021-03-08\n"
+        "tags: presidential-actions\n---\n\n"
+        f"{indent}By the authority vested in me as President, it is hereby ordered:  \n"
+        f'{indent}<span style="text-decoration: underline">Section</span> 1. Policy. '
+        "Equity is a matter of human rights.  \n"
+        f"{indent}Sec. 2. Council. There is established a council.  \n",
+    )
+    actions = parse_factsheet(path).actions
+    assert [(a.is_boilerplate, a.text[:14]) for a in actions] == [
+        (True, "By the authori"),
+        (False, "Section 1. Pol"),
+        (False, "Sec. 2. Counci"),
+    ]

@@ -18,8 +18,8 @@ def test_seed_imports_the_essay_recommendations_and_both_fact_sheets(capsys):
 
     assert Document.objects.essays().count() == 1
     assert Document.objects.factsheets().count() == 2
-    assert Action.objects.filter(factsheet__slug="2024-09-24-un-accomplishments").count() == 46
-    assert Action.objects.filter(factsheet__slug="2024-12-11-human-rights-day").count() == 51
+    assert Action.objects.filter(factsheet__slug="2024-09-24-un-accomplishments").count() == 49
+    assert Action.objects.filter(factsheet__slug="2024-12-11-human-rights-day").count() == 52
     assert not Action.objects.filter(text="").exists()
     assert Recommendation.objects.count() >= 30
     assert "2 imported (2 new, 0 updated)" in capsys.readouterr().out

@@ -29,6 +29,8 @@ EMPHASIS_TAGS = {"strong", "b", "em", "i"}
 LIST_TAGS = {"ul", "ol"}
 HEADING_TAGS = {f"h{level}" for level in range(1, 7)}
 MAX_HEADING_LENGTH = 300
+# A paragraph this short ending in ":" introduces the list after it; it is not an action.
+MAX_LIST_INTRO = 200
 LOCAL_PATH = re.compile(r"^(file:|/Users/|/home/|[A-Za-z]:[\\/])|/AppData/", re.IGNORECASE)
 END_MARK = re.compile(r"^[#*\s\\]*$")
 HTML_DOCUMENT = re.compile(r"^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
@@ -271,10 +273,19 @@ class ActionExtractor:
         self.md.reset()
         self.md.convert(body)
         self.actions, self.paragraphs, self.list_items = [], [], 0
+        self.paragraph_ids = set()
         self.section, self.carried_subheading = "", ""
         for element in self.md.captured_tree:
             self._block(element)
-        return self.actions if self.list_items else self.paragraphs
+        if not self.list_items:
+            return self.paragraphs
+        # Prose between the lists is part of the record too ("**Reverse the Muslim Ban**
+        # The president-elect will sign..."), except a short line that introduces a list.
+        return [
+            action
+            for action in self.actions
+            if not (id(action) in self.paragraph_ids and _introduces_list(action.text))
+        ]
 
     # Blocks
 
@@ -300,7 +311,10 @@ class ActionExtractor:
         if self._is_heading_paragraph(element, text):
             self._set_section(text.rstrip(":"))
             return
-        self.paragraphs.append(self._action(element, subheading="", lead_in=""))
+        action = self._action(element, subheading="", lead_in=self._lead_in(element))
+        self.paragraphs.append(action)
+        self.paragraph_ids.add(id(action))
+        self.actions.append(action)
 
     def _is_heading_paragraph(self, element, text):
         """A paragraph that is only bold, italic or underlined text (no links, short)."""
@@ -440,6 +454,10 @@ class ActionExtractor:
 
     def _escape(self, text):
         return self._resolve(text).replace("*", r"\*")
+
+
+def _introduces_list(text):
+    return text.endswith(":") and len(text) <= MAX_LIST_INTRO
 
 
 def _shorten(text, limit=120):

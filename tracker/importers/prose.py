@@ -46,7 +46,12 @@ MAX_CAPITALS_WORDS = 25
 HEADING_SHARE = 0.8
 
 
+# Some pages mark paragraphs only by a hard line break and an indented next line.
+INDENTED_AFTER_BREAK = re.compile(r"[ \t\xa0]{2,}\n(?=[ \t\xa0]{2,}\S)")
+
+
 def dedent(body):
+    body = INDENTED_AFTER_BREAK.sub("\n\n", body)
     return EMPTY_EMPHASIS.sub(" ", LOOSE_BOLD.sub(r"**\1** ", INDENT.sub("", body)))
 
 
