@@ -465,6 +465,10 @@ class Recommendation(models.Model):
             raise ValidationError(
                 {"status_reason": "Give the public reason for overriding the status."}
             )
+        if self.status_override_since and self.status_override_since > timezone.localdate():
+            raise ValidationError(
+                {"status_override_since": "The override's date cannot be in the future."}
+            )
 
     @property
     def evidence_links(self):
@@ -482,24 +486,28 @@ class Recommendation(models.Model):
             parts += [link.reason, link.action.text]
         return "\n".join(part for part in parts if part)
 
-    def derived_status(self):
-        relations = set(
-            self.links.filter(review=Link.Review.ACCEPTED).values_list("relation", flat=True)
-        )
-        return derive_status(relations)
+    def status_today(self):
+        """The status today from the override and the accepted links (`tracker.status`)."""
+        from .status import status_records, today
+
+        record = status_records(Recommendation.objects.filter(pk=self.pk)).get(self.pk)
+        record.override, record.override_since = self.status_override, self.status_override_since
+        return record.status_on(today())
 
     def refresh_status(self, *, user=None, reason="", links=()):
-        """Set the public status from the override or the accepted links.
+        """Set the public status (today's) from the override and the accepted links.
 
-        If it changed, saves the recommendation and records the change in its
-        history with who made it, why, and the links that caused it.
+        Saves the recommendation if its status or search text changed; a change of
+        status is recorded in its history with who made it, why, and the links
+        that caused it.
         """
         old_status = self.status
-        self.status = self.status_override or self.derived_status()
+        self.status = self.status_today()
         search_text = self.build_search_text()
         if self.status != old_status or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        if self.status != old_status:
             StatusChange.objects.create(
                 recommendation=self,
                 changed_by=user,
@@ -518,14 +526,6 @@ def save_new_version(instance, super_save, args, kwargs):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = [*kwargs["update_fields"], "version"]
     super_save(*args, **kwargs)
-
-
-def derive_status(accepted_relations):
-    if Link.Relation.IMPLEMENTS in accepted_relations:
-        return Recommendation.Status.IMPLEMENTED
-    if Link.Relation.PARTIAL in accepted_relations:
-        return Recommendation.Status.PARTIAL
-    return Recommendation.Status.NOT_FOUND
 
 
 class Action(models.Model):
