@@ -80,11 +80,11 @@ class ScorecardTests(PublicSite):
 
     def test_query_count_is_constant(self):
         url = reverse("tracker:scorecard")
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(4):
             self.client.get(url)
         for _ in range(5):
             make_link(recommendation=make_recommendation(stage=self.reengage))
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(4):
             self.client.get(url)
 
 
@@ -207,9 +207,9 @@ class OtherPageTests(PublicSite):
         assert self.get("tracker:stage_detail", "nope").status_code == 404
 
     def test_factsheet_pages(self):
-        listing = self.get("tracker:factsheet_list").content.decode()
+        listing = self.get("tracker:document_list").content.decode()
         assert "UN accomplishments" in listing
-        content = self.get("tracker:factsheet_detail", "un-accomplishments").content.decode()
+        content = self.get("tracker:document_detail", "un-accomplishments").content.decode()
         assert "Protected Human Rights" in content
         assert f'Implements: <a href="{self.council.get_absolute_url()}">' in content
         assert "<strong>1</strong> of them answer no recommendation" in content
@@ -239,8 +239,8 @@ class OtherPageTests(PublicSite):
     def test_page_query_counts_are_constant(self):
         pages = [
             reverse("tracker:stage_detail", args=["reengage"]),
-            reverse("tracker:factsheet_list"),
-            reverse("tracker:factsheet_detail", args=["un-accomplishments"]),
+            reverse("tracker:document_list"),
+            reverse("tracker:document_detail", args=["un-accomplishments"]),
             reverse("tracker:essay"),
             reverse("tracker:about"),
         ]
@@ -257,5 +257,6 @@ class OtherPageTests(PublicSite):
             recommendation = make_recommendation(stage=self.reengage)
             make_link(recommendation=recommendation, action=make_action(factsheet=self.factsheet))
         assert {url: count(url) for url in pages} == before
-        assert max(before.values()) <= 5
+        # The documents list's administration menu is one query.
+        assert before == dict(zip(pages, [4, 6, 4, 3, 2], strict=True))
         assert Document.objects.factsheets().count() == 1

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import F
 
-from .models import Document, Link, Recommendation, Stage
+from .models import Administration, Document, Link, Recommendation, Stage
 
 MAX_QUERY_LENGTH = 200
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
@@ -14,7 +14,10 @@ FACTSHEET_CHOICES = 30
 
 
 class RecommendationFilter(django_filters.FilterSet):
-    """stage, status, factsheet, evidence, q and sort; an invalid value makes the form invalid."""
+    """stage, status, document, evidence, q and sort; an invalid value makes the form invalid."""
+
+    # Old parameter names still accepted: {alias: parameter}.
+    ALIASES = {"factsheet": "document"}
 
     SORTS = {
         "essay": ("Essay order", ["stage__position", "position"]),
@@ -44,9 +47,9 @@ class RecommendationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=Recommendation.Status.choices, empty_label="Any status"
     )
-    factsheet = django_filters.CharFilter(
-        label="Fact sheet",
-        method="filter_factsheet",
+    document = django_filters.CharFilter(
+        label="Document",
+        method="filter_document",
         max_length=200,
         widget=forms.Select,
     )
@@ -65,26 +68,36 @@ class RecommendationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Recommendation
-        fields = ["q", "stage", "status", "factsheet", "evidence", "sort"]
+        fields = ["q", "stage", "status", "document", "evidence", "sort"]
 
-    def offer_factsheets(self):
-        """Fill the fact sheet menu, for a page that shows the form.
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and any(alias in data for alias in self.ALIASES):
+            data = data.copy()
+            for alias, name in self.ALIASES.items():
+                if alias in data:
+                    if name not in data:
+                        data[name] = data[alias]
+                    del data[alias]
+        super().__init__(data, *args, **kwargs)
 
-        It offers the fact sheets most recently cited as evidence (an archive has
-        thousands); any fact sheet's slug in the query string still filters.
+    def offer_documents(self):
+        """Fill the document menu, for a page that shows the form.
+
+        It offers the documents most recently cited as evidence (an archive has
+        thousands); any document's slug in the query string still filters.
         """
         cited = Document.objects.cited_as_evidence()
         choices = list(cited.values_list("slug", "title")[:FACTSHEET_CHOICES])
-        chosen = self.data.get("factsheet", "") if self.data else ""
+        chosen = self.data.get("document", "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
             choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
-        self.form.fields["factsheet"].widget.choices = [("", "Any fact sheet"), *choices]
+        self.form.fields["document"].widget.choices = [("", "Any document"), *choices]
 
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
         return queryset.search(value) if value else queryset
 
-    def filter_factsheet(self, queryset, name, slug):
+    def filter_document(self, queryset, name, slug):
         evidence = Link.objects.filter(
             review=Link.Review.ACCEPTED,
             relation__in=Link.EVIDENCE_RELATIONS,
@@ -109,3 +122,24 @@ class RecommendationFilter(django_filters.FilterSet):
         if sort == "relevance" and not self.form.cleaned_data.get("q"):
             sort = "essay"
         return queryset.order_by(*self.SORTS.get(sort or "essay")[1])
+
+
+class DocumentFilter(django_filters.FilterSet):
+    """The documents list: by kind and by administration."""
+
+    kind = django_filters.ChoiceFilter(
+        label="Kind",
+        choices=[c for c in Document.Kind.choices if c[0] != Document.Kind.ESSAY],
+        empty_label="Any kind",
+    )
+    administration = django_filters.ModelChoiceFilter(
+        label="Administration",
+        field_name="administration",
+        to_field_name="slug",
+        queryset=Administration.objects.order_by("took_office"),
+        empty_label="Any administration",
+    )
+
+    class Meta:
+        model = Document
+        fields = ["kind", "administration"]

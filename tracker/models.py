@@ -26,7 +26,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
 
     def for_factsheet_list(self):
-        return self.factsheets().order_by("-published", "title")
+        return self.factsheets().select_related("administration").order_by("-published", "title")
 
     def count_actions_and_evidence(self, factsheets):
         """Set `action_count` and `evidence_count` on a page of fact sheets (two queries)."""
@@ -61,8 +61,14 @@ class DocumentQuerySet(models.QuerySet):
         actions = Action.objects.filter(withdrawn=False).prefetch_related(
             Prefetch("links", queryset=accepted, to_attr="accepted_links")
         )
-        return self.factsheets().prefetch_related(
-            Prefetch("actions", queryset=actions.order_by("position"), to_attr="current_actions")
+        return (
+            self.factsheets()
+            .select_related("administration")
+            .prefetch_related(
+                Prefetch(
+                    "actions", queryset=actions.order_by("position"), to_attr="current_actions"
+                )
+            )
         )
 
 
@@ -162,7 +168,21 @@ class Document(models.Model):
     def get_absolute_url(self):
         if self.kind == self.Kind.ESSAY:
             return reverse("tracker:essay")
-        return reverse("tracker:factsheet_detail", args=[self.slug])
+        return reverse("tracker:document_detail", args=[self.slug])
+
+    @property
+    def kind_label(self):
+        """ "Fact sheet", "Memorandum", "Executive order 14203", ..."""
+        if self.subtype == self.Subtype.EXECUTIVE_ORDER and self.executive_order_number:
+            return f"{self.get_subtype_display()} {self.executive_order_number}"
+        return self.get_subtype_display() if self.subtype else self.get_kind_display()
+
+    @property
+    def working_url(self):
+        """The address where the source can be read today (`record.working_url`)."""
+        from .record import working_url
+
+        return working_url(self.url, self.published)
 
 
 class AdministrationQuerySet(models.QuerySet):
@@ -291,7 +311,7 @@ class RecommendationQuerySet(models.QuerySet):
     def for_detail_page(self):
         accepted = (
             Link.objects.filter(review=Link.Review.ACCEPTED)
-            .select_related("action__factsheet")
+            .select_related("action__factsheet__administration")
             .order_by("action__factsheet__published", "action__position")
         )
         history = StatusChange.objects.order_by("changed_at", "pk")
@@ -304,14 +324,22 @@ class RecommendationQuerySet(models.QuerySet):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
         return self.for_list_page().defer("search_text")
 
-    def scorecard_summary(self):
-        """Everything the scorecard home page shows, in a fixed number of queries."""
+    def scorecard_summary(self, on=None):
+        """Everything the scorecard home page shows, in a fixed number of queries.
+
+        Counts are today's public statuses, or the statuses on the date `on`
+        computed from the links (`tracker.status`).
+        """
+        from .status import status_records, today
+
         stages = list(Stage.objects.order_by("essay", "position"))
+        records = status_records(self)
+        day = on or today()
         counts = {}
-        for stage_id, status, count in (
-            self.order_by().values_list("stage_id", "status").annotate(n=Count("pk"))
-        ):
-            counts.setdefault(stage_id, {})[status] = count
+        for record in records.values():
+            status = record.stored if on is None else record.status_on(on)
+            stage_counts = counts.setdefault(record.stage_id, {})
+            stage_counts[status] = stage_counts.get(status, 0) + 1
         breakdown = [
             StageBreakdown(
                 stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
@@ -319,21 +347,17 @@ class RecommendationQuerySet(models.QuerySet):
             for stage in stages
         ]
         totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
-        latest = Document.objects.cited_as_evidence().values_list("published", flat=True).first()
         return Scorecard(
             stages=breakdown,
             totals=totals,
             total=sum(totals.values()),
-            with_evidence=Link.objects.filter(
-                recommendation__in=self,
-                review=Link.Review.ACCEPTED,
-                relation__in=Link.EVIDENCE_RELATIONS,
-            )
-            .values("recommendation_id")
-            .distinct()
-            .count(),
-            latest_evidence=latest,
+            with_evidence=sum(1 for r in records.values() if r.evidence_count_on(day)),
+            latest_evidence=max(
+                (d for r in records.values() if (d := r.latest_evidence_on(day))), default=None
+            ),
             recent_changes=list(StatusChange.objects.recent()),
+            records=records,
+            on=on,
         )
 
     def status_totals(self):
@@ -369,6 +393,8 @@ class Scorecard:
     with_evidence: int
     latest_evidence: object
     recent_changes: list
+    records: dict = None
+    on: object = None
 
     @property
     def evidence_share(self):

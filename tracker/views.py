@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 
 from . import essay_text, exports
 from .cache import cached_page
-from .filters import RecommendationFilter
+from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Document, Recommendation, Stage
 
@@ -33,7 +33,7 @@ def filtered_recommendations(request, queryset):
 @cached_page
 def recommendation_list(request):
     filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
-    filterset.offer_factsheets()
+    filterset.offer_documents()
     if filterset.is_bound and not filterset.is_valid():
         return render(
             request, "tracker/recommendation_list.html", {"filterset": filterset}, status=400
@@ -70,7 +70,8 @@ def active_filters(request, filterset):
         shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
         if hasattr(value, "pk"):
             shown = str(value)
-        remaining = {k: v for k, v in request.GET.items() if k not in (name, "page")}
+        aliases = [a for a, n in filterset.ALIASES.items() if n == name]
+        remaining = {k: v for k, v in request.GET.items() if k not in (name, "page", *aliases)}
         active.append((field.label or name.title(), shown, urlencode(remaining)))
     return active
 
@@ -97,16 +98,17 @@ def stage_detail(request, slug):
 
 
 @cached_page
-def factsheet_list(request):
-    page = Paginator(Document.objects.for_factsheet_list(), FACTSHEETS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+def document_list(request):
+    filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
+    if filterset.is_bound and not filterset.is_valid():
+        return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
+    page = Paginator(filterset.qs, FACTSHEETS_PER_PAGE).get_page(request.GET.get("page"))
     Document.objects.count_actions_and_evidence(page.object_list)
-    return render(request, "tracker/factsheet_list.html", {"page": page})
+    return render(request, "tracker/document_list.html", {"page": page, "filterset": filterset})
 
 
 @cached_page
-def factsheet_detail(request, slug):
+def document_detail(request, slug):
     factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
     actions = factsheet.current_actions
     sections = [
@@ -115,7 +117,7 @@ def factsheet_detail(request, slug):
     unasked = [action for action in actions if not action.accepted_links]
     return render(
         request,
-        "tracker/factsheet_detail.html",
+        "tracker/document_detail.html",
         {"factsheet": factsheet, "sections": sections, "unasked_count": len(unasked)},
     )
 
