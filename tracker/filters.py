@@ -7,10 +7,15 @@ from django import forms
 from django.db.models import F
 
 from .models import Administration, Document, Link, Recommendation, Stage
+from .status import AsOfField, annotate_on, status_records
 
 MAX_QUERY_LENGTH = 200
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 FACTSHEET_CHOICES = 30
+
+
+class AsOfFilter(django_filters.Filter):
+    field_class = AsOfField
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -45,7 +50,10 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label="Any stage",
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=Recommendation.Status.choices, empty_label="Any status"
+        label="Status",
+        choices=Recommendation.Status.choices,
+        empty_label="Any status",
+        method="filter_status",
     )
     document = django_filters.CharFilter(
         label="Document",
@@ -59,6 +67,11 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_evidence",
         empty_label="With or without",
     )
+    as_of = AsOfFilter(
+        label="Status on (YYYY-MM-DD)",
+        method="filter_as_of",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
         choices=[(key, label) for key, (label, _) in SORTS.items()],
@@ -68,7 +81,7 @@ class RecommendationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Recommendation
-        fields = ["q", "stage", "status", "document", "evidence", "sort"]
+        fields = ["q", "stage", "status", "document", "evidence", "as_of", "sort"]
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and any(alias in data for alias in self.ALIASES):
@@ -97,19 +110,39 @@ class RecommendationFilter(django_filters.FilterSet):
         value = " ".join(value.replace("\x00", " ").split())
         return queryset.search(value) if value else queryset
 
+    @property
+    def as_of_date(self):
+        """The date asked for with `as_of` (None: today's public statuses)."""
+        return self.form.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+
+    def filter_queryset(self, queryset):
+        if self.as_of_date:
+            # Statuses and evidence on that date, computed from one query over the links.
+            queryset = annotate_on(queryset, status_records(), self.as_of_date)
+        return super().filter_queryset(queryset)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # Applied first, in `filter_queryset`.
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(**{"status_on_date" if self.as_of_date else "status": value})
+
     def filter_document(self, queryset, name, slug):
         evidence = Link.objects.filter(
             review=Link.Review.ACCEPTED,
             relation__in=Link.EVIDENCE_RELATIONS,
             action__factsheet__slug=slug,
         )
+        if self.as_of_date:
+            evidence = evidence.filter(action__factsheet__published__lte=self.as_of_date)
         return queryset.filter(pk__in=evidence.values("recommendation_id"))
 
     def filter_evidence(self, queryset, name, value):
+        count = "evidence_on_date" if self.as_of_date else "evidence_count"
         return (
-            queryset.filter(evidence_count__gt=0)
+            queryset.filter(**{f"{count}__gt": 0})
             if value == "yes"
-            else queryset.filter(evidence_count=0)
+            else queryset.filter(**{count: 0})
         )
 
     def filter_sort(self, queryset, name, value):
@@ -121,7 +154,11 @@ class RecommendationFilter(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
         if sort == "relevance" and not self.form.cleaned_data.get("q"):
             sort = "essay"
-        return queryset.order_by(*self.SORTS.get(sort or "essay")[1])
+        ordering = self.SORTS.get(sort or "essay")[1]
+        if self.as_of_date:
+            on_date = {"status": "status_on_date", "-evidence_count": "-evidence_on_date"}
+            ordering = [on_date.get(field, field) for field in ordering]
+        return queryset.order_by(*ordering)
 
 
 class DocumentFilter(django_filters.FilterSet):

@@ -502,6 +502,24 @@ class Recommendation(models.Model):
         return [link for link in self.accepted_links if link.relation in Link.EVIDENCE_RELATIONS]
 
     @property
+    def contrary_links(self):
+        """From `for_detail_page()`: accepted links to actions that go against the ask."""
+        return [link for link in self.accepted_links if link.relation == Link.Relation.CONTRARY]
+
+    def status_record(self):
+        """From `for_detail_page()`: what decides the status, read from the prefetched links."""
+        from .status import STATUS_RELATIONS, StatusRecord
+
+        events = [
+            (link.action.factsheet.published, link.relation)
+            for link in self.accepted_links
+            if link.relation in STATUS_RELATIONS
+        ]
+        return StatusRecord(
+            self.status_override, self.status_override_since, events, self.status, self.stage_id
+        )
+
+    @property
     def related_links(self):
         return [link for link in self.accepted_links if link.relation == Link.Relation.RELATED]
 
