@@ -40,8 +40,11 @@ def counts_on(records, on):
     return counts
 
 
-def side_by_side(records, administrations, today):
-    """[Column] at the end of each administration that has left office, then today."""
+def side_by_side(records, administrations, on, as_of=None):
+    """[Column] at the end of each administration that had left office by `on`, then on `on`.
+
+    The last column is today's public statuses, or the statuses on `as_of`.
+    """
     columns = [
         Column(
             f"End of the {administration.name}",
@@ -50,10 +53,24 @@ def side_by_side(records, administrations, today):
             administration.slug,
         )
         for administration in administrations
-        if administration.left_office and administration.left_office <= today
+        if administration.left_office and administration.left_office <= on
     ]
-    columns.append(Column("Today", today, counts_on(records, today)))
+    if as_of:
+        columns.append(Column(f"On {as_of:%-d %B %Y}", as_of, counts_on(records, as_of)))
+    else:
+        today = dict.fromkeys(Status.values, 0)
+        for record in records.values():
+            today[record.stored] += 1
+        columns.append(Column("Today", on, today))
     return columns
+
+
+def status_rows(columns):
+    """[(status, label, [count in each column])] for the side-by-side table."""
+    return [
+        (status, label, [column.counts[status] for column in columns])
+        for status, label in Status.choices
+    ]
 
 
 def month_ends(start, today):

@@ -9,7 +9,7 @@ from . import essay_text, exports, status, timeline
 from .cache import cached_page
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
-from .models import Document, Recommendation, Stage
+from .models import Administration, Document, Recommendation, Stage
 
 RECOMMENDATIONS_PER_PAGE = 25
 FACTSHEETS_PER_PAGE = 50
@@ -26,10 +26,20 @@ def scorecard(request):
     except status.InvalidAsOf as error:
         return bad_request(request, str(error))
     summary = Recommendation.objects.scorecard_summary(on=as_of)
+    on = as_of or status.today()
+    administrations = list(Administration.objects.order_by("took_office"))
+    columns = timeline.side_by_side(summary.records, administrations, on, as_of)
     return render(
         request,
         "tracker/scorecard.html",
-        {"scorecard": summary, "statuses": Recommendation.Status.choices, "as_of": as_of},
+        {
+            "scorecard": summary,
+            "statuses": Recommendation.Status.choices,
+            "as_of": as_of,
+            "columns": columns,
+            "column_rows": timeline.status_rows(columns),
+            "chart": timeline.monthly_chart(summary.records, on),
+        },
     )
 
 
