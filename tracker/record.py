@@ -66,6 +66,8 @@ class Scope:
         """The latest document date: the record is reviewed through it."""
         return max((s.last for s in self.sets), default=None)
 
+    last_document = reviewed_through
+
 
 def scope():
     """The documents searched for actions, by kind and administration (one query)."""

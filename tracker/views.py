@@ -5,7 +5,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from . import essay_text, exports, status, timeline
+from . import essay_text, exports, record, status, timeline
 from .cache import cached_page
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
@@ -39,6 +39,7 @@ def scorecard(request):
             "columns": columns,
             "column_rows": timeline.status_rows(columns),
             "chart": timeline.monthly_chart(summary.records, on),
+            "scope": record.scope(),
         },
     )
 
@@ -195,6 +196,7 @@ def about(request):
             "sources": sources_html(),
             "statuses": Recommendation.Status.choices,
             "essay": Document.objects.essays().first(),
+            "scope": record.scope(),
         },
     )
 
