@@ -151,6 +151,15 @@ class AsOfTests(AsOfSite):
             with self.assertNumQueries(count):
                 self.client.get(url, {"as_of": "2024-06-30", "status": "implemented"})
 
+    def test_download_query_counts_on_a_date(self):
+        # Dated links for the statuses, administrations, then recommendations and their
+        # links per chunk of 500 rows; links.csv is one query either way.
+        for name, count in [("tracker:scorecard_csv", 4), ("tracker:links_csv", 1)]:
+            for _ in range(2):
+                with self.assertNumQueries(count):
+                    self.download(name, as_of="2024-12-31")
+                make_dated_link(make_recommendation(stage=self.reengage), D(2022, 1, 1))
+
 
 class DownloadContract(AsOfSite):
     """Published downloads are a contract: old columns keep their names and places."""

@@ -68,7 +68,7 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label="With or without",
     )
     as_of = AsOfFilter(
-        label="Status on (YYYY-MM-DD)",
+        label="As of (YYYY-MM-DD)",
         method="filter_as_of",
         widget=forms.DateInput(attrs={"type": "date"}),
     )

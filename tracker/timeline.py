@@ -121,8 +121,13 @@ def monthly_chart(records, today, start=RECORD_START):
             for tally in tallies:
                 tally[Status.NOT_FOUND] += 1
             continue
+        # One pass over the record's steps for all the months (dates are in order).
+        index, status = 0, Status.NOT_FOUND
         for tally, on in zip(tallies, dates, strict=True):
-            tally[record.status_on(on)] += 1
+            while index < len(steps) and steps[index][0] <= on:
+                status = steps[index][1]
+                index += 1
+            tally[record.override if record.override_holds_on(on) else status] += 1
     total = len(records)
     labels = dict(Status.choices)
     months = []
