@@ -43,6 +43,8 @@ def test_the_documents_list_is_filterable_by_kind_and_administration(client, doc
     content = client.get(url, {"administration": "biden"}).content.decode()
     assert "UN accomplishments" in content and "Imposing Sanctions" not in content
     assert client.get(url, {"administration": "nobody"}).status_code == 400
+    biden = documents[0].administration
+    assert "UN accomplishments" in client.get(biden.get_absolute_url()).content.decode()
     assert client.get(url, {"kind": "essay"}).status_code == 400
 
 

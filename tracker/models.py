@@ -220,7 +220,7 @@ class Administration(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:recommendation_list") + f"?administration={self.slug}"
+        return reverse("tracker:document_list") + f"?administration={self.slug}"
 
     def clean(self):
         if self.left_office and self.left_office <= self.took_office:
