@@ -3,7 +3,7 @@
 import datetime
 import itertools
 
-from tracker.models import Action, Document, Link, Recommendation, Stage
+from tracker.models import Action, Administration, Document, Link, Recommendation, Stage
 
 _sequence = itertools.count(1)
 
@@ -77,3 +77,48 @@ def make_link(**fields):
         "reason": "It does the thing.",
     }
     return Link.objects.create(recommendation=recommendation, action=action, **(values | fields))
+
+
+def make_administration(**fields):
+    number = next(_sequence)
+    values = {
+        "slug": f"administration-{number}",
+        "name": f"Administration {number}",
+        "president": f"President {number}",
+        "took_office": datetime.date(2021, 1, 20),
+    }
+    return Administration.objects.create(**(values | fields))
+
+
+def make_administrations():
+    """The two administrations of seeds/administrations.yaml: (biden, trump); `seed` may have
+    loaded them already."""
+    biden, _ = Administration.objects.get_or_create(
+        slug="biden",
+        defaults={
+            "name": "Biden administration",
+            "president": "Joseph R. Biden Jr.",
+            "took_office": datetime.date(2021, 1, 20),
+            "left_office": datetime.date(2025, 1, 20),
+        },
+    )
+    trump, _ = Administration.objects.get_or_create(
+        slug="trump-2",
+        defaults={
+            "name": "Second Trump administration",
+            "president": "Donald J. Trump",
+            "took_office": datetime.date(2025, 1, 20),
+        },
+    )
+    return biden, trump
+
+
+def make_dated_link(recommendation, published, relation="implements", **document_fields):
+    """An accepted link to an action of a new document dated `published`."""
+    document = make_factsheet(published=published, **document_fields)
+    return make_link(
+        recommendation=recommendation,
+        action=make_action(factsheet=document),
+        relation=relation,
+        reason=f"{relation} on {published}.",
+    )

@@ -68,6 +68,8 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     page.goto(page.base_url + "/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Scorecard")
     assert page.locator(".totals").get_by_text("No action found").is_visible()
+    assert page.locator("svg.months").is_visible()  # The month-by-month chart, no script.
+    assert page.get_by_text("Record reviewed through").is_visible()
     shoot(page, "scorecard")
 
     page.get_by_role("link", name="Recommendations", exact=True).first.click()
@@ -80,6 +82,7 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     page.get_by_role("link", name="Rejoin the UN Human Rights Council").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Rejoin the UN Human Rights Council"
     assert page.get_by_text("We rejoined the UN Human Rights Council in 2021").first.is_visible()
+    assert page.get_by_role("heading", name="Timeline").is_visible()
     shoot(page, "detail")
 
     evidence = page.locator(".evidence .source a").first

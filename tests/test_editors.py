@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tracker.models import Link
 
-from .factories import make_link
+from .factories import make_administrations, make_factsheet, make_link
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ def test_the_editors_group_has_exactly_the_curation_permissions():
         ("tracker", "change_recommendation"),
         ("tracker", "view_action"),
         ("tracker", "view_document"),
+        ("tracker", "change_document"),  # Its administration only: see below.
         ("tracker", "view_stage"),
         ("tracker", "view_statuschange"),
     }
@@ -101,3 +102,22 @@ def test_anonymous_and_non_staff_users_are_sent_to_login(client, name, args):
     client.force_login(member)
     response = client.get(url)
     assert response.status_code == 302 and response.url.startswith(login)
+
+
+def test_an_editor_can_correct_a_documents_administration_and_nothing_else(client, editor):
+    biden, trump = make_administrations()
+    document = make_factsheet(administration=trump, title="Signed on the last morning")
+    client.force_login(editor)
+    url = reverse("admin:tracker_document_change", args=[document.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"administration": biden.pk, "title": "Renamed"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert (document.administration, document.title) == (biden, "Signed on the last morning")
+    listing = client.get(
+        reverse("admin:tracker_document_changelist"), {"administration__id__exact": biden.pk}
+    )
+    assert "Signed on the last morning" in listing.content.decode()
+    assert (
+        client.get(reverse("admin:tracker_document_delete", args=[document.pk])).status_code == 403
+    )

@@ -85,10 +85,10 @@ def test_invalid_percent_encodings(client, data, url):
         "/recommendations/%00/",
         "/recommendations/" + "a" * 500 + "/",
         "/stages/%27%20OR%201%3D1/",
-        "/factsheets/..%2F..%2F/",
+        "/documents/..%2F..%2F/",
         "/recommendations/x/feed/",
         "/essay/?page=%00",
-        "/factsheets/?page=-1",
+        "/documents/?page=-1",
     ],
 )
 def test_nasty_paths_are_not_found_or_served(client, data, path):

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
@@ -9,7 +11,7 @@ from .factories import make_action, make_link, make_recommendation, make_stage
 QUEUE = reverse("admin:tracker_link_changelist")
 
 
-class ReviewQueueTests(TestCase):
+class QueueTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.admin = get_user_model().objects.create_superuser("boss", password="pw-long-enough-1")
@@ -52,6 +54,8 @@ class ReviewQueueTests(TestCase):
             follow=True,
         )
 
+
+class ReviewQueueTests(QueueTestCase):
     def test_the_queue_shows_suggestions_best_first_with_matched_terms(self):
         response = self.client.get(QUEUE)
         content = response.content.decode()
@@ -195,3 +199,53 @@ class RecommendationAdminTests(TestCase):
         with CaptureQueriesContext(connection) as queries:
             assert self.client.get(url).status_code == 200
         return len(queries)
+
+
+class ContraryAndOverrideDateTests(QueueTestCase):
+    def test_accept_as_goes_against_with_a_reason(self):
+        self.post_action("accept_implements", [self.weak], reason="Did it.")
+        response = self.post_action("accept_contrary", [self.suggestion], reason="Undid it.")
+        assert "1 link(s) marked goes against." in response.content.decode()
+        self.suggestion.refresh_from_db()
+        assert (self.suggestion.relation, self.suggestion.reason) == ("contrary", "Undid it.")
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "reversed"  # Same day: evidence, then undone.
+
+    def test_accept_as_goes_against_needs_a_reason(self):
+        self.post_action("accept_contrary", [self.suggestion])
+        self.suggestion.refresh_from_db()
+        assert self.suggestion.review == "suggested"
+
+    def test_the_override_date_is_editable(self):
+        url = reverse("admin:tracker_recommendation_change", args=[self.recommendation.pk])
+        content = self.client.get(url).content.decode()
+        assert 'name="status_override_since"' in content
+        response = self.client.post(
+            url,
+            {
+                "status_override": "contrary",
+                "status_override_since": "2025-01-27",
+                "status_reason": "Suspended by executive order.",
+                "seen_version": self.recommendation.version,
+                "links-TOTAL_FORMS": 0,
+                "links-INITIAL_FORMS": 0,
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status_override_since == datetime.date(2025, 1, 27)
+        assert self.recommendation.status == "contrary"
+        future = (datetime.date.today() + datetime.timedelta(days=9)).isoformat()
+        response = self.client.post(
+            url,
+            {
+                "status_override": "contrary",
+                "status_override_since": future,
+                "status_reason": "Suspended by executive order.",
+                "seen_version": self.recommendation.version,
+                "links-TOTAL_FORMS": 0,
+                "links-INITIAL_FORMS": 0,
+            },
+        )
+        assert response.status_code == 200
+        assert "cannot be in the future" in response.content.decode()

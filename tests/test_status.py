@@ -1,31 +1,85 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tracker.curation import review_links, set_override
-from tracker.models import Action, Link, Recommendation, StatusChange, derive_status
+from tracker.curation import CurationError, review_links, set_override
+from tracker.models import Action, Link, Recommendation, StatusChange
+from tracker.status import status_on, status_records, status_steps
 
-from .factories import make_action, make_link, make_recommendation
+from .factories import make_action, make_dated_link, make_link, make_recommendation
 
 pytestmark = pytest.mark.django_db
+D = datetime.date
+JAN, FEB, MAR, APR = D(2021, 1, 25), D(2021, 2, 1), D(2025, 3, 1), D(2025, 4, 1)
+LATER = D(2026, 1, 1)
 
 
 @pytest.mark.parametrize(
-    ("relations", "status"),
+    ("events", "status"),
     [
-        (set(), "not_found"),
-        ({"related"}, "not_found"),
-        ({"partial", "related"}, "partial"),
-        ({"implements", "partial"}, "implemented"),
+        ([], "not_found"),
+        ([(JAN, "related")], "not_found"),
+        ([(JAN, "partial"), (FEB, "related")], "partial"),
+        ([(JAN, "implements"), (FEB, "partial")], "implemented"),
+        ([(JAN, "partial"), (FEB, "implements")], "implemented"),
+        ([(JAN, "contrary")], "contrary"),
+        ([(JAN, "contrary"), (FEB, "contrary")], "contrary"),
+        # Acted against first, then done after all: implemented, not reversed.
+        ([(JAN, "contrary"), (FEB, "implements")], "implemented"),
+        ([(JAN, "contrary"), (FEB, "partial")], "partial"),
+        ([(JAN, "implements"), (MAR, "contrary")], "reversed"),
+        ([(JAN, "partial"), (MAR, "contrary")], "reversed"),
+        ([(JAN, "implements"), (MAR, "contrary"), (APR, "contrary")], "reversed"),
+        # Done again after the reversal.
+        ([(JAN, "implements"), (MAR, "contrary"), (APR, "implements")], "implemented"),
+        ([(JAN, "implements"), (MAR, "contrary"), (APR, "partial")], "partial"),
     ],
 )
-def test_status_is_derived_from_accepted_relations(relations, status):
-    assert derive_status(relations) == status
+def test_status_rules(events, status):
+    assert status_on(events, LATER) == status
+    # The order the links come in does not matter, only their dates.
+    assert status_on(list(reversed(events)), LATER) == status
+
+
+def test_status_on_a_date_counts_only_what_happened_by_the_end_of_that_day():
+    events = [(JAN, "implements"), (MAR, "contrary")]
+    assert status_on(events, JAN - datetime.timedelta(days=1)) == "not_found"
+    assert status_on(events, JAN) == "implemented"
+    assert status_on(events, MAR - datetime.timedelta(days=1)) == "implemented"
+    assert status_on(events, MAR) == "reversed"
+    assert status_steps(events) == [(JAN, "implemented"), (MAR, "reversed")]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [(MAR, "implements"), (MAR, "contrary")],
+        [(MAR, "contrary"), (MAR, "implements")],
+        [(MAR, "contrary"), (MAR, "partial"), (MAR, "implements")],
+    ],
+)
+def test_on_one_day_evidence_counts_before_the_contrary_action(events):
+    assert status_on(events, MAR) == "reversed"
+
+
+def test_same_day_contrary_after_earlier_evidence_and_new_evidence_is_reversed():
+    events = [(JAN, "implements"), (MAR, "contrary"), (MAR, "implements")]
+    assert status_on(events, MAR) == "reversed"
+
+
+def test_an_override_holds_from_its_date_and_always_without_one():
+    events = [(JAN, "implements")]
+    assert status_on(events, FEB, override="contrary") == "contrary"
+    assert status_on(events, JAN, override="contrary", override_since=MAR) == "implemented"
+    assert status_on(events, MAR, override="contrary", override_since=MAR) == "contrary"
 
 
 def test_only_accepted_links_count():
     recommendation = make_recommendation()
     make_link(recommendation=recommendation, review="rejected", relation="implements")
+    make_link(recommendation=recommendation, review="rejected", relation="contrary")
     make_link(recommendation=recommendation, review="suggested", relation="", reason="")
     assert recommendation.refresh_status() == "not_found"
 
@@ -34,12 +88,58 @@ def test_only_accepted_links_count():
     assert Recommendation.objects.get(pk=recommendation.pk).status == "partial"
 
 
+def test_implemented_in_2021_and_undone_in_2025_is_reversed_today():
+    recommendation = make_recommendation()
+    make_dated_link(recommendation, D(2021, 3, 1), "implements")
+    make_dated_link(recommendation, D(2025, 1, 27), "contrary")
+    assert recommendation.refresh_status() == "reversed"
+    record = status_records()[recommendation.pk]
+    assert record.status_on(D(2024, 12, 31)) == "implemented"
+    assert record.latest_on(D(2024, 12, 31)) == D(2021, 3, 1)
+    assert record.evidence_count_on(LATER) == 1
+
+
+def test_a_history_entry_only_when_the_public_status_changes():
+    recommendation = make_recommendation()
+    make_link(recommendation=recommendation, relation="related")
+    recommendation.refresh_status()
+    assert not StatusChange.objects.filter(recommendation=recommendation).exists()
+    assert "We did thing" in Recommendation.objects.get(pk=recommendation.pk).search_text
+    make_dated_link(recommendation, D(2021, 3, 1), "implements")
+    recommendation.refresh_status()
+    make_dated_link(recommendation, D(2021, 4, 1), "partial")
+    recommendation.refresh_status()
+    changes = StatusChange.objects.filter(recommendation=recommendation)
+    assert [(c.from_status, c.to_status) for c in changes] == [("not_found", "implemented")]
+
+
 def test_an_override_wins_over_the_links():
     recommendation = make_recommendation()
     make_link(recommendation=recommendation)
     recommendation.status_override = "contrary"
     recommendation.status_reason = "The administration did the opposite."
     assert recommendation.refresh_status() == "contrary"
+
+
+def test_a_dated_override_holds_from_its_date():
+    recommendation = make_recommendation()
+    make_dated_link(recommendation, D(2021, 3, 1), "implements")
+    set_override(recommendation, status="reversed", reason="Rescinded.", since=D(2025, 2, 1))
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "reversed"
+    record = status_records()[recommendation.pk]
+    assert record.status_on(D(2025, 1, 31)) == "implemented"
+    assert record.status_on(D(2025, 2, 1)) == "reversed"
+
+
+def test_an_override_date_in_the_future_is_refused():
+    recommendation = make_recommendation()
+    future = datetime.date.today() + datetime.timedelta(days=30)
+    with pytest.raises(CurationError, match="future"):
+        set_override(recommendation, status="contrary", reason="Soon.", since=future)
+    recommendation.status_override, recommendation.status_reason = "contrary", "Soon."
+    recommendation.status_override_since = future
+    with pytest.raises(ValidationError, match="future"):
+        recommendation.clean()
 
 
 def test_the_database_refuses_an_override_without_a_reason():

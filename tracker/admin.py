@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 
 from .curation import CurationError, review_links, save_link_edits, set_override
 from .matching import describe, highlight, matched_stems
-from .models import Action, Document, Link, Recommendation, Stage, StatusChange
+from .models import Action, Administration, Document, Link, Recommendation, Stage, StatusChange
 
 admin.site.site_header = "Policy tracker: curation"
 admin.site.site_title = "Policy tracker admin"
@@ -62,12 +62,55 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class NeedsReviewFilter(admin.SimpleListFilter):
+    title = "needs review"
+    parameter_name = "needs_review"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged for editors")]
+
+    def queryset(self, request, queryset):
+        return queryset.exclude(needs_review="") if self.value() == "yes" else queryset
+
+
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
-    list_display = ["title", "kind", "published", "source_path"]
-    list_filter = ["kind"]
+    """Sources come from the importers; editors may only correct a document's administration."""
+
+    list_display = ["title", "kind_display", "administration", "published", "source_path"]
+    list_filter = ["kind", "subtype", "administration", NeedsReviewFilter]
+    list_select_related = ["administration"]
     search_fields = ["title", "slug"]
     date_hierarchy = "published"
+    fields = [
+        "title",
+        "kind",
+        "subtype",
+        "executive_order_number",
+        "administration",
+        "published",
+        "url",
+        "publisher",
+        "needs_review",
+        "source_path",
+        "slug",
+        "checksum",
+        "imported_at",
+        "updated_at",
+    ]
+    readonly_fields = [field for field in fields if field != "administration"]
+
+    def has_change_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_display(self, document):
+        return document.kind_label
+
+
+@admin.register(Administration)
+class AdministrationAdmin(ReadOnlyAdmin):
+    list_display = ["name", "president", "took_office", "left_office"]
 
 
 @admin.register(Stage)
@@ -234,7 +277,7 @@ class LinkAdmin(admin.ModelAdmin):
 
     form = VersionedForm
     action_form = ReasonActionForm
-    actions = ["accept_implements", "accept_partial", "accept_related", "reject"]
+    actions = ["accept_implements", "accept_partial", "accept_related", "accept_contrary", "reject"]
     list_display = [
         "score_display",
         "recommendation_cell",
@@ -253,7 +296,7 @@ class LinkAdmin(admin.ModelAdmin):
         SourceChangedFilter,
         "relation",
     ]
-    list_select_related = ["recommendation__stage", "action__factsheet"]
+    list_select_related = ["recommendation__stage", "action__factsheet__administration"]
     list_per_page = 50
     search_fields = ["recommendation__code", "recommendation__title", "action__text"]
     autocomplete_fields = ["recommendation", "action"]
@@ -301,9 +344,12 @@ class LinkAdmin(admin.ModelAdmin):
     def action_cell(self, link):
         action = link.action
         text = Truncator(action.text).chars(ACTION_PREVIEW)
+        document = action.factsheet
         return format_html(
-            "<small>{} · {}</small><br>{}",
-            action.factsheet.title,
+            "<small>{} · {} · {} · {}</small><br>{}",
+            document.kind_label,
+            document.administration or "administration not recorded",
+            document.title,
             action.section or "no section",
             highlight(text, matched_stems(link.recommendation, action)),
         )
@@ -339,6 +385,10 @@ class LinkAdmin(admin.ModelAdmin):
     @admin.action(description="Accept as related", permissions=["change"])
     def accept_related(self, request, queryset):
         self._review(request, queryset, Link.Review.ACCEPTED, Link.Relation.RELATED)
+
+    @admin.action(description="Accept as goes against", permissions=["change"])
+    def accept_contrary(self, request, queryset):
+        self._review(request, queryset, Link.Review.ACCEPTED, Link.Relation.CONTRARY)
 
     @admin.action(description="Reject", permissions=["change"])
     def reject(self, request, queryset):
@@ -401,9 +451,16 @@ class RecommendationAdmin(admin.ModelAdmin):
         (
             "Status",
             {
-                "fields": ["status", "status_override", "status_reason", "seen_version"],
-                "description": "The status is derived from accepted links unless overridden; "
-                "an override needs a public reason (Markdown).",
+                "fields": [
+                    "status",
+                    "status_override",
+                    "status_override_since",
+                    "status_reason",
+                    "seen_version",
+                ],
+                "description": "The status is derived from accepted links in date order unless "
+                "overridden; an override needs a public reason (Markdown) and holds from its "
+                "date (always, if none).",
             },
         ),
     ]
@@ -437,9 +494,13 @@ class RecommendationAdmin(admin.ModelAdmin):
         return bool(recommendation.status_override)
 
     def save_model(self, request, obj, form, change):
-        if {"status_override", "status_reason"} & set(form.changed_data):
+        if {"status_override", "status_override_since", "status_reason"} & set(form.changed_data):
             set_override(
-                obj, status=obj.status_override, reason=obj.status_reason, user=request.user
+                obj,
+                status=obj.status_override,
+                reason=obj.status_reason,
+                since=obj.status_override_since,
+                user=request.user,
             )
         else:
             obj.save()

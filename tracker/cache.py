@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from .models import SiteVersion
 
@@ -22,7 +23,8 @@ def cached_page(view):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{SiteVersion.current()}:{path}"
+        # Pages show statuses "today" and a chart up to this month: a new day is a new page.
+        key = f"page:{SiteVersion.current()}:{timezone.localdate()}:{path}"
         response = cache.get(key)
         if response is None:
             response = view(request, *args, **kwargs)

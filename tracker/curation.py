@@ -73,17 +73,23 @@ def save_link_edits(saved, deleted=(), *, user=None):
 
 
 @transaction.atomic
-def set_override(recommendation, *, status, reason, user=None):
-    """Override the derived status with a public reason; an empty status removes the override."""
+def set_override(recommendation, *, status, reason, since=None, user=None):
+    """Override the derived status with a public reason; an empty status removes the override.
+
+    The override holds from `since` (always, when None); before it the links decide.
+    """
     reason = reason.strip()
     if status and not reason:
         raise CurationError("Overriding a status needs a public reason.")
+    if since and since > timezone.localdate():
+        raise CurationError("The override's date cannot be in the future.")
     stored_reason = (
         Recommendation.objects.filter(pk=recommendation.pk)
         .values_list("status_reason", flat=True)
         .first()
     )
     recommendation.status_override = status
+    recommendation.status_override_since = since if status else None
     recommendation.status_reason = reason
     recommendation.refresh_status(
         user=user, reason=reason or "Override removed.", reason_rewritten=reason != stored_reason

@@ -5,13 +5,16 @@ streams in constant memory however many rows there are.
 """
 
 import csv
+import datetime
 import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
-from .models import Link
+from .models import Administration, Document, Link, Recommendation
+from .record import working_url
+from .status import STATUS_RELATIONS, StatusRecord, today
 
 SCORECARD_COLUMNS = [
     "code",
@@ -27,6 +30,9 @@ SCORECARD_COLUMNS = [
     "evidence_urls",
     "last_changed",
     "url",
+    # Added with the whole record, after the original columns; then one
+    # `status_end_<administration>` column per administration that has left office.
+    "latest_action_date",
 ]
 LINK_COLUMNS = [
     "recommendation_code",
@@ -39,6 +45,10 @@ LINK_COLUMNS = [
     "action_text",
     "reason",
     "recommendation_url",
+    # Added with the whole record: after the original columns, never before.
+    "document_kind",
+    "administration",
+    "working_url",
 ]
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -51,30 +61,58 @@ def neutralise(value):
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def scorecard_rows(recommendations, site_url=None):
+def end_columns(administrations):
+    """{column: last day} for each administration that has left office, oldest first."""
+    return {
+        f"status_end_{a.slug.replace('-', '_')}": a.left_office - datetime.timedelta(days=1)
+        for a in administrations
+        if a.left_office and a.left_office <= today()
+    }
+
+
+class ScorecardExport:
+    """The scorecard download: its columns and its rows, on a date (`as_of`) or today."""
+
+    def __init__(self, recommendations, as_of=None, site_url=None):
+        self.recommendations = recommendations
+        self.as_of = as_of
+        self.site_url = (site_url or settings.SITE_URL).rstrip("/")
+        self.ends = end_columns(Administration.objects.order_by("took_office"))
+        self.columns = [*SCORECARD_COLUMNS, *self.ends]
+
+    def rows(self):
+        return scorecard_rows(self.recommendations, self.site_url, self.as_of, self.ends)
+
+
+def scorecard_rows(recommendations, site_url=None, as_of=None, ends=None):
     """One dict per recommendation; `recommendations` comes from `for_scorecard()`.
 
-    The evidence of each chunk of recommendations is read as plain values in one
-    query: no model instance per link.
+    The links of each chunk of recommendations are read as plain values in one
+    query: no model instance per link. With `as_of`, the recommendations carry
+    `status_on_date` (`status.annotate_on`) and later documents are left out.
     """
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     chunk = []
     for recommendation in recommendations.iterator(chunk_size=CHUNK):
         chunk.append(recommendation)
         if len(chunk) == CHUNK:
-            yield from _scorecard_chunk(chunk, site_url)
+            yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
             chunk = []
-    yield from _scorecard_chunk(chunk, site_url)
+    yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
 
 
-def _scorecard_chunk(recommendations, site_url):
-    evidence = {}
+def _scorecard_chunk(recommendations, site_url, as_of, ends):
+    links = {}
     rows = (
-        Link.objects.evidence()
-        .filter(recommendation__in=[r.pk for r in recommendations])
+        Link.objects.accepted()
+        .filter(
+            recommendation__in=[r.pk for r in recommendations],
+            relation__in=STATUS_RELATIONS,
+        )
         .order_by("action__factsheet__published", "action__position")
         .values_list(
             "recommendation_id",
+            "relation",
             "action__factsheet__title",
             "action__factsheet__published",
             "action__factsheet__url",
@@ -82,60 +120,87 @@ def _scorecard_chunk(recommendations, site_url):
         )
     )
     for recommendation_id, *fields in rows:
-        evidence.setdefault(recommendation_id, []).append(fields)
+        if as_of is None or fields[2] <= as_of:
+            links.setdefault(recommendation_id, []).append(fields)
+    labels = dict(Recommendation.Status.choices)
     for recommendation in recommendations:
-        links = evidence.get(recommendation.pk, [])
+        dated = links.get(recommendation.pk, [])
+        evidence = [link for link in dated if link[0] in Link.EVIDENCE_RELATIONS]
+        record = StatusRecord(
+            recommendation.status_override,
+            recommendation.status_override_since,
+            [(published, relation) for relation, _, published, _, _ in dated],
+        )
+        status = recommendation.status_on_date if as_of else recommendation.status
+        latest = record.latest_on(as_of or today())
         yield {
             "code": recommendation.code,
             "stage": recommendation.stage.name,
             "title": recommendation.title,
             "statement": recommendation.statement,
             "quote": recommendation.quote,
-            "status": recommendation.status,
-            "status_label": recommendation.get_status_display(),
-            "status_reason": recommendation.status_reason,
-            "evidence_count": recommendation.evidence_count,
+            "status": status,
+            "status_label": labels[status],
+            "status_reason": recommendation.status_reason
+            if not recommendation.status_override or record.override_holds_on(as_of or today())
+            else "",
+            "evidence_count": recommendation.evidence_on_date
+            if as_of
+            else recommendation.evidence_count,
             "evidence": " | ".join(
-                f"{title} ({published}): {reason}" for title, published, _, reason in links
+                f"{title} ({published}): {reason}" for _, title, published, _, reason in evidence
             ),
-            "evidence_urls": " ".join(dict.fromkeys(url for _, _, url, _ in links if url)),
+            "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, _ in evidence if url)),
             "last_changed": (
                 recommendation.last_changed.isoformat() if recommendation.last_changed else ""
             ),
             "url": site_url + recommendation.get_absolute_url(),
+            "latest_action_date": latest.isoformat() if latest else "",
+            **{
+                column: record.status_on(day) if as_of is None or day <= as_of else ""
+                for column, day in ends.items()
+            },
         }
 
 
-def link_queryset():
-    """Accepted links as plain values, in essay order: the query behind links.csv."""
-    return (
-        Link.objects.accepted()
-        .order_by(
-            "recommendation__stage__position",
-            "recommendation__position",
-            "action__factsheet__published",
-            "action__position",
-        )
-        .values_list(
-            "recommendation__code",
-            "recommendation__title",
-            "relation",
-            "action__factsheet__title",
-            "action__factsheet__published",
-            "action__factsheet__url",
-            "action__section",
-            "action__text",
-            "reason",
-        )
+def link_queryset(as_of=None):
+    """Accepted links as plain values, in essay order: the query behind links.csv.
+
+    With `as_of`, links to documents dated after it are left out.
+    """
+    links = Link.objects.accepted()
+    if as_of:
+        links = links.filter(action__factsheet__published__lte=as_of)
+    return links.order_by(
+        "recommendation__stage__position",
+        "recommendation__position",
+        "action__factsheet__published",
+        "action__position",
+    ).values_list(
+        "recommendation__code",
+        "recommendation__title",
+        "relation",
+        "action__factsheet__title",
+        "action__factsheet__published",
+        "action__factsheet__url",
+        "action__section",
+        "action__text",
+        "reason",
+        "action__factsheet__kind",
+        "action__factsheet__subtype",
+        "action__factsheet__executive_order_number",
+        "action__factsheet__administration__slug",
     )
 
 
-def link_rows(site_url=None):
+def link_rows(site_url=None, as_of=None):
     """One dict per accepted link (plain values: no model instances)."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     url_of = reverse("tracker:recommendation_detail", args=["CODE"]).replace("CODE", "{}")
-    rows = link_queryset().iterator(chunk_size=CHUNK * 4)
-    for code, title, relation, factsheet, published, url, section, text, reason in rows:
+    rows = link_queryset(as_of).iterator(chunk_size=CHUNK * 4)
+    for row in rows:
+        code, title, relation, factsheet, published, url, section, text, reason = row[:9]
+        kind, subtype, number, administration = row[9:]
         yield {
             "recommendation_code": code,
             "recommendation_title": title,
@@ -147,7 +212,17 @@ def link_rows(site_url=None):
             "action_text": text,
             "reason": reason,
             "recommendation_url": site_url + url_of.format(code),
+            "document_kind": document_kind(kind, subtype, number),
+            "administration": administration or "",
+            "working_url": working_url(url, published),
         }
+
+
+def document_kind(kind, subtype, number):
+    """`factsheet`, `presidential_action`, or the subtype: `executive_order 14203`, `memorandum`."""
+    if subtype == Document.Subtype.EXECUTIVE_ORDER and number:
+        return f"{subtype} {number}"
+    return subtype or kind
 
 
 class _Echo:

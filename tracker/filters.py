@@ -6,15 +6,23 @@ import django_filters
 from django import forms
 from django.db.models import F
 
-from .models import Document, Link, Recommendation, Stage
+from .models import Administration, Document, Link, Recommendation, Stage
+from .status import AsOfField, annotate_on, status_records
 
 MAX_QUERY_LENGTH = 200
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 FACTSHEET_CHOICES = 30
 
 
+class AsOfFilter(django_filters.Filter):
+    field_class = AsOfField
+
+
 class RecommendationFilter(django_filters.FilterSet):
-    """stage, status, factsheet, evidence, q and sort; an invalid value makes the form invalid."""
+    """stage, status, document, evidence, q and sort; an invalid value makes the form invalid."""
+
+    # Old parameter names still accepted: {alias: parameter}.
+    ALIASES = {"factsheet": "document"}
 
     SORTS = {
         "essay": ("Essay order", ["stage__position", "position"]),
@@ -42,11 +50,14 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label="Any stage",
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=Recommendation.Status.choices, empty_label="Any status"
+        label="Status",
+        choices=Recommendation.Status.choices,
+        empty_label="Any status",
+        method="filter_status",
     )
-    factsheet = django_filters.CharFilter(
-        label="Fact sheet",
-        method="filter_factsheet",
+    document = django_filters.CharFilter(
+        label="Document",
+        method="filter_document",
         max_length=200,
         widget=forms.Select,
     )
@@ -55,6 +66,11 @@ class RecommendationFilter(django_filters.FilterSet):
         choices=[("yes", "With evidence"), ("no", "Without evidence")],
         method="filter_evidence",
         empty_label="With or without",
+    )
+    as_of = AsOfFilter(
+        label="As of (YYYY-MM-DD)",
+        method="filter_as_of",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
@@ -65,34 +81,64 @@ class RecommendationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Recommendation
-        fields = ["q", "stage", "status", "factsheet", "evidence", "sort"]
+        fields = ["q", "stage", "status", "document", "evidence", "as_of", "sort"]
 
-    def offer_factsheets(self):
-        """Fill the fact sheet menu, for a page that shows the form.
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and any(alias in data for alias in self.ALIASES):
+            data = data.copy()
+            for alias, name in self.ALIASES.items():
+                if alias in data:
+                    if name not in data:
+                        data[name] = data[alias]
+                    del data[alias]
+        super().__init__(data, *args, **kwargs)
 
-        It offers the fact sheets most recently cited as evidence (an archive has
-        thousands); any fact sheet's slug in the query string still filters.
+    def offer_documents(self):
+        """Fill the document menu, for a page that shows the form.
+
+        It offers the documents most recently cited as evidence (an archive has
+        thousands); any document's slug in the query string still filters.
         """
         cited = Document.objects.cited_as_evidence()
         choices = list(cited.values_list("slug", "title")[:FACTSHEET_CHOICES])
-        chosen = self.data.get("factsheet", "") if self.data else ""
+        chosen = self.data.get("document", "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
             choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
-        self.form.fields["factsheet"].widget.choices = [("", "Any fact sheet"), *choices]
+        self.form.fields["document"].widget.choices = [("", "Any document"), *choices]
 
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
         return queryset.search(value) if value else queryset
 
-    def filter_factsheet(self, queryset, name, slug):
+    @property
+    def as_of_date(self):
+        """The date asked for with `as_of` (None: today's public statuses)."""
+        return self.form.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+
+    def filter_queryset(self, queryset):
+        if self.as_of_date:
+            # Statuses and evidence on that date, computed from one query over the links.
+            queryset = annotate_on(queryset, status_records(), self.as_of_date)
+        return super().filter_queryset(queryset)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # Applied first, in `filter_queryset`.
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(**{"status_on_date" if self.as_of_date else "status": value})
+
+    def filter_document(self, queryset, name, slug):
         evidence = Link.objects.evidence().filter(action__factsheet__slug=slug)
+        if self.as_of_date:
+            evidence = evidence.filter(action__factsheet__published__lte=self.as_of_date)
         return queryset.filter(pk__in=evidence.values("recommendation_id"))
 
     def filter_evidence(self, queryset, name, value):
+        count = "evidence_on_date" if self.as_of_date else "evidence_count"
         return (
-            queryset.filter(evidence_count__gt=0)
+            queryset.filter(**{f"{count}__gt": 0})
             if value == "yes"
-            else queryset.filter(evidence_count=0)
+            else queryset.filter(**{count: 0})
         )
 
     def filter_sort(self, queryset, name, value):
@@ -104,4 +150,29 @@ class RecommendationFilter(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
         if sort == "relevance" and not self.form.cleaned_data.get("q"):
             sort = "essay"
-        return queryset.order_by(*self.SORTS.get(sort or "essay")[1])
+        ordering = self.SORTS.get(sort or "essay")[1]
+        if self.as_of_date:
+            on_date = {"status": "status_on_date", "-evidence_count": "-evidence_on_date"}
+            ordering = [on_date.get(field, field) for field in ordering]
+        return queryset.order_by(*ordering)
+
+
+class DocumentFilter(django_filters.FilterSet):
+    """The documents list: by kind and by administration."""
+
+    kind = django_filters.ChoiceFilter(
+        label="Kind",
+        choices=[c for c in Document.Kind.choices if c[0] != Document.Kind.ESSAY],
+        empty_label="Any kind",
+    )
+    administration = django_filters.ModelChoiceFilter(
+        label="Administration",
+        field_name="administration",
+        to_field_name="slug",
+        queryset=Administration.objects.order_by("took_office"),
+        empty_label="Any administration",
+    )
+
+    class Meta:
+        model = Document
+        fields = ["kind", "administration"]

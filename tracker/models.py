@@ -23,7 +23,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
 
     def for_factsheet_list(self):
-        return self.factsheets().order_by("-published", "title")
+        return self.factsheets().select_related("administration").order_by("-published", "title")
 
     def count_actions_and_evidence(self, factsheets):
         """Set `action_count` and `evidence_count` on a page of fact sheets (two queries)."""
@@ -55,8 +55,14 @@ class DocumentQuerySet(models.QuerySet):
         actions = Action.objects.filter(withdrawn=False).prefetch_related(
             Prefetch("links", queryset=accepted, to_attr="accepted_links")
         )
-        return self.factsheets().prefetch_related(
-            Prefetch("actions", queryset=actions.order_by("position"), to_attr="current_actions")
+        return (
+            self.factsheets()
+            .select_related("administration")
+            .prefetch_related(
+                Prefetch(
+                    "actions", queryset=actions.order_by("position"), to_attr="current_actions"
+                )
+            )
         )
 
 
@@ -144,7 +150,21 @@ class Document(models.Model):
     def get_absolute_url(self):
         if self.kind == self.Kind.ESSAY:
             return reverse("tracker:essay")
-        return reverse("tracker:factsheet_detail", args=[self.slug])
+        return reverse("tracker:document_detail", args=[self.slug])
+
+    @property
+    def kind_label(self):
+        """ "Fact sheet", "Memorandum", "Executive order 14203", ..."""
+        if self.subtype == self.Subtype.EXECUTIVE_ORDER and self.executive_order_number:
+            return f"{self.get_subtype_display()} {self.executive_order_number}"
+        return self.get_subtype_display() if self.subtype else self.get_kind_display()
+
+    @property
+    def working_url(self):
+        """The address where the source can be read today (`record.working_url`)."""
+        from .record import working_url
+
+        return working_url(self.url, self.published)
 
 
 class AdministrationQuerySet(models.QuerySet):
@@ -182,7 +202,7 @@ class Administration(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:recommendation_list") + f"?administration={self.slug}"
+        return reverse("tracker:document_list") + f"?administration={self.slug}"
 
     def clean(self):
         if self.left_office and self.left_office <= self.took_office:
@@ -272,7 +292,7 @@ class RecommendationQuerySet(models.QuerySet):
     def for_detail_page(self):
         accepted = (
             Link.objects.accepted()
-            .select_related("action__factsheet")
+            .select_related("action__factsheet__administration")
             .order_by("action__factsheet__published", "action__position")
         )
         history = StatusChange.objects.order_by("changed_at", "pk")
@@ -379,11 +399,33 @@ class Recommendation(models.Model):
             raise ValidationError(
                 {"status_reason": "Give the public reason for overriding the status."}
             )
+        if self.status_override_since and self.status_override_since > timezone.localdate():
+            raise ValidationError(
+                {"status_override_since": "The override's date cannot be in the future."}
+            )
 
     @property
     def evidence_links(self):
         """From `for_detail_page()`: accepted links that implement the ask, fully or partly."""
         return [link for link in self.accepted_links if link.is_evidence]
+
+    @property
+    def contrary_links(self):
+        """From `for_detail_page()`: accepted links to actions that go against the ask."""
+        return [link for link in self.accepted_links if link.relation == Link.Relation.CONTRARY]
+
+    def status_record(self):
+        """From `for_detail_page()`: what decides the status, read from the prefetched links."""
+        from .status import STATUS_RELATIONS, StatusRecord
+
+        events = [
+            (link.action.factsheet.published, link.relation)
+            for link in self.accepted_links
+            if link.relation in STATUS_RELATIONS
+        ]
+        return StatusRecord(
+            self.status_override, self.status_override_since, events, self.status, self.stage_id
+        )
 
     @property
     def related_links(self):
@@ -396,12 +438,16 @@ class Recommendation(models.Model):
             parts += [link.reason, link.action.text]
         return "\n".join(part for part in parts if part)
 
-    def derived_status(self):
-        relations = set(self.links.accepted().values_list("relation", flat=True))
-        return derive_status(relations)
+    def status_today(self):
+        """The status today from the override and the accepted links (`tracker.status`)."""
+        from .status import status_records, today
+
+        record = status_records(Recommendation.objects.filter(pk=self.pk)).get(self.pk)
+        record.override, record.override_since = self.status_override, self.status_override_since
+        return record.status_on(today())
 
     def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
-        """Set the public status from the override or the accepted links.
+        """Set the public status (today's) from the override and the accepted links.
 
         Saves the recommendation if its status or search text changed. Records
         an entry in its history (who, why, the links that caused it) only when
@@ -409,13 +455,13 @@ class Recommendation(models.Model):
         override (`reason_rewritten`).
         """
         old_status = self.status
-        self.status = self.status_override or self.derived_status()
+        self.status = self.status_today()
         search_text = self.build_search_text()
         status_changed = self.status != old_status
         if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
-        if status_changed or (reason_rewritten and self.status_override):
+        if self.status != old_status or (reason_rewritten and self.status_override):
             StatusChange.objects.create(
                 recommendation=self,
                 changed_by=user,
@@ -441,14 +487,6 @@ def bulk_update_new_versions(model, rows, fields):
     for row in rows:
         row.version += 1
     return model.objects.bulk_update(rows, [*fields, "version"])
-
-
-def derive_status(accepted_relations):
-    if Link.Relation.IMPLEMENTS in accepted_relations:
-        return Recommendation.Status.IMPLEMENTED
-    if Link.Relation.PARTIAL in accepted_relations:
-        return Recommendation.Status.PARTIAL
-    return Recommendation.Status.NOT_FOUND
 
 
 class Action(models.Model):

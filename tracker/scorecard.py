@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
-from .models import Document, Link, Recommendation, Stage, StatusChange
+from .models import Recommendation, Stage, StatusChange
 
 
 @dataclass
@@ -34,6 +32,8 @@ class Scorecard:
     with_evidence: int
     latest_evidence: object
     recent_changes: list
+    records: dict | None = None
+    on: object = None
 
     @property
     def evidence_share(self):
@@ -45,16 +45,24 @@ class Scorecard:
         ]
 
 
-def scorecard_summary(recommendations=None):
-    """Everything the scorecard home page shows, in a fixed number of queries."""
+def scorecard_summary(recommendations=None, on=None):
+    """Everything the scorecard home page shows, in a fixed number of queries.
+
+    Counts are today's public statuses, or the statuses on the date `on`
+    computed from the links (`tracker.status`).
+    """
+    from .status import status_records, today
+
     if recommendations is None:
         recommendations = Recommendation.objects.all()
     stages = list(Stage.objects.order_by("essay", "position"))
+    records = status_records(recommendations)
+    day = on or today()
     counts = {}
-    for stage_id, status, count in (
-        recommendations.order_by().values_list("stage_id", "status").annotate(n=Count("pk"))
-    ):
-        counts.setdefault(stage_id, {})[status] = count
+    for record in records.values():
+        status = record.stored if on is None else record.status_on(on)
+        stage_counts = counts.setdefault(record.stage_id, {})
+        stage_counts[status] = stage_counts.get(status, 0) + 1
     breakdown = [
         StageBreakdown(
             stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
@@ -62,16 +70,15 @@ def scorecard_summary(recommendations=None):
         for stage in stages
     ]
     totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
-    latest = Document.objects.cited_as_evidence().values_list("published", flat=True).first()
     return Scorecard(
         stages=breakdown,
         totals=totals,
         total=sum(totals.values()),
-        with_evidence=Link.objects.evidence()
-        .filter(recommendation__in=recommendations)
-        .values("recommendation_id")
-        .distinct()
-        .count(),
-        latest_evidence=latest,
+        with_evidence=sum(1 for r in records.values() if r.evidence_count_on(day)),
+        latest_evidence=max(
+            (d for r in records.values() if (d := r.latest_evidence_on(day))), default=None
+        ),
         recent_changes=list(StatusChange.objects.recent()),
+        records=records,
+        on=on,
     )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import feeds, views
 
@@ -17,8 +18,19 @@ tracker_patterns = [
         name="recommendation_feed",
     ),
     path("stages/<slug:slug>/", views.stage_detail, name="stage_detail"),
-    path("factsheets/", views.factsheet_list, name="factsheet_list"),
-    path("factsheets/<slug:slug>/", views.factsheet_detail, name="factsheet_detail"),
+    path("documents/", views.document_list, name="document_list"),
+    path("documents/<slug:slug>/", views.document_detail, name="document_detail"),
+    # The addresses of the fact-sheet-only tracker, kept working.
+    path(
+        "factsheets/",
+        RedirectView.as_view(
+            pattern_name="tracker:document_list", permanent=True, query_string=True
+        ),
+    ),
+    path(
+        "factsheets/<slug:slug>/",
+        RedirectView.as_view(pattern_name="tracker:document_detail", permanent=True),
+    ),
     path("essay/", views.essay, name="essay"),
     path("about/", views.about, name="about"),
     path("scorecard.csv", views.scorecard_csv, name="scorecard_csv"),

@@ -5,24 +5,43 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from . import essay_text, exports
+from . import essay_text, exports, record, status, timeline
 from .cache import cached_page
-from .filters import RecommendationFilter
+from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
-from .models import Document, Recommendation, Stage
+from .models import Administration, Document, Recommendation, Stage
 from .scorecard import scorecard_summary
 
 RECOMMENDATIONS_PER_PAGE = 25
 FACTSHEETS_PER_PAGE = 50
 
 
+def bad_request(request, message):
+    return render(request, "tracker/bad_request.html", {"message": message}, status=400)
+
+
 @cached_page
 def scorecard(request):
-    summary = scorecard_summary()
+    try:
+        as_of = status.as_of_from(request)
+    except status.InvalidAsOf as error:
+        return bad_request(request, str(error))
+    summary = scorecard_summary(on=as_of)
+    on = as_of or status.today()
+    administrations = list(Administration.objects.order_by("took_office"))
+    columns = timeline.side_by_side(summary.records, administrations, on, as_of)
     return render(
         request,
         "tracker/scorecard.html",
-        {"scorecard": summary, "statuses": Recommendation.Status.choices},
+        {
+            "scorecard": summary,
+            "statuses": Recommendation.Status.choices,
+            "as_of": as_of,
+            "columns": columns,
+            "column_rows": timeline.status_rows(columns),
+            "chart": timeline.monthly_chart(summary.records, on),
+            "scope": record.scope(),
+        },
     )
 
 
@@ -34,12 +53,16 @@ def filtered_recommendations(request, queryset):
 @cached_page
 def recommendation_list(request):
     filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
-    filterset.offer_factsheets()
+    filterset.offer_documents()
     if filterset.is_bound and not filterset.is_valid():
         return render(
             request, "tracker/recommendation_list.html", {"filterset": filterset}, status=400
         )
     page = Paginator(filterset.qs, RECOMMENDATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    if filterset.as_of_date:
+        for recommendation in page:  # Shown as they were on that date.
+            recommendation.status = recommendation.status_on_date
+            recommendation.evidence_count = recommendation.evidence_on_date
     sort = filterset.form.cleaned_data.get("sort") if filterset.is_bound else ""
     grouped = sort in ("", "essay")
     return render(
@@ -52,6 +75,7 @@ def recommendation_list(request):
             if grouped
             else None,
             "active_filters": active_filters(request, filterset),
+            "as_of": filterset.as_of_date,
             "download_query": urlencode(
                 {k: v for k, v in request.GET.items() if k not in ("page", "sort")}
             ),
@@ -71,7 +95,8 @@ def active_filters(request, filterset):
         shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
         if hasattr(value, "pk"):
             shown = str(value)
-        remaining = {k: v for k, v in request.GET.items() if k not in (name, "page")}
+        aliases = [a for a, n in filterset.ALIASES.items() if n == name]
+        remaining = {k: v for k, v in request.GET.items() if k not in (name, "page", *aliases)}
         active.append((field.label or name.title(), shown, urlencode(remaining)))
     return active
 
@@ -79,7 +104,29 @@ def active_filters(request, filterset):
 @cached_page
 def recommendation_detail(request, code):
     recommendation = get_object_or_404(Recommendation.objects.for_detail_page(), code=code)
-    return render(request, "tracker/recommendation_detail.html", {"recommendation": recommendation})
+    try:
+        as_of = status.as_of_from(request)
+    except status.InvalidAsOf as error:
+        return bad_request(request, str(error))
+    on = as_of or status.today()
+    record = recommendation.status_record()
+    if as_of:  # Shown as it was on that date.
+        recommendation.status = record.status_on(as_of)
+        recommendation.accepted_links = [
+            link
+            for link in recommendation.accepted_links
+            if link.action.factsheet.published <= as_of
+        ]
+    return render(
+        request,
+        "tracker/recommendation_detail.html",
+        {
+            "recommendation": recommendation,
+            "as_of": as_of,
+            "override_holds": record.override_holds_on(on),
+            "timeline": timeline.recommendation_timeline(recommendation.accepted_links, on),
+        },
+    )
 
 
 @cached_page
@@ -98,16 +145,17 @@ def stage_detail(request, slug):
 
 
 @cached_page
-def factsheet_list(request):
-    page = Paginator(Document.objects.for_factsheet_list(), FACTSHEETS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+def document_list(request):
+    filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
+    if filterset.is_bound and not filterset.is_valid():
+        return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
+    page = Paginator(filterset.qs, FACTSHEETS_PER_PAGE).get_page(request.GET.get("page"))
     Document.objects.count_actions_and_evidence(page.object_list)
-    return render(request, "tracker/factsheet_list.html", {"page": page})
+    return render(request, "tracker/document_list.html", {"page": page, "filterset": filterset})
 
 
 @cached_page
-def factsheet_detail(request, slug):
+def document_detail(request, slug):
     factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
     actions = factsheet.current_actions
     sections = [
@@ -116,7 +164,7 @@ def factsheet_detail(request, slug):
     unasked = [action for action in actions if not action.accepted_links]
     return render(
         request,
-        "tracker/factsheet_detail.html",
+        "tracker/document_detail.html",
         {"factsheet": factsheet, "sections": sections, "unasked_count": len(unasked)},
     )
 
@@ -149,35 +197,50 @@ def about(request):
             "sources": sources_html(),
             "statuses": Recommendation.Status.choices,
             "essay": Document.objects.essays().first(),
+            "scope": record.scope(),
         },
     )
 
 
 def _download(request, queryset):
+    """(recommendations, as_of) from the list's filters, or None for an invalid value."""
     filterset = filtered_recommendations(request, queryset)
     if filterset.is_bound and not filterset.is_valid():
         return None
-    return filterset.qs
+    return filterset.qs, filterset.as_of_date
+
+
+def _invalid(request):
+    form = status.AsOfForm(request.GET)
+    message = " ".join(form.errors.get("as_of", [])) if not form.is_valid() else ""
+    return HttpResponseBadRequest(
+        message or "Invalid filter value.", content_type="text/plain; charset=utf-8"
+    )
 
 
 def scorecard_csv(request):
-    recommendations = _download(request, Recommendation.objects.for_scorecard())
-    if recommendations is None:
-        return HttpResponseBadRequest("Invalid filter value.", content_type="text/plain")
-    lines = exports.csv_lines(exports.scorecard_rows(recommendations), exports.SCORECARD_COLUMNS)
+    download = _download(request, Recommendation.objects.for_scorecard())
+    if download is None:
+        return _invalid(request)
+    export = exports.ScorecardExport(*download)
+    lines = exports.csv_lines(export.rows(), export.columns)
     return _streaming(lines, "text/csv; charset=utf-8", "scorecard.csv")
 
 
 def scorecard_json(request):
-    recommendations = _download(request, Recommendation.objects.for_scorecard())
-    if recommendations is None:
-        return HttpResponseBadRequest("Invalid filter value.", content_type="text/plain")
-    chunks = exports.json_chunks(exports.scorecard_rows(recommendations))
+    download = _download(request, Recommendation.objects.for_scorecard())
+    if download is None:
+        return _invalid(request)
+    chunks = exports.json_chunks(exports.ScorecardExport(*download).rows())
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
 def links_csv(request):
-    lines = exports.csv_lines(exports.link_rows(), exports.LINK_COLUMNS)
+    try:
+        as_of = status.as_of_from(request)
+    except status.InvalidAsOf as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    lines = exports.csv_lines(exports.link_rows(as_of=as_of), exports.LINK_COLUMNS)
     return _streaming(lines, "text/csv; charset=utf-8", "links.csv")
 
 

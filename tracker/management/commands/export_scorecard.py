@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tracker.exports import SCORECARD_COLUMNS, scorecard_rows, write_csv
+from tracker.exports import ScorecardExport, write_csv
 from tracker.models import Recommendation
 
 
@@ -11,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        rows = scorecard_rows(Recommendation.objects.for_scorecard())
-        write_csv(rows, SCORECARD_COLUMNS, self.stdout._out)
+        export = ScorecardExport(Recommendation.objects.for_scorecard())
+        write_csv(export.rows(), export.columns, self.stdout._out)

@@ -1,0 +1,193 @@
+"""`?as_of=YYYY-MM-DD`: the status on a date, on the pages that show statuses and the downloads."""
+
+import csv
+import datetime
+import io
+import json
+
+from django.urls import reverse
+
+from tracker.exports import LINK_COLUMNS, SCORECARD_COLUMNS
+
+from .factories import (
+    make_administrations,
+    make_dated_link,
+    make_recommendation,
+)
+from .test_public_pages import PublicSite
+
+D = datetime.date
+
+
+class AsOfSite(PublicSite):
+    """The public site, plus a recommendation done in 2021 and undone in 2025."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.biden, cls.trump = make_administrations()
+        cls.refugees = make_recommendation(
+            stage=cls.reengage, code="raise-refugee-cap", title="Raise the refugee cap", position=40
+        )
+        cls.done = make_dated_link(
+            cls.refugees, D(2021, 2, 4), "implements", administration=cls.biden
+        )
+        cls.undone = make_dated_link(
+            cls.refugees,
+            D(2025, 1, 20),
+            "contrary",
+            administration=cls.trump,
+            kind="presidential_action",
+            subtype="executive_order",
+            executive_order_number=14163,
+            title="Realigning the United States Refugee Admissions Program",
+        )
+        cls.refugees.refresh_status()
+
+    def content(self, name, *args, **query):
+        response = self.get(name, *args, **query)
+        assert response.status_code == 200, response.content
+        return response.content.decode()
+
+    def download(self, name, **query):
+        response = self.get(name, **query)
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content).decode()
+        return list(csv.DictReader(io.StringIO(body))), body.splitlines()[0].split(",")
+
+
+class AsOfTests(AsOfSite):
+    def test_reversed_today_implemented_at_the_end_of_2024(self):
+        assert self.refugees.status == "reversed"
+        today = self.content("tracker:recommendation_detail", "raise-refugee-cap")
+        assert 'Status: <span class="status status-reversed">Reversed</span>' in today
+        before = self.content(
+            "tracker:recommendation_detail", "raise-refugee-cap", as_of="2024-12-31"
+        )
+        assert 'Status on 31 December 2024: <span class="status status-implemented">' in before
+        assert "Realigning the United States Refugee" not in before
+
+    def test_the_list_and_its_filters_follow_the_date(self):
+        url = "tracker:recommendation_list"
+        assert self.refugees.title in self.content(url, status="reversed")
+        assert self.refugees.title not in self.content(url, status="reversed", as_of="2024-12-31")
+        assert self.refugees.title in self.content(url, status="implemented", as_of="2024-12-31")
+        assert self.refugees.title not in self.content(
+            url, status="implemented", as_of="2021-02-03"
+        )
+        content = self.content(url, evidence="no", as_of="2021-02-03")
+        assert self.refugees.title in content and "as they stood on <strong>" in content
+        content = self.content(url, sort="status", as_of="2024-12-31", stage="reengage")
+        assert 'status-implemented">Implemented</span>' in content
+
+    def test_the_scorecard_totals_follow_the_date(self):
+        today = self.content("tracker:scorecard")
+        on = self.content("tracker:scorecard", as_of="2024-12-31")
+        assert "?status=reversed&amp;as_of=" not in today
+        assert '<strong>2</strong> <span class="status status-implemented">' in on
+        assert '<strong>1</strong> <span class="status status-reversed">' in today
+
+    def test_downloads_on_a_date(self):
+        rows, _ = self.download("tracker:scorecard_csv", as_of="2024-12-31")
+        row = next(r for r in rows if r["code"] == "raise-refugee-cap")
+        assert (row["status"], row["evidence_count"], row["latest_action_date"]) == (
+            "implemented",
+            "1",
+            "2021-02-04",
+        )
+        assert row["status_end_biden"] == ""  # The term had not ended by that date.
+        rows, _ = self.download("tracker:scorecard_csv")
+        row = next(r for r in rows if r["code"] == "raise-refugee-cap")
+        assert (row["status"], row["status_end_biden"], row["latest_action_date"]) == (
+            "reversed",
+            "implemented",
+            "2025-01-20",
+        )
+        links, _ = self.download("tracker:links_csv", as_of="2024-12-31")
+        assert {link["relation"] for link in links} == {"implements", "related"}
+        links, _ = self.download("tracker:links_csv")
+        contrary = next(link for link in links if link["relation"] == "contrary")
+        assert (contrary["document_kind"], contrary["administration"]) == (
+            "executive_order 14163",
+            "trump-2",
+        )
+
+    def test_invalid_and_out_of_range_dates(self):
+        pages = [
+            ("tracker:scorecard",),
+            ("tracker:recommendation_list",),
+            ("tracker:recommendation_detail", "raise-refugee-cap"),
+            ("tracker:scorecard_csv",),
+            ("tracker:scorecard_json",),
+            ("tracker:links_csv",),
+        ]
+        for page in pages:
+            for bad in ["2024-13-45", "yesterday", "2024-1-1x", "31/12/2024", "\\x00", "9" * 300]:
+                response = self.get(*page, as_of=bad)
+                assert response.status_code == 400, (page, bad)
+            response = self.get(*page, as_of="2020-12-31")
+            assert response.status_code == 400, page
+            body = (
+                response.content if not response.streaming else b"".join(response.streaming_content)
+            )
+            assert b"2021-01-20" in body
+            future = self.get(*page, as_of="2999-01-01")
+            assert future.status_code == 200, page
+        content = self.content("tracker:scorecard", as_of="2999-01-01")
+        today = datetime.date.today()
+        assert f'datetime="{today:%Y-%m-%d}"' in content
+
+    def test_query_counts_on_a_date(self):
+        # One more query than today's page: the dated links, read once and computed in Python.
+        pages = {
+            reverse("tracker:recommendation_list"): 6,
+            reverse("tracker:recommendation_detail", args=["raise-refugee-cap"]): 4,
+        }
+        for url, count in pages.items():
+            with self.assertNumQueries(count):
+                self.client.get(url, {"as_of": "2024-12-31", "status": "implemented"})
+            for _ in range(3):
+                make_dated_link(make_recommendation(stage=self.reengage), D(2022, 1, 1))
+            with self.assertNumQueries(count):
+                self.client.get(url, {"as_of": "2024-06-30", "status": "implemented"})
+
+    def test_download_query_counts_on_a_date(self):
+        # Dated links for the statuses, administrations, then recommendations and their
+        # links per chunk of 500 rows; links.csv is one query either way.
+        for name, count in [("tracker:scorecard_csv", 4), ("tracker:links_csv", 1)]:
+            for _ in range(2):
+                with self.assertNumQueries(count):
+                    self.download(name, as_of="2024-12-31")
+                make_dated_link(make_recommendation(stage=self.reengage), D(2022, 1, 1))
+
+
+class DownloadContract(AsOfSite):
+    """Published downloads are a contract: old columns keep their names and places."""
+
+    ORIGINAL_SCORECARD = [
+        "code", "stage", "title", "statement", "quote", "status", "status_label",
+        "status_reason", "evidence_count", "evidence", "evidence_urls", "last_changed", "url",
+    ]  # fmt: skip
+    ORIGINAL_LINKS = [
+        "recommendation_code", "recommendation_title", "relation", "factsheet_title",
+        "factsheet_date", "factsheet_url", "section", "action_text", "reason",
+        "recommendation_url",
+    ]  # fmt: skip
+
+    def test_scorecard_header_order(self):
+        _, header = self.download("tracker:scorecard_csv")
+        assert header == [*self.ORIGINAL_SCORECARD, "latest_action_date", "status_end_biden"]
+        assert SCORECARD_COLUMNS[: len(self.ORIGINAL_SCORECARD)] == self.ORIGINAL_SCORECARD
+        response = self.get("tracker:scorecard_json")
+        data = json.loads(b"".join(response.streaming_content))
+        assert list(data[0]) == header
+
+    def test_links_header_order(self):
+        _, header = self.download("tracker:links_csv")
+        assert header == [*self.ORIGINAL_LINKS, "document_kind", "administration", "working_url"]
+        assert header == LINK_COLUMNS
+
+    def test_the_working_address_is_a_column_and_the_original_is_kept(self):
+        links, _ = self.download("tracker:links_csv")
+        sheet = next(link for link in links if link["relation"] == "implements")
+        assert sheet["factsheet_url"].startswith("https://www.whitehouse.gov/")

@@ -1,0 +1,81 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from .factories import make_action, make_administrations, make_factsheet, make_link
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def documents():
+    biden, trump = make_administrations()
+    sheet = make_factsheet(
+        slug="un-sheet",
+        title="UN accomplishments",
+        administration=biden,
+        url="https://www.whitehouse.gov/briefing-room/statements-releases/2024/09/24/un/",
+        published=datetime.date(2024, 9, 24),
+    )
+    order = make_factsheet(
+        slug="eo-14203",
+        title="Imposing Sanctions on the International Criminal Court",
+        kind="presidential_action",
+        subtype="executive_order",
+        executive_order_number=14203,
+        administration=trump,
+        url="https://www.whitehouse.gov/presidential-actions/2025/02/icc/",
+        published=datetime.date(2025, 2, 6),
+    )
+    link = make_link(action=make_action(factsheet=sheet, text="We rejoined the Council."))
+    return sheet, order, link
+
+
+def test_the_documents_list_is_filterable_by_kind_and_administration(client, documents):
+    url = reverse("tracker:document_list")
+    assert url == "/documents/"
+    content = client.get(url).content.decode()
+    assert "UN accomplishments" in content and "Executive order 14203" in content
+    assert "Biden administration" in content and "Second Trump administration" in content
+    content = client.get(url, {"kind": "presidential_action"}).content.decode()
+    assert "Executive order 14203" in content and "UN accomplishments" not in content
+    content = client.get(url, {"administration": "biden"}).content.decode()
+    assert "UN accomplishments" in content and "Imposing Sanctions" not in content
+    assert client.get(url, {"administration": "nobody"}).status_code == 400
+    biden = documents[0].administration
+    assert "UN accomplishments" in client.get(biden.get_absolute_url()).content.decode()
+    assert client.get(url, {"kind": "essay"}).status_code == 400
+
+
+def test_a_document_page_gives_its_kind_administration_and_working_address(client, documents):
+    sheet, _, _ = documents
+    content = client.get(reverse("tracker:document_detail", args=["eo-14203"])).content.decode()
+    assert "Executive order 14203 of the Second Trump administration" in content
+    content = client.get(sheet.get_absolute_url()).content.decode()
+    assert sheet.get_absolute_url() == "/documents/un-sheet/"
+    assert 'href="https://bidenwhitehouse.archives.gov/briefing-room/statements-' in content
+    assert "https://www.whitehouse.gov/briefing-room/statements-releases" in content
+
+
+def test_the_old_fact_sheet_addresses_redirect_permanently(client, documents):
+    response = client.get("/factsheets/")
+    assert (response.status_code, response["Location"]) == (301, "/documents/")
+    response = client.get("/factsheets/?page=2")
+    assert (response.status_code, response["Location"]) == (301, "/documents/?page=2")
+    response = client.get("/factsheets/un-sheet/")
+    assert (response.status_code, response["Location"]) == (301, "/documents/un-sheet/")
+
+
+def test_the_list_accepts_factsheet_as_an_alias_of_document(client, documents):
+    _, _, link = documents
+    url = reverse("tracker:recommendation_list")
+    for parameter in ("document", "factsheet"):
+        content = client.get(url, {parameter: "un-sheet"}).content.decode()
+        assert link.recommendation.title in content, parameter
+        assert "Document: <strong>un-sheet</strong>" in content
+        assert 'href="?" aria-label="Remove filter Document: un-sheet"' in content
+    rows = b"".join(
+        client.get(reverse("tracker:scorecard_csv"), {"factsheet": "eo-14203"}).streaming_content
+    )
+    assert link.recommendation.code.encode() not in rows

@@ -1,0 +1,90 @@
+"""The record the tracker searched: its document sets, and the working address of each source."""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from django.db.models import Count, Max, Min
+
+from .models import Document
+
+# In January 2025 the Biden White House's pages under whitehouse.gov/briefing-room/ moved to
+# this archive, path for path. The original address stays in the data and the downloads.
+ARCHIVES = [
+    (datetime.date(2021, 1, 20), datetime.date(2025, 1, 20), "bidenwhitehouse.archives.gov"),
+]
+WHITE_HOUSE_HOSTS = {"whitehouse.gov", "www.whitehouse.gov"}
+ARCHIVED_PATH = "/briefing-room/"
+
+
+def working_url(url, published):
+    """The address where a source can be read today: the archive's, for a moved Biden-era page.
+
+    A `whitehouse.gov/briefing-room/` address of a document dated in the Biden
+    administration (its last day included: the new administration's site has no
+    briefing room) becomes the same path on bidenwhitehouse.archives.gov; any other
+    address is returned unchanged.
+    """
+    if not url or published is None:
+        return url
+    parts = urlsplit(url)
+    if parts.hostname not in WHITE_HOUSE_HOSTS or not parts.path.startswith(ARCHIVED_PATH):
+        return url
+    for took_office, left_office, host in ARCHIVES:
+        if took_office <= published <= left_office:
+            return urlunsplit(("https", host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+@dataclass
+class DocumentSet:
+    kind: str
+    kind_label: str
+    administration: str
+    count: int
+    first: datetime.date
+    last: datetime.date
+
+
+@dataclass
+class Scope:
+    """What was searched: document sets by kind and administration, their dates and size."""
+
+    sets: list
+    last_imported: datetime.datetime | None
+
+    @property
+    def count(self):
+        return sum(s.count for s in self.sets)
+
+    @property
+    def first(self):
+        return min((s.first for s in self.sets), default=None)
+
+    @property
+    def reviewed_through(self):
+        """The latest document date: the record is reviewed through it."""
+        return max((s.last for s in self.sets), default=None)
+
+    last_document = reviewed_through
+
+
+def scope():
+    """The documents searched for actions, by kind and administration (one query)."""
+    rows = (
+        Document.objects.factsheets()
+        .values_list("kind", "administration__name")
+        .annotate(
+            n=Count("pk"),
+            first=Min("published"),
+            last=Max("published"),
+            imported=Max("updated_at"),
+        )
+        .order_by("kind", "first")
+    )
+    labels = dict(Document.Kind.choices)
+    sets, imported = [], []
+    for kind, administration, n, first, last, latest_import in rows:
+        sets.append(DocumentSet(kind, labels.get(kind, kind), administration or "", n, first, last))
+        imported.append(latest_import)
+    return Scope(sets, max(imported, default=None))
