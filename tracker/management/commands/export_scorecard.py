@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tracker.exports import SCORECARD_COLUMNS, scorecard_rows, write_csv
+from tracker.exports import SCORECARD_COLUMNS, csv_lines, scorecard_rows
 from tracker.models import Recommendation
 
 
@@ -12,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows = scorecard_rows(Recommendation.objects.for_scorecard())
-        write_csv(rows, SCORECARD_COLUMNS, self.stdout._out)
+        for line in csv_lines(rows, SCORECARD_COLUMNS):
+            # Each line already ends with the CSV's "\r\n": add no other ending.
+            self.stdout.write(line, ending="")
