@@ -15,7 +15,8 @@ from tracker.importers.factsheet_import import import_factsheets
 from tracker.importers.factsheets import parse_factsheet
 from tracker.models import Action, Document
 
-pytestmark = pytest.mark.django_db
+# Each test imports the seeds or runs a property-based search: seconds each.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 FUZZ = hypothesis_settings(
     max_examples=150,
     deadline=None,

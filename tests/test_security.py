@@ -53,6 +53,7 @@ def deploy_environment(**extra):
     }
 
 
+@pytest.mark.slow  # A subprocess that starts Django.
 def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -62,6 +63,7 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow  # A subprocess that starts Django.
 def test_production_settings_are_secure():
     code = (
         "from django.conf import settings as s;"

@@ -73,6 +73,7 @@ def test_a_bad_boolean_is_refused(monkeypatch):
         env_bool("DEBUG")
 
 
+@pytest.mark.slow  # A subprocess that starts Django.
 def test_a_missing_secret_key_stops_start_up_with_a_clear_message():
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
