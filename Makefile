@@ -40,6 +40,7 @@ lint: export SECRET_KEY ?= insecure-key-for-lint-only
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:

@@ -6,10 +6,14 @@ after bulk writes), so no visitor ever sees a stale page.
 """
 
 import hashlib
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponseBase
 
 from .models import Action, Document, Link, Recommendation, SiteVersion, Stage, StatusChange
 
@@ -17,9 +21,12 @@ PAGE_SECONDS = 60 * 60
 PUBLISHED_MODELS = (Document, Stage, Recommendation, Action, Link, StatusChange)
 
 
-def cached_page(view):
+View = Callable[..., HttpResponseBase]
+
+
+def cached_page(view: View) -> View:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
@@ -34,7 +41,7 @@ def cached_page(view):
     return wrapper
 
 
-def published_data_changed(sender, instance, **kwargs):
+def published_data_changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     # Machine suggestions are not published: creating one leaves public pages as they are.
     if isinstance(instance, Link) and instance.review == Link.Review.SUGGESTED:
         return

@@ -84,7 +84,7 @@ def database_from_url(url: str) -> dict[str, Any]:
         )
     postgres = parts.scheme != "sqlite"
     try:
-        config = dict(
+        config: dict[str, Any] = dict(
             dj_database_url.parse(
                 url, conn_max_age=60 if postgres else 0, conn_health_checks=postgres
             )

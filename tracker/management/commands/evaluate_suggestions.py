@@ -1,8 +1,9 @@
 import csv
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracker.matching import evaluate
 from tracker.models import Action
@@ -10,7 +11,7 @@ from tracker.models import Action
 DEFAULT_LABELS = settings.BASE_DIR / "tests/data/suggestion_labels.csv"
 
 
-def read_labels(path):
+def read_labels(path: str | Path) -> tuple[dict[str, set[int]], list[dict[str, str]]]:
     """{recommendation code: {action ids}} from a CSV of implementing pairs."""
     with Path(path).open(encoding="utf-8") as labels:
         rows = list(csv.DictReader(labels))
@@ -18,7 +19,8 @@ def read_labels(path):
         (slug, key): pk
         for pk, slug, key in Action.objects.values_list("pk", "factsheet__slug", "key")
     }
-    gold, missing = {}, []
+    gold: dict[str, set[int]] = {}
+    missing: list[dict[str, str]] = []
     for row in rows:
         action_id = actions.get((row["factsheet"], row["action_key"]))
         if action_id is None:
@@ -31,10 +33,10 @@ def read_labels(path):
 class Command(BaseCommand):
     help = "Measure the suggestion engine against a labelled set: recall@5, recall@10 and MRR."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--labels", default=DEFAULT_LABELS, help="CSV of implementing pairs.")
 
-    def handle(self, *args, labels, **options):
+    def handle(self, *args: Any, labels: str | Path, **options: Any) -> None:
         gold, missing = read_labels(labels)
         if not gold:
             raise CommandError(f"No labelled pair of {labels} matches an imported action.")

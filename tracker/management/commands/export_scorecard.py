@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from tracker.exports import SCORECARD_COLUMNS, csv_lines, scorecard_rows
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "recommendation, with its status and evidence."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         rows = scorecard_rows(Recommendation.objects.for_scorecard())
         for line in csv_lines(rows, SCORECARD_COLUMNS):
             # Each line already ends with the CSV's "\r\n": add no other ending.

@@ -1,8 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Iterable
+from typing import Any, TextIO, TypeVar, cast
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from tracker.importers.factsheet_import import import_factsheets
 from tracker.matching import suggest_for_actions
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -11,7 +16,7 @@ class Command(BaseCommand):
         "is imported in its own transaction; a file that fails is reported and writes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", help="Fact sheet files, or folders to search.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report, but write nothing."
@@ -22,9 +27,19 @@ class Command(BaseCommand):
             help="Do not suggest matches for the new actions (run `suggest` later).",
         )
 
-    def handle(self, *args, paths, dry_run, no_suggest, verbosity, **options):
-        def progress(items):
-            return tqdm(items, unit="file", disable=verbosity == 0, file=self.stderr._out)
+    def handle(
+        self,
+        *args: Any,
+        paths: list[str],
+        dry_run: bool,
+        no_suggest: bool,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
+        def progress(items: Iterable[T]) -> Iterable[T]:
+            # The wrapped stream itself: OutputWrapper.write would end each redraw with "\n".
+            stream = cast(TextIO, self.stderr._out)
+            return tqdm(items, unit="file", disable=verbosity == 0, file=stream)
 
         summary = import_factsheets(paths, dry_run=dry_run, progress=progress)
         for _path, reason in summary.failed:
