@@ -269,3 +269,27 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 
 # Absolute links in downloads and exports point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Errors leave a trace with DEBUG off: server errors (500s, with their traceback) and the
+# tracker's own warnings go to stderr, one line each (gunicorn and systemd keep stderr).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {
+            "format": "{asctime} {levelname} {name} [pid {process}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "line",
+        },
+    },
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "tracker": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}
