@@ -8,7 +8,8 @@ DATABASE_URL  postgres://user:password@host:port/name?sslmode=require (libpq
               a SQLite file in the project folder when unset.
 HTTPS      "1" (the default unless DEBUG) when served over HTTPS: redirects,
            secure cookies and HSTS. "0" for plain HTTP on loopback (tests, soak).
-BEHIND_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto.
+BEHIND_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto and
+           X-Forwarded-For (deploy/nginx/tracker.conf): both are then trusted.
 """
 
 import os
@@ -149,7 +150,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY"):
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -174,6 +176,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The visitor's address: REMOTE_ADDR, or behind the proxy (BEHIND_PROXY) the address the
+# proxy appended to X-Forwarded-For, so one visitor's failures do not lock out everyone.
+AXES_CLIENT_IP_CALLABLE = "tracker.middleware.client_ip"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
