@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint clean bench soak
+.PHONY: install run test test-fast lint clean bench soak slowclient
 
 # Rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -56,3 +56,9 @@ bench: install
 soak: install
 	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/python -m bench.soak
+
+# Slow-header clients against gunicorn (gunicorn.conf.py) alone, then behind nginx
+# (deploy/nginx/tracker.conf); fails unless every probe behind nginx was answered.
+slowclient: install
+	command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light
+	$(BIN)/python -m bench.slowclient
