@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint clean bench soak
+.PHONY: install run test test-fast lint clean bench soak slowclient
 
 # Rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -24,14 +24,23 @@ run: install
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Every test, in parallel over the cores (pytest-xdist; PYTEST_WORKERS=0 runs them in one process).
+PYTEST_WORKERS ?= auto
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fast suite while developing: leaves out the tests marked slow (corpus, browser,
+# subprocesses, seed round trips, fuzzing, the benchmark smoke test). One process: quicker here.
+test-fast: export SECRET_KEY ?= insecure-key-for-tests-only
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: export SECRET_KEY ?= insecure-key-for-lint-only
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
@@ -47,3 +56,9 @@ bench: install
 soak: install
 	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/python -m bench.soak
+
+# Slow-header clients against gunicorn (gunicorn.conf.py) alone, then behind nginx
+# (deploy/nginx/tracker.conf); fails unless every probe behind nginx was answered.
+slowclient: install
+	command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light
+	$(BIN)/python -m bench.slowclient

@@ -17,6 +17,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 
 pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM and not os.environ.get("REQUIRE_BROWSER"),
         reason="Chromium is not installed (apt install chromium); the browser test is skipped",

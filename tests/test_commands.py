@@ -48,9 +48,27 @@ def test_ensure_admin_uses_the_environment_password_once(monkeypatch, capsys):
 
 def test_ensure_admin_prints_a_random_password_when_none_is_given(monkeypatch, capsys):
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
     call_command("ensure_admin")
 
     out = capsys.readouterr().out
+    username = out.split("superuser '")[1].split("'")[0]
     password = out.split("password: ")[1].split()[0]
     assert len(password) >= 20
-    assert get_user_model().objects.get(username="admin").check_password(password)
+    assert get_user_model().objects.get(username=username).check_password(password)
+
+
+def test_ensure_admin_never_names_the_first_superuser_admin_by_default(monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    call_command("ensure_admin", stdout=io.StringIO())
+
+    (user,) = get_user_model().objects.filter(is_superuser=True)
+    assert user.username != "admin"
+    assert user.username.startswith("curator-")
+
+
+def test_ensure_admin_takes_the_name_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "ana.editor")
+    call_command("ensure_admin", stdout=io.StringIO())
+
+    assert get_user_model().objects.get(is_superuser=True).username == "ana.editor"

@@ -31,6 +31,8 @@ FOLDERS = {
 }
 
 pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.corpus,
     pytest.mark.django_db,
     pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}"),
 ]

@@ -10,7 +10,8 @@ from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
 from tracker.models import Document, Link, Recommendation, StatusChange
 
-pytestmark = pytest.mark.django_db
+# Each test imports the seeds or runs a property-based search: seconds each.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def decisions():

@@ -87,11 +87,11 @@ def test_scorecard_json_holds_the_same_rows(client, tracker_data):
     assert data[0]["evidence_count"] in (0, 1)
 
 
-def test_the_command_writes_the_same_csv_as_the_download(client, tracker_data, capfd):
+def test_the_command_writes_the_same_csv_as_the_download(client, tracker_data, capfdbinary):
     call_command("export_scorecard")
-    command_output = capfd.readouterr().out
+    command_output = capfdbinary.readouterr().out
     _, body = read_csv(client.get(reverse("tracker:scorecard_csv")))
-    assert command_output == body
+    assert command_output == body.encode("utf-8")
 
 
 def test_download_queries_do_not_grow_with_rows(client, tracker_data, django_assert_num_queries):

@@ -15,7 +15,8 @@ from tracker.importers.errors import SourceError
 from tracker.importers.essay import parse_essay
 from tracker.models import Action, Document
 
-pytestmark = pytest.mark.django_db
+# Each test imports the seeds or runs a property-based search: seconds each.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 FUZZ = hypothesis_settings(
     max_examples=150,
     deadline=None,

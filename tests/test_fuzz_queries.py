@@ -42,6 +42,7 @@ def data():
     make_link(recommendation=make_recommendation(stage=stage))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", URLS)
 @pytest.mark.parametrize("parameter", PARAMETERS)
 def test_nasty_values_for_every_parameter(client, data, url, parameter):
@@ -52,6 +53,7 @@ def test_nasty_values_for_every_parameter(client, data, url, parameter):
             b"".join(response.streaming_content)
 
 
+@pytest.mark.slow
 @hypothesis_settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -17,6 +17,7 @@ def test_the_manifest_lists_four_folders_of_dated_documents():
     assert (first, last) == ("2021-01-15", "2026-08-20")
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
 def test_the_manifest_matches_the_corpus_file_for_file():
     check = check_manifest(MANIFEST, CORPUS)

@@ -3,7 +3,8 @@ from django.core.management import call_command
 
 from tracker.models import Action, Document, Link, Recommendation, StatusChange
 
-pytestmark = pytest.mark.django_db
+# Each test imports the seeds or runs a property-based search: seconds each.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def snapshot():

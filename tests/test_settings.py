@@ -26,12 +26,54 @@ def test_unsupported_database_urls_are_refused(url):
         database_from_url(url)
 
 
+def test_postgres_query_options_reach_the_driver():
+    config = database_from_url(
+        "postgres://tracker@db.example.org/tracker?sslmode=require&connect_timeout=5"
+    )
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5}
+    assert config["HOST"] == "db.example.org"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgres://h/db?sslmod=require", "'sslmod' is not a PostgreSQL connection parameter"),
+        ("postgres://h/db?sslmode=on", "sslmode must be one of"),
+        ("postgres://h/db?sslmode=require&sslmode=disable", "'sslmode' more than once"),
+        ("sqlite:////tmp/db.sqlite3?timeout=20", "takes no query options"),
+    ],
+)
+def test_database_url_options_that_would_be_dropped_are_refused(url, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        database_from_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://tracker:s3cret@db:notaport/tracker", "postgres://tracker:s3cret@db:99999/t"]
+)
+def test_a_bad_port_is_refused_in_one_line_without_the_password(url):
+    with pytest.raises(ImproperlyConfigured) as refusal:
+        database_from_url(url)
+    message = str(refusal.value)
+    assert "port" in message
+    assert "\n" not in message
+    assert "s3cret" not in message
+
+
+def test_sqlite_urls_name_a_file():
+    assert database_from_url("sqlite:////srv/tracker/db.sqlite3") == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": "/srv/tracker/db.sqlite3",
+    }
+
+
 def test_a_bad_boolean_is_refused(monkeypatch):
     monkeypatch.setenv("DEBUG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="DEBUG must be 1 or 0"):
         env_bool("DEBUG")
 
 
+@pytest.mark.slow  # A subprocess that starts Django.
 def test_a_missing_secret_key_stops_start_up_with_a_clear_message():
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],

@@ -98,7 +98,7 @@ class DocumentAdmin(ReadOnlyAdmin):
         "imported_at",
         "updated_at",
     ]
-    readonly_fields = [field for field in fields if field != "administration"]
+    readonly_fields = [str(field) for field in fields if field != "administration"]
 
     def has_change_permission(self, request, obj=None):
         return admin.ModelAdmin.has_change_permission(self, request, obj)

@@ -6,10 +6,13 @@ the change commits, so no visitor ever sees a stale page.
 """
 
 import hashlib
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from .models import SiteVersion
@@ -17,9 +20,12 @@ from .models import SiteVersion
 PAGE_SECONDS = 60 * 60
 
 
-def cached_page(view):
+View = Callable[..., HttpResponseBase]
+
+
+def cached_page(view: View) -> View:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
@@ -35,7 +41,7 @@ def cached_page(view):
     return wrapper
 
 
-def published_data_changed():
+def published_data_changed() -> None:
     """Every writer of published data calls this: once the transaction commits, the
     site's data version goes up and every web process stops serving the old pages.
 

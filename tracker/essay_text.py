@@ -1,11 +1,16 @@
 """The essay as HTML blocks, each recommendation's quote highlighted where it stands."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+
+if TYPE_CHECKING:
+    from .models import Recommendation
 
 
 @dataclass
@@ -15,7 +20,7 @@ class Block:
     anchor: str = ""
 
 
-def annotated_blocks(body, recommendations):
+def annotated_blocks(body: str, recommendations: Iterable["Recommendation"]) -> list[Block]:
     """Split the stored body ("## Heading" lines and paragraphs) and mark every quote in it.
 
     Quotes may overlap (two asks in one sentence): each stretch of text is
@@ -31,19 +36,19 @@ def annotated_blocks(body, recommendations):
     return blocks
 
 
-def _mark_quotes(text, recommendations):
-    spans = []
+def _mark_quotes(text: str, recommendations: Iterable["Recommendation"]) -> str:
+    spans: list[tuple[int, int, Recommendation]] = []
     for recommendation in recommendations:
         start = text.find(recommendation.quote)
         if start >= 0:
             spans.append((start, start + len(recommendation.quote), recommendation))
     if not spans:
         return escape(text)
-    starts = {}
+    starts: dict[int, list[Recommendation]] = {}
     for start, _, recommendation in spans:
         starts.setdefault(start, []).append(recommendation)
     cuts = sorted({0, len(text)} | {s for s, _, _ in spans} | {e for _, e, _ in spans})
-    pieces = []
+    pieces: list[str] = []
     for left, right in pairwise(cuts):
         pieces.extend(_badge(r) for r in starts.get(left, []))
         segment = escape(text[left:right])
@@ -52,7 +57,7 @@ def _mark_quotes(text, recommendations):
     return mark_safe("".join(map(str, pieces)))  # Every piece is escaped or built safely.
 
 
-def _badge(recommendation):
+def _badge(recommendation: "Recommendation") -> str:
     return format_html(
         '<a class="quote-badge status-{}" id="q-{}" href="{}">{}: {}</a> ',
         recommendation.status,

@@ -5,7 +5,7 @@ from functools import lru_cache
 import markdown
 import nh3
 from django.conf import settings
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote", "code", "pre",
@@ -15,7 +15,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text):
+def render_markdown(text: str | None) -> SafeString:
     """Markdown to sanitised HTML: no scripts, event handlers, styles or javascript: links."""
     html = markdown.markdown(text or "", extensions=["tables"], output_format="html")
     clean = nh3.clean(
@@ -29,6 +29,6 @@ def render_markdown(text):
 
 
 @lru_cache(maxsize=1)
-def sources_html():
+def sources_html() -> SafeString:
     """seeds/SOURCES.md: the provenance and licences of the source documents."""
     return render_markdown((settings.SEEDS_DIR / "SOURCES.md").read_text(encoding="utf-8"))

@@ -3,25 +3,29 @@
 DEBUG      "1" for local development; off unless asked for.
 SECRET_KEY required unless DEBUG is on.
 ALLOWED_HOSTS comma-separated host names (defaults to localhost only).
-DATABASE_URL  postgres://user:password@host:port/name, or sqlite:///path;
+DATABASE_URL  postgres://user:password@host:port/name?sslmode=require (libpq
+              options pass to the driver), or sqlite:////absolute/path;
               a SQLite file in the project folder when unset.
 HTTPS      "1" (the default unless DEBUG) when served over HTTPS: redirects,
            secure cookies and HSTS. "0" for plain HTTP on loopback (tests, soak).
-BEHIND_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto.
+BEHIND_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto and
+           X-Forwarded-For (deploy/nginx/tracker.conf): both are then trusted.
 """
 
 import os
 import warnings
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = BASE_DIR / "seeds"
 
 
-def env_bool(name, default=False):
+def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value == "":
         return default
@@ -32,26 +36,94 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be 1 or 0 (got {value!r}).")
 
 
-def database_from_url(url):
+# PostgreSQL connection parameters (libpq) that DATABASE_URL may carry as query options,
+# such as ?sslmode=require. Host, port, name, user and password belong in the URL itself.
+POSTGRES_OPTIONS = frozenset(
+    {
+        "application_name",
+        "channel_binding",
+        "client_encoding",
+        "connect_timeout",
+        "gssencmode",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "options",
+        "passfile",
+        "require_auth",
+        "service",
+        "ssl_max_protocol_version",
+        "ssl_min_protocol_version",
+        "sslcert",
+        "sslcertmode",
+        "sslcrl",
+        "sslcrldir",
+        "sslkey",
+        "sslmode",
+        "sslnegotiation",
+        "sslpassword",
+        "sslrootcert",
+        "sslsni",
+        "target_session_attrs",
+        "tcp_user_timeout",
+    }
+)
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """DATABASES["default"] from a postgres:// or sqlite:// URL, parsed by dj-database-url.
+
+    Query options of a PostgreSQL URL (?sslmode=require) are passed to the driver;
+    an unknown or repeated option is refused rather than silently dropped.
+    """
     parts = urlsplit(url)
-    if parts.scheme in {"postgres", "postgresql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ImproperlyConfigured("DATABASE_URL names no database.")
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-        }
-    if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}
-    raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)."
+    if parts.scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)."
+        )
+    postgres = parts.scheme != "sqlite"
+    try:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(
+                url, conn_max_age=60 if postgres else 0, conn_health_checks=postgres
+            )
+        )
+    except ValueError:
+        raise ImproperlyConfigured(_unparseable(parts)) from None
+    options = config.get("OPTIONS", {})
+    if not postgres:
+        if options:
+            raise ImproperlyConfigured("DATABASE_URL: a sqlite:// URL takes no query options.")
+        return {"ENGINE": config["ENGINE"], "NAME": config["NAME"]}
+    if not config["NAME"]:
+        raise ImproperlyConfigured("DATABASE_URL names no database.")
+    for name, value in options.items():
+        if name not in POSTGRES_OPTIONS:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL option {name!r} is not a PostgreSQL connection parameter "
+                f"(known: {', '.join(sorted(POSTGRES_OPTIONS))})."
+            )
+        if isinstance(value, list):
+            raise ImproperlyConfigured(f"DATABASE_URL gives the option {name!r} more than once.")
+    if "sslmode" in options and options["sslmode"] not in SSL_MODES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL sslmode must be one of {', '.join(SSL_MODES)} "
+            f"(got {options['sslmode']!r})."
+        )
+    config["PORT"] = str(config["PORT"])
+    return config
+
+
+def _unparseable(parts: SplitResult) -> str:
+    """Why a URL could not be parsed, in one line that does not repeat its password."""
+    try:
+        _ = parts.port  # Raises ValueError for ":notaport" or a port past 65535.
+    except ValueError:
+        return "DATABASE_URL has a port that is not a number from 0 to 65535."
+    return (
+        "DATABASE_URL is not a valid URL: %-encode any of : / @ ? # in the user name or password."
     )
 
 
@@ -78,7 +150,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY"):
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -103,6 +176,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The visitor's address: REMOTE_ADDR, or behind the proxy (BEHIND_PROXY) the address the
+# proxy appended to X-Forwarded-For, so one visitor's failures do not lock out everyone.
+AXES_CLIENT_IP_CALLABLE = "tracker.middleware.client_ip"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -198,3 +274,27 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 
 # Absolute links in downloads and exports point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Errors leave a trace with DEBUG off: server errors (500s, with their traceback) and the
+# tracker's own warnings go to stderr, one line each (gunicorn and systemd keep stderr).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {
+            "format": "{asctime} {levelname} {name} [pid {process}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "line",
+        },
+    },
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "tracker": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,9 +1,10 @@
 import csv
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracker.matching import evaluate, evaluation_report
 from tracker.models import Action
@@ -12,19 +13,20 @@ DEFAULT_LABELS = settings.BASE_DIR / "tests/data/suggestion_labels.csv"
 CURATION = settings.SEEDS_DIR / "curation.yaml"
 
 
-def _action_ids():
+def _action_ids() -> dict[tuple[str, str], int]:
     return {
         (slug, key): pk
         for pk, slug, key in Action.objects.values_list("pk", "factsheet__slug", "key")
     }
 
 
-def read_labels(path):
+def read_labels(path: str | Path) -> tuple[dict[str, set[int]], list[dict[str, str]]]:
     """{recommendation code: {action ids}} from a CSV of implementing pairs."""
     with Path(path).open(encoding="utf-8") as labels:
         rows = list(csv.DictReader(labels))
     actions = _action_ids()
-    gold, missing = {}, []
+    gold: dict[str, set[int]] = {}
+    missing: list[dict[str, str]] = []
     for row in rows:
         action_id = actions.get((row["factsheet"], row["action_key"]))
         if action_id is None:
@@ -34,11 +36,11 @@ def read_labels(path):
     return gold, missing
 
 
-def read_curation_labels(path=CURATION):
+def read_curation_labels(path: str | Path = CURATION) -> dict[str, set[int]]:
     """{recommendation code: {action ids}} of the accepted implements/partial links."""
     links = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("links", [])
     actions = _action_ids()
-    gold = {}
+    gold: dict[str, set[int]] = {}
     for link in links:
         if link.get("review") != "accepted" or link.get("relation") not in (
             "implements",
@@ -58,11 +60,11 @@ class Command(BaseCommand):
         "the curation's accepted implements/partial links."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--labels", default=DEFAULT_LABELS, help="CSV of implementing pairs.")
         parser.add_argument("--curation", default=CURATION, help="Curation YAML file.")
 
-    def handle(self, *args, labels, curation, **options):
+    def handle(self, *args: Any, labels: str | Path, curation: str | Path, **options: Any) -> None:
         gold, missing = read_labels(labels)
         if not gold:
             raise CommandError(f"No labelled pair of {labels} matches an imported action.")

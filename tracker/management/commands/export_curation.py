@@ -1,5 +1,8 @@
+from pathlib import Path
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from tracker.importers.curation_file import export_curation
 
@@ -10,9 +13,9 @@ class Command(BaseCommand):
         "to seeds/curation.yaml (stable order), so curation lives in the repository."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=settings.SEEDS_DIR / "curation.yaml")
 
-    def handle(self, *args, output, **options):
+    def handle(self, *args: Any, output: str | Path, **options: Any) -> None:
         links, overrides = export_curation(output)
         self.stdout.write(f"Wrote {links} links and {overrides} overrides to {output}.")

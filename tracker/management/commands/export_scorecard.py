@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
-from tracker.exports import ScorecardExport, write_csv
+from tracker.exports import ScorecardExport, csv_lines
 from tracker.models import Recommendation
 
 
@@ -10,6 +12,8 @@ class Command(BaseCommand):
         "recommendation, with its status and evidence."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         export = ScorecardExport(Recommendation.objects.for_scorecard())
-        write_csv(export.rows(), export.columns, self.stdout._out)
+        for line in csv_lines(export.rows(), export.columns):
+            # Each line already ends with the CSV's "\r\n": add no other ending.
+            self.stdout.write(line, ending="")

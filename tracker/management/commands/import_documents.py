@@ -1,9 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Iterable
+from typing import Any, TextIO, TypeVar, cast
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from tracker.importers.document_import import import_documents
 from tracker.importers.errors import SourceError
 from tracker.matching import suggest_for_actions
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -14,7 +19,7 @@ class Command(BaseCommand):
         "and writes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", help="Document files, or folders to search.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report, but write nothing."
@@ -25,9 +30,19 @@ class Command(BaseCommand):
             help="Do not suggest matches for the new actions (run `suggest` later).",
         )
 
-    def handle(self, *args, paths, dry_run, no_suggest, verbosity, **options):
-        def progress(items):
-            return tqdm(items, unit="file", disable=verbosity == 0, file=self.stderr._out)
+    def handle(
+        self,
+        *args: Any,
+        paths: list[str],
+        dry_run: bool,
+        no_suggest: bool,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
+        def progress(items: Iterable[T]) -> Iterable[T]:
+            # The wrapped stream itself: OutputWrapper.write would end each redraw with "\n".
+            stream = cast(TextIO, self.stderr._out)
+            return tqdm(items, unit="file", disable=verbosity == 0, file=stream)
 
         try:
             summary = import_documents(paths, dry_run=dry_run, progress=progress)

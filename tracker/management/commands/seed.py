@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.importers.errors import SourceError
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         "database are never overwritten."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = seed()
         except SourceError as error:

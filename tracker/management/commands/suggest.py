@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracker.exports import write_csv
 from tracker.matching import DEFAULT_TOP, ranking_rows, suggest_all
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         "rejected pair is never suggested again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="Suggestions to keep.")
         parser.add_argument(
             "--recompute", action="store_true", help="Delete and rebuild all pending suggestions."
@@ -31,7 +33,9 @@ class Command(BaseCommand):
             help="Print the engine's ranking (regardless of review state) instead of storing.",
         )
 
-    def handle(self, *args, top, recompute, format, **options):
+    def handle(
+        self, *args: Any, top: int, recompute: bool, format: str | None, **options: Any
+    ) -> None:
         if top < 1:
             raise CommandError("--top must be at least 1.")
         if format == "csv":

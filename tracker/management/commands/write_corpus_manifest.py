@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracker.importers.manifest import write_manifest
 
@@ -10,11 +12,11 @@ class Command(BaseCommand):
         "searched (path, date, kind, SHA-256)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("corpus", help="The corpus folder, e.g. ../shared/corpus")
         parser.add_argument("--output", default=settings.SEEDS_DIR / "corpus-manifest.csv")
 
-    def handle(self, *args, corpus, output, **options):
+    def handle(self, *args: Any, corpus: str, output: str, **options: Any) -> None:
         try:
             count = write_manifest(corpus, output)
         except OSError as error:

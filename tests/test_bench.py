@@ -1,0 +1,75 @@
+"""`make bench` at a tiny scale, so the benchmark cannot silently rot.
+
+The real run takes many minutes on the archive; this one builds a database from
+the seeds and a one-file corpus, scales it up twofold with a few synthetic rows,
+measures it with bench/measure.py's own functions (and bench/download.py's) and
+writes the report with bench/report.py.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+
+from bench import download, measure, report
+from bench.synthetic import scale_up
+from tracker.models import Document, Link, Recommendation
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+TINY_CORPUS_FACTSHEET = measure.NEW_FACTSHEET.replace(
+    "Benchmark fact sheet", "Tiny corpus fact sheet"
+).replace("2025-01-15", "2025-01-10")
+
+
+def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, capsys):
+    settings.ROOT_URLCONF = "bench.urls"  # Adds the floor view the pages are compared with.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tiny.md").write_text(TINY_CORPUS_FACTSHEET, encoding="utf-8")
+
+    built = measure.build("archive", corpus)
+    accepted = Link.objects.filter(review="accepted").count()
+    recommendations = Recommendation.objects.count()
+    sheets = Document.objects.factsheets().count()
+    counts = scale_up(factor=2, recommendations=recommendations + 20, links=accepted + 30)
+    measured = {
+        "suggestions": measure.suggestions(),
+        "pages": measure.pages(repetitions=2),
+        "downloads": measure.downloads(),
+    }
+    for name in ("scorecard.csv", "links.csv"):
+        download.main(f"/{name}")
+        measured["downloads"][name]["process"] = json.loads(capsys.readouterr().out)
+
+    assert built["import"]["imported"] == 1
+    assert counts["factsheets"] == 2 * sheets
+    assert counts["recommendations"] == recommendations + 20
+    assert counts["accepted_links"] == accepted + 30
+    assert set(measured["pages"]) == set(measure.PAGES)
+    assert 0 < measured["pages"]["scorecard"]["queries"] <= 10
+    assert measured["downloads"]["scorecard.csv"]["rows"] == counts["recommendations"]
+    assert measured["suggestions"]["suggestions_stored"] > 0
+
+    path = tmp_path / "BENCHMARKS.md"
+    machine = {
+        "date": "today",
+        "cpus": 2,
+        "cpu": "test",
+        "memory_gb": 1,
+        "versions": {"python": "3", "sqlite": "3", "postgresql": "-"},
+    }
+    vendor = connection.vendor
+    results = {
+        "machine": machine,
+        # One measurement stands for both scales: this checks the code, not the figures.
+        "runs": {
+            f"{vendor}-archive": {"scale": "archive", **built, **measured},
+            f"{vendor}-x10": {"scale": "x10", "size": counts, **measured},
+        },
+        "http": {"error": "not measured in the smoke test"},
+    }
+    report.write_report(results, path)
+    text = path.read_text(encoding="utf-8")
+    assert "## Suggestions" in text
+    assert f"| {vendor} | scorecard.csv |" in text
