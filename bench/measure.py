@@ -41,7 +41,7 @@ PAGES = {
     "filtered list": "/recommendations/?stage=reengage&status=not_found",
     "text search": "/recommendations/?q=human+rights+council",
     "recommendation detail": "/recommendations/rejoin-un-human-rights-council/",
-    "fact sheet page": "/factsheets/2024-12-11-human-rights-day/",
+    "fact sheet page": "/documents/2024-12-11-human-rights-day/",
     "essay page": "/essay/",
     "admin review queue": "/admin/tracker/link/",
 }

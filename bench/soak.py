@@ -37,7 +37,7 @@ PUBLIC = [
     "/recommendations/?q=council",
     "/recommendations/rejoin-un-human-rights-council/",
     "/recommendations/close-guantanamo/",
-    "/factsheets/2024-12-11-human-rights-day/",
+    "/documents/2024-12-11-human-rights-day/",
     "/essay/",
     "/scorecard.csv",
     "/feed/",

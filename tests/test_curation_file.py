@@ -1,3 +1,4 @@
+import datetime
 import shutil
 
 import pytest
@@ -44,14 +45,21 @@ def seeds_copy(tmp_path):
 
 
 def test_the_shipped_curation_gives_honest_statuses():
-    seed()
+    result = seed()
+    assert result.curation_skipped == []  # Every cited document ships in seeds/documents/.
     status = dict(Recommendation.objects.values_list("code", "status"))
-    assert status["rejoin-un-human-rights-council"] == "implemented"
-    assert status["restore-unfpa-funding"] == "implemented"
-    for silent in ["close-guantanamo", "halt-federal-death-penalty", "restore-unrwa-funding"]:
+    # Done under Biden, undone in 2025.
+    for reversed_ in ["rejoin-un-human-rights-council", "restore-unfpa-funding"]:
+        assert status[reversed_] == "reversed"
+    # Barred by law in March 2024, an editor's dated override.
+    assert status["restore-unrwa-funding"] == "reversed"
+    # Where the record is silent, it says so.
+    for silent in ["close-guantanamo", "reject-unalienable-rights-commission"]:
         assert status[silent] == "not_found"
+    assert status["reform-human-rights-council"] == "contrary"  # Rejoining is not reform.
     for link in Link.objects.filter(review="accepted"):
         assert link.reason and "\n" not in link.reason and link.relation
+        assert not link.reason.startswith("States ")
 
 
 def test_export_then_fresh_database_then_seed_round_trips(seeds_copy):
@@ -91,11 +99,51 @@ def test_seeding_twice_loads_the_curation_once(seeds_copy):
     assert (decisions(), StatusChange.objects.count()) == before
 
 
-def test_a_link_to_an_unknown_action_names_the_entry(seeds_copy):
-    seed(seeds_copy)
+def test_a_link_to_an_unknown_action_is_named_and_the_rest_still_loads(seeds_copy):
     path = seeds_copy / "curation.yaml"
     data = yaml.safe_load(path.read_text())
     data["links"][0]["action"] = "no-such-key"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(SourceError, match="link #1: unknown action"):
+    result = seed(seeds_copy)
+    assert result.curation_skipped == [
+        f"link #1: unknown action ({data['links'][0]['recommendation']} / "
+        f"{data['links'][0]['factsheet']} / no-such-key)"
+    ]
+    assert result.curated_links == len(data["links"]) - 1
+
+
+def test_a_malformed_entry_refuses_the_file_naming_it(seeds_copy):
+    seed(seeds_copy)
+    path = seeds_copy / "curation.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["links"][2]["review"] = "maybe"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SourceError, match="link #3: review must be accepted or rejected"):
         load_curation(path)
+
+
+def test_an_override_keeps_its_date_through_export_and_load(seeds_copy, tmp_path):
+
+    seed(seeds_copy)
+    code = "restore-unrwa-funding"
+    set_override(
+        Recommendation.objects.get(code=code),
+        status="reversed",
+        reason="Barred by law.",
+        since=datetime.date(2024, 3, 23),
+    )
+    exported = tmp_path / "curation.yaml"
+    export_curation(exported)
+    entry = next(
+        o for o in yaml.safe_load(exported.read_text())["overrides"] if o["recommendation"] == code
+    )
+    assert entry["since"] == "2024-03-23"
+    Recommendation.objects.filter(code=code).update(
+        status_override="", status_override_since=None, status="not_found"
+    )
+    load_curation(exported)
+    recommendation = Recommendation.objects.get(code=code)
+    assert (recommendation.status_override, recommendation.status_override_since) == (
+        "reversed",
+        datetime.date(2024, 3, 23),
+    )

@@ -45,21 +45,32 @@ class SeededScorecard(TestCase):
         assert response.status_code == 200
         return response.content.decode()
 
+    def listed(self, status, as_of=None):
+        """How many recommendations the list page gives for `status` (on `as_of`)."""
+        query = {"status": status, **({"as_of": as_of} if as_of else {})}
+        response = self.client.get(reverse("tracker:recommendation_list"), query)
+        found = re.search(
+            r'<p class="count"[^>]*><strong>(\d+)</strong>', response.content.decode()
+        )
+        return int(found[1]) if found else 0
+
     def test_side_by_side_and_chart_render_from_the_seeds_and_follow_a_contrary_link(self):
         content = self.scorecard()
         total = Recommendation.objects.count()
-        implemented = Recommendation.objects.filter(status="implemented").count()
         assert "End of the Biden administration" in content and ">Today<" in content
-        # Both seed fact sheets are from 2024: at Biden's end and today the same.
-        assert side_by_side(content, "implemented") == [implemented, implemented]
-        assert side_by_side(content, "reversed") == [0, 0]
+        # The seeds hold the curated record: what was done under Biden, and what was undone.
+        for status in ("implemented", "partial", "not_found", "contrary", "reversed"):
+            at_end, today = side_by_side(content, status)
+            assert at_end == self.listed(status, "2025-01-19")
+            assert (
+                today == self.listed(status) == Recommendation.objects.filter(status=status).count()
+            )
+        at_end = side_by_side(content, "implemented")[0]
+        implemented = side_by_side(content, "implemented")[1]
+        assert at_end > implemented and side_by_side(content, "reversed")[1] > 0
         assert '<svg class="months"' in content and "<script" not in content
-        assert month_row(content, "Jan 2021")[2] == total  # No action found, before any.
-        assert month_row(content, "Dec 2024")[0] == implemented
-        assert (
-            "<title>January 2021: Implemented 0, Partly implemented 0, "
-            f"No action found {total}, Contrary action 0, Reversed 0</title>"
-        ) in content
+        assert month_row(content, "Dec 2024")[0] == at_end
+        assert month_row(content, "Jan 2021")[2] == total - sum(month_row(content, "Jan 2021")[:2])
 
         # An editor accepts an action of 2025 as going against an implemented recommendation.
         recommendation = Recommendation.objects.filter(status="implemented").first()
@@ -84,13 +95,15 @@ class SeededScorecard(TestCase):
                 relation=Link.Relation.CONTRARY,
                 reason="Revoked in 2025.",
             )
+        reversed_before = side_by_side(content, "reversed")
+        february = month_row(content, "Feb 2025")
         content = self.scorecard()
-        assert side_by_side(content, "implemented") == [implemented, implemented - 1]
-        assert side_by_side(content, "reversed") == [0, 1]
-        assert month_row(content, "Dec 2024")[0] == implemented
-        assert month_row(content, "Feb 2025")[0] == implemented - 1
-        assert month_row(content, "Feb 2025")[4] == 1
-        assert "Reversed 1" in content  # The bars' text equivalents.
+        assert side_by_side(content, "implemented") == [at_end, implemented - 1]
+        assert side_by_side(content, "reversed") == [reversed_before[0], reversed_before[1] + 1]
+        assert month_row(content, "Dec 2024")[0] == at_end
+        assert month_row(content, "Feb 2025")[0] == february[0] - 1
+        assert month_row(content, "Feb 2025")[4] == february[4] + 1
+        assert f"Reversed {february[4] + 1}" in content  # The bars' text equivalents.
 
 
 def test_month_ends_run_from_january_2021_to_today():

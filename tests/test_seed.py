@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from tracker.models import Action, Document, Link, Recommendation, StatusChange
@@ -14,16 +15,17 @@ def snapshot():
     }
 
 
-def test_seed_imports_the_essay_recommendations_and_both_fact_sheets(capsys):
+def test_seed_imports_the_essay_recommendations_and_the_cited_documents(capsys):
     call_command("seed")
 
+    cited = list((settings.SEEDS_DIR / "documents").rglob("*.md"))
     assert Document.objects.essays().count() == 1
-    assert Document.objects.factsheets().count() == 2
+    assert Document.objects.factsheets().count() == 2 + len(cited)
     assert Action.objects.filter(factsheet__slug="2024-09-24-un-accomplishments").count() == 49
     assert Action.objects.filter(factsheet__slug="2024-12-11-human-rights-day").count() == 52
     assert not Action.objects.filter(text="").exists()
     assert Recommendation.objects.count() >= 30
-    assert "2 imported (2 new, 0 updated)" in capsys.readouterr().out
+    assert f"{2 + len(cited)} imported ({2 + len(cited)} new, 0 updated)" in capsys.readouterr().out
 
 
 def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
@@ -35,7 +37,8 @@ def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
     assert snapshot() == before
     out = capsys.readouterr().out
     assert "0 created, 0 updated, 0 deleted" in out
-    assert "0 imported (0 new, 0 updated), 2 unchanged, 0 failed" in out
+    documents = Document.objects.factsheets().count()
+    assert f"0 imported (0 new, 0 updated), {documents} unchanged, 0 failed" in out
 
 
 def test_seeding_never_touches_editors_links_or_statuses():

@@ -6,6 +6,8 @@ made in the database: it fills in pairs that are unreviewed there, and
 overrides on recommendations that have none.
 """
 
+import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -19,7 +21,7 @@ from .common import read_yaml
 from .errors import SourceError
 
 HEADER = (
-    "# Editorial curation of the fact sheets against the essay's recommendations.\n"
+    "# Editorial curation of the White House record against the essay's recommendations.\n"
     "# Written by `manage.py export_curation`, loaded by `manage.py seed`.\n"
 )
 TEXT_PREVIEW = 70
@@ -47,7 +49,16 @@ def curation_data():
             for link in links
         ],
         "overrides": [
-            {"recommendation": r.code, "status": r.status_override, "reason": r.status_reason}
+            {
+                "recommendation": r.code,
+                "status": r.status_override,
+                **(
+                    {"since": r.status_override_since.isoformat()}
+                    if r.status_override_since
+                    else {}
+                ),
+                "reason": r.status_reason,
+            }
             for r in overrides
         ],
     }
@@ -65,8 +76,20 @@ def export_curation(path):
     return len(data["links"]), len(data["overrides"])
 
 
+@dataclass
+class CurationLoad:
+    links: int
+    overrides: int
+    skipped: list = field(default_factory=list)  # One line each: which entry, and why.
+
+
 def load_curation(path):
-    """Load the curation file; return (links written, overrides written)."""
+    """Load the curation file: what can be loaded is, and each entry that cannot is named.
+
+    An entry naming a recommendation or an action this database does not hold (a
+    document not imported here) is skipped and reported; a malformed entry refuses
+    the whole file, naming it.
+    """
     path = Path(path)
     data = read_yaml(path) or {}
     entries, overrides = data.get("links") or [], data.get("overrides") or []
@@ -77,24 +100,24 @@ def load_curation(path):
             key__in={str(entry.get("action")) for entry in entries}
         )
     }
+    skipped = []
     with transaction.atomic():
-        written = _load_links(path, entries, recommendations, actions)
-        overridden = _load_overrides(path, overrides, recommendations)
-    return len(written), overridden
+        written = _load_links(path, entries, recommendations, actions, skipped)
+        overridden = _load_overrides(path, overrides, recommendations, skipped)
+    return CurationLoad(len(written), overridden, skipped)
 
 
-def _load_links(path, entries, recommendations, actions):
+def _document(entry):
+    return entry.get("document") or entry.get("factsheet")
+
+
+def _load_links(path, entries, recommendations, actions, skipped):
     existing = {
         (link.recommendation_id, link.action_id): link
         for link in Link.objects.filter(action__in=[a.pk for a in actions.values()])
     }
     written = []
     for number, entry in enumerate(entries, start=1):
-        recommendation = recommendations.get(entry.get("recommendation"))
-        action = actions.get((entry.get("factsheet"), str(entry.get("action"))))
-        if recommendation is None or action is None:
-            missing = "recommendation" if recommendation is None else "action"
-            raise SourceError(path, f"link #{number}: unknown {missing} ({_describe(entry)})")
         review, relation = entry.get("review"), entry.get("relation") or ""
         reason = " ".join(str(entry.get("reason") or "").split())
         if review not in {Link.Review.ACCEPTED, Link.Review.REJECTED}:
@@ -103,6 +126,12 @@ def _load_links(path, entries, recommendations, actions):
             raise SourceError(
                 path, f"link #{number}: an accepted link needs a relation and a reason"
             )
+        recommendation = recommendations.get(entry.get("recommendation"))
+        action = actions.get((_document(entry), str(entry.get("action"))))
+        if recommendation is None or action is None:
+            missing = "recommendation" if recommendation is None else "action"
+            skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
+            continue
         link = existing.get((recommendation.pk, action.pk))
         if link is not None and link.review != Link.Review.SUGGESTED:
             continue  # An editor's decision in the database wins over the file.
@@ -116,19 +145,36 @@ def _load_links(path, entries, recommendations, actions):
     return written
 
 
-def _load_overrides(path, overrides, recommendations):
+def _load_overrides(path, overrides, recommendations, skipped):
     count = 0
     for number, entry in enumerate(overrides, start=1):
-        recommendation = recommendations.get(entry.get("recommendation"))
         status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
-        if recommendation is None or status not in Recommendation.Status.values or not reason:
-            raise SourceError(path, f"override #{number}: needs a known code, status and reason")
+        if status not in Recommendation.Status.values or not reason:
+            raise SourceError(path, f"override #{number}: needs a status and a reason")
+        since = _date(path, number, entry.get("since"))
+        recommendation = recommendations.get(entry.get("recommendation"))
+        if recommendation is None:
+            skipped.append(
+                f"override #{number}: unknown recommendation {entry.get('recommendation')}"
+            )
+            continue
         if recommendation.status_override:
             continue
-        set_override(recommendation, status=status, reason=reason)
+        set_override(recommendation, status=status, reason=reason, since=since)
         count += 1
     return count
 
 
+def _date(path, number, value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise SourceError(path, f"override #{number}: since must be a date (YYYY-MM-DD)") from None
+
+
 def _describe(entry):
-    return f"{entry.get('recommendation')} / {entry.get('factsheet')} / {entry.get('action')}"
+    return f"{entry.get('recommendation')} / {_document(entry)} / {entry.get('action')}"

@@ -3,14 +3,14 @@
 Then suggest matches for the actions that are new.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from tracker.matching import suggest_for_actions
 
 from .administrations import import_administrations
-from .curation_file import load_curation
+from .curation_file import CurationLoad, load_curation
 from .document_import import import_factsheets
 from .recommendations import import_recommendations
 
@@ -23,6 +23,7 @@ class SeedResult:
     curated_overrides: int
     suggestions: int
     administrations: object = None
+    curation_skipped: list = field(default_factory=list)
 
 
 def seed(seeds_dir=None, *, progress=iter):
@@ -33,8 +34,18 @@ def seed(seeds_dir=None, *, progress=iter):
         import_administrations(administrations_file) if administrations_file.exists() else None
     )
     recommendations = import_recommendations(seeds_dir / "recommendations.yaml")
-    factsheets = import_factsheets([seeds_dir / "factsheets"], progress=progress)
-    curation = seeds_dir / "curation.yaml"
-    links, overrides = load_curation(curation) if curation.exists() else (0, 0)
+    # The two seed fact sheets, and the documents of the whole record the curation cites.
+    folders = [seeds_dir / "factsheets", seeds_dir / "documents"]
+    factsheets = import_factsheets([f for f in folders if f.is_dir()], progress=progress)
+    curation_file = seeds_dir / "curation.yaml"
+    curation = load_curation(curation_file) if curation_file.exists() else CurationLoad(0, 0)
     created, _, _ = suggest_for_actions(factsheets.new_action_ids)
-    return SeedResult(recommendations, factsheets, links, overrides, created, administrations)
+    return SeedResult(
+        recommendations,
+        factsheets,
+        curation.links,
+        curation.overrides,
+        created,
+        administrations,
+        curation.skipped,
+    )

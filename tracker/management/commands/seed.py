@@ -26,6 +26,8 @@ class Command(BaseCommand):
             f"Curation: {result.curated_links} links and {result.curated_overrides} overrides "
             f"loaded; {result.suggestions} new suggestions."
         )
+        for skipped in result.curation_skipped:
+            self.stderr.write(f"Curation entry not loaded: {skipped}")
         for _path, reason in result.factsheets.failed:
             self.stderr.write(reason)
         if result.factsheets.failed:
