@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Link, Recommendation, SiteVersion
+from .text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 
 class CurationError(ValueError):
@@ -26,6 +27,8 @@ def review_links(links, *, review, relation="", reason="", user=None):
         raise CurationError("Accepting a link needs a relation and a one-line public reason.")
     if len(reason) > Link._meta.get_field("reason").max_length:
         raise CurationError("Keep the reason to one line of at most 300 characters.")
+    if problem := check_editor_text(reason, field="link reason"):
+        raise CurationError(problem)
     changed = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in links]))
     now = timezone.now()
     for link in changed:
@@ -78,6 +81,10 @@ def set_override(recommendation, *, status, reason, user=None):
     reason = reason.strip()
     if status and not reason:
         raise CurationError("Overriding a status needs a public reason.")
+    if problem := check_editor_text(
+        reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+    ):
+        raise CurationError(problem)
     stored_reason = (
         Recommendation.objects.filter(pk=recommendation.pk)
         .values_list("status_reason", flat=True)

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from tracker.curation import refresh_statuses, set_override
 from tracker.models import Action, Link, Recommendation
+from tracker.text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 from .common import read_yaml
 from .errors import SourceError
@@ -102,6 +103,10 @@ def _load_links(path, entries, recommendations, actions):
             raise SourceError(
                 path, f"link #{number}: an accepted link needs a relation and a reason"
             )
+        if problem := check_editor_text(
+            reason, field="link reason", max_length=Link._meta.get_field("reason").max_length
+        ):
+            raise SourceError(path, f"link #{number}: {problem}")
         link = existing.get((recommendation.pk, action.pk))
         if link is not None and link.review != Link.Review.SUGGESTED:
             continue  # An editor's decision in the database wins over the file.
@@ -120,6 +125,10 @@ def _load_overrides(path, overrides, recommendations):
         status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
         if recommendation is None or status not in Recommendation.Status.values or not reason:
             raise SourceError(path, f"override #{number}: needs a known code, status and reason")
+        if problem := check_editor_text(
+            reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+        ):
+            raise SourceError(path, f"override #{number}: {problem}")
         if recommendation.status_override:
             continue
         set_override(recommendation, status=status, reason=reason)
