@@ -1,5 +1,8 @@
 """Editor text that cannot break pages: refused when saved, made harmless when shown."""
 
+import time
+from xml.etree import ElementTree
+
 import pytest
 import yaml
 from django.contrib.auth import get_user_model
@@ -10,7 +13,8 @@ from tracker import text
 from tracker.curation import CurationError, review_links, set_override
 from tracker.importers.curation_file import load_curation
 from tracker.importers.errors import SourceError
-from tracker.models import Link, Recommendation
+from tracker.markup import render_markdown
+from tracker.models import Link, Recommendation, StatusChange
 
 from .factories import make_link, make_recommendation
 
@@ -20,6 +24,7 @@ NESTED_40KB = "[" * 20_000 + "]" * 20_000
 BRACKETS_100KB = "[" * 100_000
 SCRIPT = "<script>alert(1)</script>"
 IMG_ONERROR = "<img src=x onerror=alert(1)>"
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 # Refused when saved
@@ -147,3 +152,111 @@ def test_the_curation_loader_refuses_a_bad_link_reason_with_file_and_entry(write
         load_curation(path)
     link.refresh_from_db()
     assert link.review == Link.Review.SUGGESTED
+
+
+# Harmless when shown, whatever is stored
+
+STORED_PAYLOADS = {
+    "control": "Pasted\x01 from a PDF, \x0b and \ufffe too.",
+    "nested-40kb": NESTED_40KB,
+    "brackets-100kb": BRACKETS_100KB,
+    "script": SCRIPT,
+    "img-onerror": IMG_ONERROR,
+    "reason-1mb": ("A long reason, written once and never trimmed. " * 21_000)[:1_000_000],
+}
+PAGE_SECONDS = 2.0
+
+
+def store_unchecked(reason):
+    """A recommendation overridden with `reason`, and two history rows holding it, unvalidated."""
+    recommendation = make_recommendation()
+    Recommendation.objects.filter(pk=recommendation.pk).update(
+        status="contrary", status_override="contrary", status_reason=reason
+    )
+    StatusChange.objects.bulk_create(
+        StatusChange(recommendation=recommendation, from_status=old, to_status=new, reason=reason)
+        for old, new in [("not_found", "implemented"), ("implemented", "contrary")]
+    )
+    # The append-only history can still be rewritten in bulk: it is how bad text got there.
+    StatusChange.objects.filter(recommendation=recommendation).update(reason=reason)
+    return Recommendation.objects.get(pk=recommendation.pk)
+
+
+def public_urls(recommendation):
+    return [
+        recommendation.get_absolute_url(),
+        reverse("tracker:recommendation_feed", args=[recommendation.code]),
+        reverse("tracker:feed"),
+        reverse("tracker:scorecard"),
+        reverse("tracker:recommendation_list"),
+        reverse("tracker:recommendation_list") + "?q=thing",
+        recommendation.stage.get_absolute_url(),
+        reverse("tracker:scorecard_csv"),
+        reverse("tracker:scorecard_json"),
+        reverse("tracker:links_csv"),
+    ]
+
+
+def fetch(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    content = b"".join(response) if response.streaming else response.content
+    return response, content, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("reason", STORED_PAYLOADS.values(), ids=STORED_PAYLOADS.keys())
+def test_every_page_and_feed_showing_stored_text_answers_quickly(client, reason):
+    recommendation = store_unchecked(reason)
+    for url in public_urls(recommendation):
+        response, content, seconds = fetch(client, url)
+        assert response.status_code == 200, url
+        assert seconds < PAGE_SECONDS, f"{url} took {seconds:.1f} s"
+        if "/feed/" in url:
+            feed = ElementTree.fromstring(content)  # Well-formed XML, or this raises.
+            assert feed.findall(f"{ATOM}entry"), url
+
+
+def test_the_admin_pages_showing_stored_text_answer_quickly(client):
+    recommendation = store_unchecked(NESTED_40KB + "\x01")
+    client.force_login(
+        get_user_model().objects.create_superuser("boss", password="pw-long-enough-1")
+    )
+    change = recommendation.status_changes.first()
+    for url in [
+        reverse("admin:tracker_recommendation_change", args=[recommendation.pk]),
+        reverse("admin:tracker_statuschange_change", args=[change.pk]),
+        reverse("admin:tracker_statuschange_changelist") + "?q=PDF",
+    ]:
+        response, _, seconds = fetch(client, url)
+        assert response.status_code == 200, url
+        assert seconds < PAGE_SECONDS, f"{url} took {seconds:.1f} s"
+
+
+def test_illegal_characters_are_dropped_from_pages_and_feeds(client):
+    recommendation = store_unchecked("Pasted\x01 from a PDF.")
+    Recommendation.objects.filter(pk=recommendation.pk).update(title="A title\x02 pasted")
+    page, *feeds = public_urls(recommendation)[:3]
+    assert "Pasted from a PDF." in client.get(page).content.decode()
+    for url in feeds:
+        content = client.get(url).content.decode()
+        assert "\x01" not in content, url
+        assert "\x02" not in content, url
+        assert "Pasted from a PDF." in content, url
+        assert "A title pasted" in content, url
+
+
+@pytest.mark.parametrize("payload", [NESTED_40KB, BRACKETS_100KB, "- a\n" + " " * 400 + "- b"])
+def test_markdown_too_costly_to_render_is_shown_as_escaped_plain_text(payload):
+    started = time.perf_counter()
+    html = render_markdown(payload + "\n\n<b>bold?</b>\x01")
+    assert time.perf_counter() - started < 0.5
+    assert payload.splitlines()[-1].strip()[:100] in html
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+    assert "\x01" not in html
+
+
+def test_ordinary_markdown_still_renders():
+    html = render_markdown("See [the fact sheet](https://example.org/) and **this**.\x01")
+    assert '<a href="https://example.org/"' in html
+    assert "<strong>this</strong>" in html
+    assert "\x01" not in html

@@ -6,12 +6,27 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Recommendation, StatusChange
+from .text import strip_illegal
 
 FEED_LENGTH = 50
 
 
+def _xml_safe(value):
+    return strip_illegal(value) if isinstance(value, str) else value
+
+
+class SafeAtom1Feed(Atom1Feed):
+    """Atom that stored text cannot break: every string loses the characters XML forbids."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
 class StatusChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
     title = "Human rights agenda tracker: status changes"
     subtitle = "Each time a recommendation's status changes, with the reason."
 
