@@ -260,3 +260,22 @@ def test_ordinary_markdown_still_renders():
     assert '<a href="https://example.org/"' in html
     assert "<strong>this</strong>" in html
     assert "\x01" not in html
+
+
+# Feed summaries are sanitised HTML, like the pages
+
+
+@pytest.mark.parametrize("reason", [SCRIPT, IMG_ONERROR, f"**Why**: {SCRIPT} {IMG_ONERROR}"])
+def test_feed_summaries_are_the_pages_sanitised_html(client, reason):
+    recommendation = store_unchecked(reason)
+    for url in public_urls(recommendation)[1:3]:
+        feed = ElementTree.fromstring(client.get(url).content)
+        summaries = feed.findall(f"{ATOM}entry/{ATOM}summary")
+        assert summaries, url
+        for summary in summaries:
+            assert summary.get("type") == "html"
+            html = summary.text or ""  # What a feed reader renders, once unescaped.
+            assert "<script" not in html.lower(), url
+            assert "onerror" not in html.lower(), url
+            if reason.startswith("**"):
+                assert "<strong>Why</strong>" in html, url

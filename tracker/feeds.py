@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from .markup import render_markdown
 from .models import Recommendation, StatusChange
 from .text import strip_illegal
 
@@ -43,7 +44,8 @@ class StatusChangesFeed(Feed):
         )
 
     def item_description(self, change):
-        return change.reason or "Status changed."
+        """The reason as the pages show it: Markdown rendered to sanitised HTML."""
+        return render_markdown(change.reason or "Status changed.")
 
     def item_link(self, change):
         return change.recommendation.get_absolute_url() + f"#change-{change.pk}"
