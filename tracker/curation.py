@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .cache import published_data_changed
 from .models import Link, Recommendation, bulk_update_new_versions
+from .text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 
 class CurationError(ValueError):
@@ -27,6 +28,8 @@ def review_links(links, *, review, relation="", reason="", user=None):
         raise CurationError("Accepting a link needs a relation and a one-line public reason.")
     if len(reason) > Link._meta.get_field("reason").max_length:
         raise CurationError("Keep the reason to one line of at most 300 characters.")
+    if problem := check_editor_text(reason, field="link reason"):
+        raise CurationError(problem)
     changed = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in links]))
     now = timezone.now()
     for link in changed:
@@ -83,6 +86,10 @@ def set_override(recommendation, *, status, reason, since=None, user=None):
         raise CurationError("Overriding a status needs a public reason.")
     if since and since > timezone.localdate():
         raise CurationError("The override's date cannot be in the future.")
+    if problem := check_editor_text(
+        reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+    ):
+        raise CurationError(problem)
     stored_reason = (
         Recommendation.objects.filter(pk=recommendation.pk)
         .values_list("status_reason", flat=True)

@@ -1,6 +1,7 @@
 """Atom feeds of status changes: all of them, and one per recommendation."""
 
 import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -9,13 +10,29 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from .markup import render_markdown
 from .models import Recommendation, StatusChange
+from .text import strip_illegal
 
 FEED_LENGTH = 50
 
 
+def _xml_safe(value: Any) -> Any:
+    return strip_illegal(value) if isinstance(value, str) else value
+
+
+class SafeAtom1Feed(Atom1Feed):
+    """Atom that stored text cannot break: every string loses the characters XML forbids."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
 class StatusChangesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtom1Feed
     title = "Human rights agenda tracker: status changes"
     subtitle = "Each time a recommendation's status changes, with the reason."
 
@@ -32,7 +49,8 @@ class StatusChangesFeed(Feed):
         )
 
     def item_description(self, change: StatusChange) -> str:
-        return change.reason or "Status changed."
+        """The reason as the pages show it: Markdown rendered to sanitised HTML."""
+        return render_markdown(change.reason or "Status changed.")
 
     def item_link(self, change: StatusChange) -> str:
         return change.recommendation.get_absolute_url() + f"#change-{change.pk}"

@@ -1,11 +1,15 @@
 """Markdown from editors and seed files, rendered to HTML that is safe to show."""
 
+from contextlib import suppress
 from functools import lru_cache
 
 import markdown
 import nh3
 from django.conf import settings
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
+
+from .text import markdown_problem, strip_illegal
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote", "code", "pre",
@@ -16,8 +20,19 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_markdown(text: str | None) -> SafeString:
-    """Markdown to sanitised HTML: no scripts, event handlers, styles or javascript: links."""
-    html = markdown.markdown(text or "", extensions=["tables"], output_format="html")
+    """Markdown to sanitised HTML: no scripts, event handlers, styles or javascript: links.
+
+    Never fails and never takes long, whatever is stored: characters XML forbids
+    are dropped, and text whose Markdown would be slow to parse (see
+    `tracker.text`) is shown as escaped plain text with its line breaks.
+    """
+    text = strip_illegal(text or "")
+    html = None
+    if markdown_problem(text) is None:
+        with suppress(RecursionError):  # Deep nesting the check let through: plain text.
+            html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    if html is None:
+        html = linebreaks(text, autoescape=True)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -3,10 +3,13 @@ import pickle
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connection, models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+
+from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -352,7 +355,9 @@ class Recommendation(models.Model):
         "status follows the links.",
     )
     status_reason = models.TextField(
-        blank=True, help_text="Public reason for the status (Markdown). Required with an override."
+        blank=True,
+        validators=[validate_editor_markdown, MaxLengthValidator(STATUS_REASON_MAX_LENGTH)],
+        help_text="Public reason for the status (Markdown). Required with an override.",
     )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised by each save, so a stale form is refused."
@@ -593,7 +598,10 @@ class Link(models.Model):
         null=True, blank=True, editable=False, help_text="Why the suggester ranked this pair."
     )
     reason = models.CharField(
-        max_length=300, blank=True, help_text="One line, shown to the public, saying why."
+        max_length=300,
+        blank=True,
+        validators=[validate_editor_markdown],
+        help_text="One line, shown to the public, saying why.",
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

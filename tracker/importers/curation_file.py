@@ -16,6 +16,7 @@ from django.db import transaction
 from tracker.cache import published_data_changed
 from tracker.curation import refresh_statuses, set_override
 from tracker.models import Action, Link, Recommendation
+from tracker.text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 from .common import read_yaml
 from .errors import SourceError
@@ -126,6 +127,10 @@ def _load_links(path, entries, recommendations, actions, skipped):
             raise SourceError(
                 path, f"link #{number}: an accepted link needs a relation and a reason"
             )
+        if problem := check_editor_text(
+            reason, field="link reason", max_length=Link._meta.get_field("reason").max_length
+        ):
+            raise SourceError(path, f"link #{number}: {problem}")
         recommendation = recommendations.get(entry.get("recommendation"))
         action = actions.get((_document(entry), str(entry.get("action"))))
         if recommendation is None or action is None:
@@ -151,6 +156,10 @@ def _load_overrides(path, overrides, recommendations, skipped):
         status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
         if status not in Recommendation.Status.values or not reason:
             raise SourceError(path, f"override #{number}: needs a status and a reason")
+        if problem := check_editor_text(
+            reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+        ):
+            raise SourceError(path, f"override #{number}: {problem}")
         since = _date(path, number, entry.get("since"))
         recommendation = recommendations.get(entry.get("recommendation"))
         if recommendation is None:
