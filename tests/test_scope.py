@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from tracker import record as record_module
 from tracker.record import working_url
 
 from .factories import make_administrations, make_factsheet, make_recommendation
@@ -72,7 +73,9 @@ def record():
     )
 
 
-def test_the_scorecard_and_about_page_say_what_was_searched(client, record):
+def test_the_scorecard_and_about_page_say_what_was_searched(client, record, monkeypatch):
+    # Without a manifest of the whole record, the scope is what the site holds.
+    monkeypatch.setattr(record_module, "searched_record", lambda: None)
     for name in ("tracker:scorecard", "tracker:about"):
         content = client.get(reverse(name)).content.decode()
         assert "3 documents dated 1 March 2021 to 20 August 2026" in content, name
@@ -82,3 +85,17 @@ def test_the_scorecard_and_about_page_say_what_was_searched(client, record):
         assert "none in these 3 documents" in content
     content = client.get(reverse("tracker:scorecard")).content.decode()
     assert "<small>in the 3 documents searched</small>" in content
+
+
+def test_with_the_manifest_no_action_found_is_scoped_to_the_whole_record(client, record):
+    record_module.searched_record.cache_clear()
+    content = client.get(reverse("tracker:about")).content.decode()
+    assert (
+        "editors read the 3,981 White House documents dated 15 January 2021 to 20 August 2026"
+        in content
+    )
+    assert "1,601 fact sheets, 2,380 presidential actions" in content
+    assert "This site holds 3 of them" in content
+    assert "none in these 3,981 documents" in content
+    content = client.get(reverse("tracker:scorecard")).content.decode()
+    assert "<small>in the 3981 documents searched</small>" in content

@@ -2,10 +2,13 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db.models import Count, Max, Min
 
+from .importers.manifest import manifest_summary
 from .models import Document
 
 # In January 2025 the Biden White House's pages under whitehouse.gov/briefing-room/ moved to
@@ -47,11 +50,22 @@ class DocumentSet:
 
 
 @dataclass
+class Searched:
+    """The whole record the editors searched, from seeds/corpus-manifest.csv."""
+
+    count: int
+    kinds: dict
+    first: datetime.date
+    last: datetime.date
+
+
+@dataclass
 class Scope:
     """What was searched: document sets by kind and administration, their dates and size."""
 
     sets: list
     last_imported: datetime.datetime | None
+    searched: Searched | None = None
 
     @property
     def count(self):
@@ -64,7 +78,15 @@ class Scope:
     @property
     def reviewed_through(self):
         """The latest document date: the record is reviewed through it."""
-        return max((s.last for s in self.sets), default=None)
+        held = max((s.last for s in self.sets), default=None)
+        if self.searched and (held is None or self.searched.last > held):
+            return self.searched.last
+        return held
+
+    @property
+    def searched_count(self):
+        """How many documents "No action found" is scoped to."""
+        return self.searched.count if self.searched else self.count
 
     last_document = reviewed_through
 
@@ -87,4 +109,20 @@ def scope():
     for kind, administration, n, first, last, latest_import in rows:
         sets.append(DocumentSet(kind, labels.get(kind, kind), administration or "", n, first, last))
         imported.append(latest_import)
-    return Scope(sets, max(imported, default=None))
+    return Scope(sets, max(imported, default=None), searched_record())
+
+
+@lru_cache(maxsize=1)
+def searched_record():
+    """The manifest of the record the curation searched, if the repository has one."""
+    path = settings.SEEDS_DIR / "corpus-manifest.csv"
+    if not path.exists():
+        return None
+    kinds, (first, last) = manifest_summary(path)
+    labels = dict(Document.Kind.choices)
+    return Searched(
+        count=sum(kinds.values()),
+        kinds={labels.get(kind, kind): n for kind, n in sorted(kinds.items())},
+        first=datetime.date.fromisoformat(first),
+        last=datetime.date.fromisoformat(last),
+    )
