@@ -47,7 +47,7 @@ clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
 
 # The benchmark at archive and x10 scale on SQLite and PostgreSQL; writes BENCHMARKS.md.
-CORPUS ?= ../shared/corpus/whitehouse-factsheets-2021-2025
+CORPUS ?= ../shared/corpus
 bench: install
 	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 	$(BIN)/python -m bench.run --corpus $(CORPUS)

@@ -20,7 +20,7 @@ from bench.serving import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
-DEFAULT_CORPUS = ROOT.parent / "shared/corpus/whitehouse-factsheets-2021-2025"
+DEFAULT_CORPUS = ROOT.parent / "shared/corpus"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 SCALES = ["archive", "x10"]
 HTTP_PAGES = {

@@ -379,3 +379,12 @@ def test_real_documents():
     assert "Women’s Sports" in mislabelled.title and mislabelled.needs_review
     real = parse_factsheet(trump / "fact-sheets" / MISLABELLED.replace("02-05", "02-04"))
     assert not real.needs_review
+
+
+def test_a_folders_readme_is_not_a_document(tmp_path):
+    from tracker.importers.document_import import factsheet_paths
+
+    (tmp_path / "README.md").write_text("# What this folder holds\n")
+    (tmp_path / "kind").mkdir()
+    (tmp_path / "kind" / "2021-02-01-a.md").write_text("---\ntitle: A\ndate: 2021-02-01\n---\n")
+    assert [p.name for p in factsheet_paths([tmp_path])] == ["2021-02-01-a.md"]

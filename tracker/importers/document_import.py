@@ -71,13 +71,18 @@ class ImportSummary:
 
 
 def factsheet_paths(paths):
-    """Expand folders into the Markdown files they hold; keep named files as given."""
+    """Expand folders into the Markdown files they hold; keep named files as given.
+
+    A folder's README describes the folder; it is not a document.
+    """
     for path in map(Path, paths):
         if path.is_dir():
             yield from sorted(
                 child
                 for child in path.rglob("*")
-                if child.is_file() and child.suffix.lower() in FACTSHEET_SUFFIXES
+                if child.is_file()
+                and child.suffix.lower() in FACTSHEET_SUFFIXES
+                and child.stem.lower() != "readme"
             )
         else:
             yield path

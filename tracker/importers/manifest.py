@@ -23,8 +23,6 @@ def manifest_rows(corpus_dir):
     corpus_dir = Path(corpus_dir)
     for path in factsheet_paths([corpus_dir]):
         relative = path.relative_to(corpus_dir).as_posix()
-        if relative.lower() == "readme.md":
-            continue
         try:
             text, checksum = read_source(path)
             meta, _, _ = split_front_matter(text, path)
@@ -67,9 +65,7 @@ def check_manifest(manifest, corpus_dir):
     listed = {row["path"]: row["sha256"] for row in read_manifest(manifest)}
     corpus_dir = Path(corpus_dir)
     present = {
-        path.relative_to(corpus_dir).as_posix(): path
-        for path in factsheet_paths([corpus_dir])
-        if path.relative_to(corpus_dir).as_posix().lower() != "readme.md"
+        path.relative_to(corpus_dir).as_posix(): path for path in factsheet_paths([corpus_dir])
     }
     changed = [
         relative
