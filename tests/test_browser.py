@@ -75,16 +75,18 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     shoot(page, "scorecard")
 
     page.get_by_role("link", name="Recommendations", exact=True).first.click()
-    page.get_by_label("Status").select_option("implemented")
+    page.get_by_label("Status").select_option("reversed")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_url("**/recommendations/?**status=implemented**")
-    assert page.get_by_text("Status: Implemented").is_visible()
+    page.wait_for_url("**/recommendations/?**status=reversed**")
+    assert page.get_by_text("Status: Reversed").is_visible()
     shoot(page, "list-filtered")
 
     page.get_by_role("link", name="Rejoin the UN Human Rights Council").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Rejoin the UN Human Rights Council"
     assert page.get_by_text("We rejoined the UN Human Rights Council in 2021").first.is_visible()
     assert page.get_by_role("heading", name="Timeline").is_visible()
+    # Done under Biden, undone in 2025: both are on the timeline.
+    assert page.get_by_text("Second Trump administration").first.is_visible()
     shoot(page, "detail")
 
     evidence = page.locator(".evidence .source a").first
