@@ -107,3 +107,66 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     assert "close-guantanamo" in text
     # The pages satisfy their Content-Security-Policy: the browser refused nothing.
     assert page.console_errors == []
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/?as_of=2023-01-01",
+    "/recommendations/",
+    "/recommendations/?sort=title",
+    "/recommendations/close-guantanamo/",
+    "/recommendations/rejoin-un-human-rights-council/",
+    "/stages/reengage/",
+    "/stages/reverse-and-revoke/",
+    "/documents/",
+    "/essay/",
+    "/about/",
+]
+# axe-core (MPL-2.0, Deque Systems), vendored from its npm package: tests/data/README.md.
+AXE = Path(__file__).parent / "data" / "axe.min.js"
+
+
+def public_pages(page):
+    """Every kind of public page, plus the first document page the list links to."""
+    page.goto(page.base_url + "/documents/")
+    document = page.locator("main table tbody th a").first.get_attribute("href")
+    return [*PUBLIC_PAGES, document]
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(page):
+    pages = public_pages(page)
+    too_wide = []
+    for width in (320, 360, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in pages:
+            response = page.goto(page.base_url + path)
+            assert response.ok, path
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                too_wide.append(f"{path} at {width} px is {scroll_width} px wide")
+        shoot(page, f"phone-{width}-last")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(page.base_url + "/")
+    shoot(page, "phone-390-scorecard")
+    assert too_wide == []
+    assert page.console_errors == []
+
+
+def test_public_pages_have_no_accessibility_violations(page):
+    """axe-core's WCAG 2.x A and AA rules, at desktop and phone width."""
+    axe = AXE.read_text(encoding="utf-8")
+    violations = []
+    for width in (1200, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in public_pages(page):
+            page.goto(page.base_url + path)
+            # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+            page.evaluate(axe)
+            found = page.evaluate(
+                """() => axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+                    .then(r => r.violations.map(v => v.id + ': ' + v.nodes.length + ' ('
+                        + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', ') + ')'))"""
+            )
+            violations += [f"{path} at {width} px: {v}" for v in found]
+    assert violations == []
