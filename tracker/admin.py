@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from .context_processors import SITE_NAME
 from .curation import CurationError, review_links, save_link_edits, set_override
 from .matching import describe, highlight, matched_stems
 from .models import Action, Administration, Document, Link, Recommendation, Stage, StatusChange
 
-admin.site.site_header = "Policy tracker: curation"
-admin.site.site_title = "Policy tracker admin"
+admin.site.site_header = f"{SITE_NAME}: editors"
+admin.site.site_title = f"{SITE_NAME} editors"
 admin.site.index_title = "Curate recommendations and evidence"
 
 ACTION_PREVIEW = 600
