@@ -170,3 +170,55 @@ def test_public_pages_have_no_accessibility_violations(page):
             )
             violations += [f"{path} at {width} px: {v}" for v in found]
     assert violations == []
+
+
+def test_an_editor_decides_a_row_in_place_at_1366_px(page):
+    from django.contrib.auth import get_user_model
+
+    from tracker.models import Link
+
+    get_user_model().objects.create_superuser("editor", password="an-editor-password-1")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(page.base_url + "/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("an-editor-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Review queue").first.click()
+    page.wait_for_url("**/admin/tracker/link/?coverage=no_evidence")
+    shoot(page, "review-queue-1366")
+    # Everything an editor decides on is on screen: no sideways scroll, the buttons in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    row = page.locator("#result_list tbody tr").first
+    for name in ["Accept: implements", "Partial", "Related", "Goes against", "Reject"]:
+        box = row.get_by_role("button", name=name).bounding_box()
+        assert box and box["x"] + box["width"] <= 1366, name
+
+    decision = row.locator(".decision")
+    pk = int(decision.get_attribute("data-link"))
+    page.evaluate("window.notReloaded = true")
+    decision.get_by_label("Public reason (one line)").fill("Does part of what is asked.")
+    decision.get_by_role("button", name="Partial").click()
+    outcome = decision.locator(".outcome")
+    outcome.filter(has_text="is now publicly").wait_for()
+    assert page.evaluate("window.notReloaded") is True  # Decided in the background.
+    assert decision.locator(".state").inner_text() == "Accepted: partly implements"
+    link = Link.objects.select_related("recommendation").get(pk=pk)
+    assert (link.review, link.relation) == ("accepted", "partial")
+    assert outcome.inner_text().startswith(f"{link.recommendation.title} is now publicly ")
+    shoot(page, "review-queue-decided")
+
+    # Without the script (no JavaScript), the same buttons work as a plain form.
+    context = page.context.browser.new_context(
+        viewport={"width": 1366, "height": 768}, java_script_enabled=False
+    )
+    context.add_cookies(page.context.cookies())
+    plain = context.new_page()
+    plain.goto(page.base_url + "/admin/tracker/link/?coverage=no_evidence")
+    row = plain.locator("#result_list tbody tr").first
+    pk = int(row.locator(".decision").get_attribute("data-link"))
+    row.get_by_role("button", name="Reject").click()
+    plain.wait_for_load_state()
+    assert plain.get_by_text("is now publicly").first.is_visible()
+    assert Link.objects.get(pk=pk).review == "rejected"
+    context.close()
+    assert page.console_errors == []
