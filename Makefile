@@ -18,6 +18,8 @@ install: $(VENV)/.installed
 
 # Local use: DEBUG on, SQLite unless DATABASE_URL is set.
 run: export DEBUG ?= 1
+# Canonical links and download addresses follow the address served (override for a public host).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed

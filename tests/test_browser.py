@@ -109,3 +109,118 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     assert "close-guantanamo" in text
     # The pages satisfy their Content-Security-Policy: the browser refused nothing.
     assert page.console_errors == []
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/?as_of=2023-01-01",
+    "/recommendations/",
+    "/recommendations/?sort=title",
+    "/recommendations/close-guantanamo/",
+    "/recommendations/rejoin-un-human-rights-council/",
+    "/stages/reengage/",
+    "/stages/reverse-and-revoke/",
+    "/documents/",
+    "/essay/",
+    "/about/",
+]
+# axe-core (MPL-2.0, Deque Systems), vendored from its npm package: tests/data/README.md.
+AXE = Path(__file__).parent / "data" / "axe.min.js"
+
+
+def public_pages(page):
+    """Every kind of public page, plus the first document page the list links to."""
+    page.goto(page.base_url + "/documents/")
+    document = page.locator("main table tbody th a").first.get_attribute("href")
+    return [*PUBLIC_PAGES, document]
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(page):
+    pages = public_pages(page)
+    too_wide = []
+    for width in (320, 360, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in pages:
+            response = page.goto(page.base_url + path)
+            assert response.ok, path
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                too_wide.append(f"{path} at {width} px is {scroll_width} px wide")
+        shoot(page, f"phone-{width}-last")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(page.base_url + "/")
+    shoot(page, "phone-390-scorecard")
+    assert too_wide == []
+    assert page.console_errors == []
+
+
+def test_public_pages_have_no_accessibility_violations(page):
+    """axe-core's WCAG 2.x A and AA rules, at desktop and phone width."""
+    axe = AXE.read_text(encoding="utf-8")
+    violations = []
+    for width in (1200, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in public_pages(page):
+            page.goto(page.base_url + path)
+            # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+            page.evaluate(axe)
+            found = page.evaluate(
+                """() => axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+                    .then(r => r.violations.map(v => v.id + ': ' + v.nodes.length + ' ('
+                        + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', ') + ')'))"""
+            )
+            violations += [f"{path} at {width} px: {v}" for v in found]
+    assert violations == []
+
+
+def test_an_editor_decides_a_row_in_place_at_1366_px(page):
+    from django.contrib.auth import get_user_model
+
+    from tracker.models import Link
+
+    get_user_model().objects.create_superuser("editor", password="an-editor-password-1")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(page.base_url + "/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("an-editor-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Review queue").first.click()
+    page.wait_for_url("**/admin/tracker/link/?coverage=no_evidence")
+    shoot(page, "review-queue-1366")
+    # Everything an editor decides on is on screen: no sideways scroll, the buttons in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    row = page.locator("#result_list tbody tr").first
+    for name in ["Accept: implements", "Partial", "Related", "Goes against", "Reject"]:
+        box = row.get_by_role("button", name=name).bounding_box()
+        assert box and box["x"] + box["width"] <= 1366, name
+
+    decision = row.locator(".decision")
+    pk = int(decision.get_attribute("data-link"))
+    page.evaluate("window.notReloaded = true")
+    decision.get_by_label("Public reason (one line)").fill("Does part of what is asked.")
+    decision.get_by_role("button", name="Partial").click()
+    outcome = decision.locator(".outcome")
+    outcome.filter(has_text="is now publicly").wait_for()
+    assert page.evaluate("window.notReloaded") is True  # Decided in the background.
+    assert decision.locator(".state").inner_text() == "Accepted: partly implements"
+    link = Link.objects.select_related("recommendation").get(pk=pk)
+    assert (link.review, link.relation) == ("accepted", "partial")
+    assert outcome.inner_text().startswith(f"{link.recommendation.title} is now publicly ")
+    shoot(page, "review-queue-decided")
+
+    # Without the script (no JavaScript), the same buttons work as a plain form.
+    context = page.context.browser.new_context(
+        viewport={"width": 1366, "height": 768}, java_script_enabled=False
+    )
+    context.add_cookies(page.context.cookies())
+    plain = context.new_page()
+    plain.goto(page.base_url + "/admin/tracker/link/?coverage=no_evidence")
+    row = plain.locator("#result_list tbody tr").first
+    pk = int(row.locator(".decision").get_attribute("data-link"))
+    row.get_by_role("button", name="Reject").click()
+    plain.wait_for_load_state()
+    assert plain.get_by_text("is now publicly").first.is_visible()
+    assert Link.objects.get(pk=pk).review == "rejected"
+    context.close()
+    assert page.console_errors == []

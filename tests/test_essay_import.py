@@ -88,3 +88,13 @@ def test_normalise_collapses_white_space_and_joins_line_break_hyphens():
 def test_an_empty_essay_is_refused():
     with pytest.raises(SourceError, match=r"empty\.txt: the essay is empty"):
         parse_essay("  \n", name="empty.txt")
+
+
+def test_an_empty_heading_line_gives_no_empty_heading():
+    from tracker.essay_text import annotated_blocks
+
+    blocks = annotated_blocks("## \n\nFirst paragraph.\n\n## The Challenge\n\nMore.", [])
+    assert [(b.kind, str(b.html)) for b in blocks if b.kind == "heading"] == [
+        ("heading", "The Challenge")
+    ]
+    assert all(b.html for b in blocks)

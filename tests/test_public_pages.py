@@ -81,14 +81,14 @@ class ScorecardTests(PublicSite):
 
     def test_query_count_is_constant(self):
         # Cache version, stages, every status link with its date (totals, over time,
-        # chart), recent changes, administrations, the documents searched.
+        # chart), recent changes, administrations, the documents searched, the last review.
         url = reverse("tracker:scorecard")
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(url)
         for _ in range(5):
             make_link(recommendation=make_recommendation(stage=self.reengage))
         cache.clear()  # Factories write directly, not through a publishing writer.
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(url)
 
 
@@ -268,3 +268,60 @@ class OtherPageTests(PublicSite):
         # "what was searched" another.
         assert before == dict(zip(pages, [4, 6, 4, 3, 3], strict=True))
         assert Document.objects.factsheets().count() == 1
+
+
+class ScorecardPageTests(PublicSite):
+    """What a journalist needs from the scorecard: what it is, the whole picture, how to cite it."""
+
+    def test_the_title_says_what_the_scorecard_is(self):
+        content = self.get("tracker:scorecard").content.decode()
+        assert "<title>Scorecard: what the White House did on a human rights agenda · " in content
+        assert "against a human rights agenda" not in content
+        assert "agenda against what" not in content
+
+    def test_an_overall_meter_and_a_colour_key_for_the_stage_bars(self):
+        content = self.get("tracker:scorecard").content.decode()
+        meter = content[content.index('<figure class="meter">') :]
+        assert "All 3 recommendations: Implemented 1, Partly implemented 0, No action found 2" in (
+            meter
+        )
+        assert '<rect class="fill-implemented" x="0.0" y="0" width="33.33"' in meter
+        key = content[content.index('aria-label="Colour key"') : content.index("stages-caption")]
+        for label in ["Implemented", "Partly implemented", "No action found", "Reversed"]:
+            assert label in key
+        assert key.count('<rect class="fill-') == 5
+
+    def test_open_graph_description_and_citation(self):
+        content = self.get("tracker:scorecard").content.decode()
+        assert '<meta property="og:title" content="Scorecard: what the White House did' in content
+        assert '<meta property="og:url" content="http://127.0.0.1:8000/">' in content
+        assert '<meta name="description" content="1 of the 3 recommendations' in content
+        assert '<meta property="og:description" content="1 of the 3 recommendations' in content
+        assert "Cite this page: Human rights agenda tracker, “Scorecard: what" in content
+        assert "(accessed <time datetime=" in content
+        detail = self.client.get(self.council.get_absolute_url()).content.decode()
+        assert '<meta property="og:title" content="Rejoin the UN Human Rights Council">' in detail
+        assert '<meta property="og:description" content="Implemented.' in detail
+
+    def test_the_date_the_data_was_last_reviewed(self):
+        content = self.get("tracker:scorecard").content.decode()
+        link = self.council.links.get(review="accepted")
+        assert link.reviewed_at is not None
+        day = link.reviewed_at.date().isoformat()
+        assert f'Data last reviewed by an editor on <time datetime="{day}">' in content
+
+    def test_each_stage_page_has_a_one_line_introduction(self):
+        content = self.get("tracker:stage_detail", "reengage").content.decode()
+        assert '<p class="stage-intro">Reengage with international and regional' in content
+        other = self.get("tracker:stage_detail", "reverse-and-revoke").content.decode()
+        assert '<p class="stage-intro">Undo the Trump administration' in other
+
+    def test_one_name_for_the_product(self):
+        from django.contrib import admin
+
+        content = self.get("tracker:scorecard").content.decode()
+        assert "<title>" in content and "· Human rights agenda tracker</title>" in content
+        assert admin.site.site_header.startswith("Human rights agenda tracker")
+        assert admin.site.site_title.startswith("Human rights agenda tracker")
+        feed = self.get("tracker:feed").content.decode()
+        assert "<title>Human rights agenda tracker: status changes</title>" in feed

@@ -249,3 +249,118 @@ class ContraryAndOverrideDateTests(QueueTestCase):
         )
         assert response.status_code == 200
         assert "cannot be in the future" in response.content.decode()
+
+
+DECIDE = reverse("admin:tracker_link_decide")
+
+
+class RowDecisionTests(QueueTestCase):
+    """Each row decides on its own: its buttons, its reason, its version; plain form or script."""
+
+    def decide(self, link, choice, reason="", version=None, json=False, **extra):
+        link.refresh_from_db()
+        data = {
+            "decide": f"{link.pk}:{choice}",
+            f"reason-{link.pk}": reason,
+            f"version-{link.pk}": link.version if version is None else version,
+        }
+        headers = {"Accept": "application/json"} if json else {}
+        return self.client.post(DECIDE, data, headers=headers, **extra)
+
+    def test_each_row_offers_its_own_decisions_reason_and_version(self):
+        content = self.client.get(QUEUE).content.decode()
+        pk = self.suggestion.pk
+        for choice in ["implements", "partial", "related", "contrary", "reject"]:
+            assert f'name="decide" value="{pk}:{choice}" formaction="{DECIDE}"' in content
+        assert (
+            f'name="reason-{pk}"' in content
+            and f'<label class="reason-label" for="reason-{pk}"' in content
+        )
+        assert f'name="version-{pk}" value="{self.suggestion.version}"' in content
+        assert 'src="/static/tracker/review.js"' in content
+
+    def test_a_plain_form_decision_says_what_the_public_now_sees(self):
+        response = self.decide(
+            self.suggestion, "partial", reason="Rejoined as an observer.", HTTP_REFERER=QUEUE
+        )
+        assert response.status_code == 302 and response["Location"] == QUEUE
+        self.suggestion.refresh_from_db()
+        assert (self.suggestion.review, self.suggestion.relation) == ("accepted", "partial")
+        page = self.client.get(response["Location"]).content.decode()
+        assert "Rejoin the UN Human Rights Council is now publicly Partly implemented." in page
+        change = StatusChange.objects.get()
+        assert (change.to_status, change.changed_by) == ("partial", self.admin)
+
+    def test_a_background_decision_answers_in_json(self):
+        response = self.decide(self.suggestion, "implements", reason="Rejoined in 2021.", json=True)
+        data = response.json()
+        assert data["ok"] is True
+        assert data["message"] == (
+            "Rejoin the UN Human Rights Council is now publicly Implemented."
+        )
+        self.suggestion.refresh_from_db()
+        assert data["version"] == self.suggestion.version
+        assert data["state"] == "Accepted: implements"
+        rejected = self.decide(self.weak, "reject", json=True).json()
+        assert rejected["ok"] and rejected["state"] == "Rejected"
+        self.weak.refresh_from_db()
+        assert self.weak.review == "rejected"
+
+    def test_a_stale_row_is_refused_and_changes_nothing(self):
+        stale = self.suggestion.version
+        self.decide(self.suggestion, "related", reason="Same topic.")
+        response = self.decide(self.suggestion, "reject", reason="No.", version=stale, json=True)
+        assert response.status_code == 409
+        assert "Someone else decided" in response.json()["message"]
+        self.suggestion.refresh_from_db()
+        assert (self.suggestion.review, self.suggestion.relation) == ("accepted", "related")
+
+    def test_accepting_without_a_reason_is_refused_through_review_links(self):
+        response = self.decide(self.suggestion, "contrary", json=True)
+        assert response.status_code == 409
+        assert "one-line public reason" in response.json()["message"]
+        self.suggestion.refresh_from_db()
+        assert self.suggestion.review == "suggested"
+
+    def test_decisions_need_the_change_permission_and_a_post(self):
+        assert self.client.get(DECIDE).status_code == 405
+        viewer = get_user_model().objects.create_user("viewer", password="x" * 12, is_staff=True)
+        self.client.force_login(viewer)
+        assert self.decide(self.suggestion, "reject").status_code == 403
+        self.suggestion.refresh_from_db()
+        assert self.suggestion.review == "suggested"
+
+    def test_an_offsite_referer_is_not_followed(self):
+        response = self.decide(self.weak, "reject", HTTP_REFERER="https://evil.example/")
+        assert response["Location"].startswith(QUEUE)
+
+    def test_bulk_actions_also_say_what_the_public_now_sees(self):
+        response = self.post_action("accept_implements", [self.suggestion], reason="Rejoined.")
+        assert "Rejoin the UN Human Rights Council is now publicly Implemented." in (
+            response.content.decode()
+        )
+
+
+class QueueNameAndLandingTests(QueueTestCase):
+    def test_the_index_names_the_review_queue_with_its_pending_count(self):
+        content = self.client.get(reverse("admin:index")).content.decode()
+        assert "Review queue (2 pending)" in content
+        assert f'href="{QUEUE}?coverage=no_evidence"' in content
+        assert ">Links<" not in content
+        assert "Human rights agenda tracker" in content
+
+    def test_opened_bare_it_shows_recommendations_still_without_accepted_evidence(self):
+        evidenced = make_recommendation(stage=self.stage, code="already-evidenced")
+        make_link(recommendation=evidenced, review="accepted", relation="implements")
+        make_link(recommendation=evidenced, review="suggested", relation="", reason="", score=0.3)
+        related_only = make_recommendation(stage=self.stage, code="only-related")
+        make_link(recommendation=related_only, review="accepted", relation="related")
+        make_link(
+            recommendation=related_only, review="suggested", relation="", reason="", score=0.3
+        )
+        content = self.client.get(QUEUE).content.decode()
+        assert "rejoin-council" in content and "only-related" in content
+        assert "already-evidenced" not in content
+        assert "Without accepted evidence" in content
+        every = self.client.get(QUEUE, {"coverage": "", "review": "suggested"}).content.decode()
+        assert "already-evidenced" in every

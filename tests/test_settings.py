@@ -85,3 +85,11 @@ def test_a_missing_secret_key_stops_start_up_with_a_clear_message():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_make_run_serves_with_a_site_url_that_follows_its_port():
+    """Canonical links and download addresses point where `make run` serves."""
+    from django.conf import settings
+
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    assert "run: export SITE_URL ?= http://$(HOST):$(PORT)" in makefile

@@ -1,20 +1,27 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
+from .admin_site import review_queue_url
+from .context_processors import SITE_NAME
 from .curation import CurationError, review_links, save_link_edits, set_override
 from .matching import describe, highlight, matched_stems
 from .models import Action, Administration, Document, Link, Recommendation, Stage, StatusChange
 
-admin.site.site_header = "Policy tracker: curation"
-admin.site.site_title = "Policy tracker admin"
+admin.site.site_header = f"{SITE_NAME}: editors"
+admin.site.site_title = f"{SITE_NAME} editors"
 admin.site.index_title = "Curate recommendations and evidence"
 
-ACTION_PREVIEW = 600
+ACTION_PREVIEW = 400
 
 
 class VersionedForm(forms.ModelForm):
@@ -202,10 +209,20 @@ class CoverageFilter(admin.SimpleListFilter):
     title = "recommendation coverage"
     parameter_name = "coverage"
 
+    NO_EVIDENCE = "no_evidence"
+
     def lookups(self, request, model_admin):
-        return [("none", "Without any accepted link"), ("some", "With an accepted link")]
+        return [
+            (self.NO_EVIDENCE, "Without accepted evidence"),
+            ("none", "Without any accepted link"),
+            ("some", "With an accepted link"),
+        ]
 
     def queryset(self, request, queryset):
+        if self.value() == self.NO_EVIDENCE:
+            return queryset.exclude(
+                recommendation__in=Link.objects.evidence().values("recommendation")
+            )
         covered = Link.objects.accepted().values("recommendation")
         if self.value() == "none":
             return queryset.exclude(recommendation__in=covered)
@@ -283,8 +300,7 @@ class LinkAdmin(admin.ModelAdmin):
         "recommendation_cell",
         "action_cell",
         "matched_terms",
-        "review",
-        "relation",
+        "decision_cell",
     ]
     list_display_links = ["score_display"]
     list_filter = [
@@ -316,6 +332,7 @@ class LinkAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["tracker/admin.css"]}
+        js = ["tracker/review.js"]  # Decides a row without a reload; the buttons work without it.
 
     def get_ordering(self, request):
         if request.GET.get(ReviewStateFilter.parameter_name, Link.Review.SUGGESTED) == "suggested":
@@ -323,8 +340,113 @@ class LinkAdmin(admin.ModelAdmin):
         return [F("score").desc(nulls_last=True), "pk"]
 
     def changelist_view(self, request, extra_context=None):
-        title = "Review queue: decide which actions implement which recommendations"
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+        if request.method == "GET" and not request.GET:
+            # Opened bare (the index, the breadcrumbs): the recommendations still without evidence.
+            request.GET = QueryDict(f"{CoverageFilter.parameter_name}={CoverageFilter.NO_EVIDENCE}")
+        context = {
+            "title": "Review queue: decide which actions implement which recommendations",
+            # The texts and the decisions need the width of a 1366 px screen: no side menu.
+            "is_nav_sidebar_enabled": False,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("decide/", decide, name="tracker_link_decide"), *super().get_urls()]
+
+    # One decision per row: its own buttons, reason and version. The buttons submit the
+    # changelist form to decide_view (formaction), so they work as a plain form; with
+    # tracker/review.js the same request is sent in the background and the row updated.
+    DECISIONS = {
+        "implements": ("Accept: implements", Link.Review.ACCEPTED, Link.Relation.IMPLEMENTS),
+        "partial": ("Partial", Link.Review.ACCEPTED, Link.Relation.PARTIAL),
+        "related": ("Related", Link.Review.ACCEPTED, Link.Relation.RELATED),
+        "contrary": ("Goes against", Link.Review.ACCEPTED, Link.Relation.CONTRARY),
+        "reject": ("Reject", Link.Review.REJECTED, ""),
+    }
+
+    @admin.display(description="decision")
+    def decision_cell(self, link):
+        state = self.decision_state(link)
+        buttons = format_html_join(
+            " ",
+            '<button type="submit" class="decide decide-{}" name="decide" value="{}:{}" '
+            'formaction="{}" formnovalidate>{}</button>',
+            (
+                (choice, link.pk, choice, reverse("admin:tracker_link_decide"), label)
+                for choice, (label, _, _) in self.DECISIONS.items()
+            ),
+        )
+        return format_html(
+            '<div class="decision" data-link="{pk}"><p class="state">{state}</p>'
+            '<label class="reason-label" for="reason-{pk}">Public reason (one line)</label>'
+            '<input type="text" id="reason-{pk}" name="reason-{pk}" maxlength="300" '
+            'value="{reason}" class="reason">'
+            '<input type="hidden" name="version-{pk}" value="{version}">'
+            '<span class="buttons">{buttons}</span><p class="outcome" role="status"></p></div>',
+            pk=link.pk,
+            state=state,
+            reason=link.reason,
+            version=link.version,
+            buttons=buttons,
+        )
+
+    def decide_view(self, request):
+        """Decide one link from its row: the plain form posts here, and so does review.js."""
+        wants_json = request.headers.get("Accept", "").startswith("application/json")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        pk, _, choice = request.POST.get("decide", "").partition(":")
+        if not pk.isdigit() or choice not in self.DECISIONS:
+            return self._decided(request, wants_json, "Choose a decision for one link.", ok=False)
+        _, review, relation = self.DECISIONS[choice]
+        try:
+            with transaction.atomic():
+                link = get_object_or_404(
+                    Link.objects.select_for_update().select_related("recommendation"), pk=pk
+                )
+                if request.POST.get(f"version-{pk}") != str(link.version):
+                    raise CurationError(
+                        "Someone else decided on this suggestion for "
+                        f"“{link.recommendation.title}” since you opened the queue, so your "
+                        "decision was not saved: reload the queue to see theirs."
+                    )
+                review_links(
+                    [link],
+                    review=review,
+                    relation=relation,
+                    reason=request.POST.get(f"reason-{pk}", ""),
+                    user=request.user,
+                )
+        except CurationError as error:
+            return self._decided(request, wants_json, str(error), ok=False)
+        link.refresh_from_db()
+        message = public_outcome([link.recommendation_id])
+        return self._decided(request, wants_json, message, ok=True, link=link)
+
+    def _decided(self, request, wants_json, message, *, ok, link=None):
+        if wants_json:
+            data = {"ok": ok, "message": message}
+            if link is not None:
+                data |= {"version": link.version, "state": self.decision_state(link)}
+            return JsonResponse(data, status=200 if ok else 409)
+        self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
+        back = request.POST.get("next") or request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = review_queue_url()
+        return HttpResponseRedirect(back)
+
+    @staticmethod
+    def decision_state(link):
+        state = link.get_review_display()
+        if link.review == Link.Review.ACCEPTED:
+            state += f": {link.get_relation_display().lower()}"
+        return state
 
     @admin.display(description="score", ordering="score")
     def score_display(self, link):
@@ -372,7 +494,8 @@ class LinkAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         label = Link.Relation(relation).label.lower() if relation else review
-        self.message_user(request, f"{count} link(s) marked {label}.", messages.SUCCESS)
+        outcome = public_outcome({link.recommendation_id for link in queryset})
+        self.message_user(request, f"{count} link(s) marked {label}. {outcome}", messages.SUCCESS)
 
     @admin.action(description="Accept as implements", permissions=["change"])
     def accept_implements(self, request, queryset):
@@ -402,6 +525,19 @@ class LinkAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         save_link_edits([], list(queryset), user=request.user)
+
+
+def public_outcome(recommendation_ids):
+    """What the public now sees, in a sentence: "Restore refugee admissions is now publicly
+    Partly implemented"."""
+    recommendations = Recommendation.objects.filter(pk__in=recommendation_ids).order_by("code")
+    return (
+        "; ".join(
+            f"{recommendation.title} is now publicly {recommendation.get_status_display()}"
+            for recommendation in recommendations
+        )
+        + "."
+    )
 
 
 # Recommendations and actions

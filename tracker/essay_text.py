@@ -28,9 +28,10 @@ def annotated_blocks(body: str, recommendations: Iterable["Recommendation"]) -> 
     """
     blocks = []
     for chunk in body.split("\n\n"):
-        if chunk.startswith("## "):
-            heading = chunk[3:]
-            blocks.append(Block("heading", escape(heading), anchor=slugify(heading)))
+        if chunk.startswith("## ") or chunk.strip() == "##":
+            heading = chunk[3:].strip()
+            if heading:  # An empty "## " line would be an empty heading: nothing to show.
+                blocks.append(Block("heading", escape(heading), anchor=slugify(heading)))
         else:
             blocks.append(Block("paragraph", _mark_quotes(chunk, recommendations)))
     return blocks

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from .context_processors import SITE_NAME
 from .markup import render_markdown
 from .models import Recommendation, StatusChange
 from .text import strip_illegal
@@ -33,7 +34,7 @@ class SafeAtom1Feed(Atom1Feed):
 
 class StatusChangesFeed(Feed):
     feed_type = SafeAtom1Feed
-    title = "Human rights agenda tracker: status changes"
+    title = f"{SITE_NAME}: status changes"
     subtitle = "Each time a recommendation's status changes, with the reason."
 
     def link(self) -> str:

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from .models import Recommendation, Stage, StatusChange
+from .models import Link, Recommendation, Stage, StatusChange
 
 
 @dataclass
 class StageBreakdown:
-    stage: Stage
+    stage: Stage | None
     counts: dict
 
     @property
@@ -39,10 +39,49 @@ class Scorecard:
     def evidence_share(self):
         return round(100 * self.with_evidence / self.total) if self.total else 0
 
+    def overall(self):
+        """[(status, label, count, percent, offset)] for the meter of all recommendations."""
+        return StageBreakdown(None, self.totals).shares()
+
+    @property
+    def acted_on(self):
+        """Recommendations implemented, fully or in part (whatever happened since)."""
+        return self.totals["implemented"] + self.totals["partial"]
+
     def status_rows(self):
         return [
             (status, label, self.totals[status]) for status, label in Recommendation.Status.choices
         ]
+
+
+# One line on each stage, in the essay's own framing of the five stages of engagement.
+STAGE_INTROS = {
+    "reverse-and-revoke": "Undo the Trump administration's measures that damaged human rights "
+    "at home and abroad.",
+    "reaffirm": "Reaffirm the United States' traditional commitments to human rights, at home "
+    "and abroad.",
+    "rebuild": "Rebuild the State Department and the diplomatic corps that carry human rights "
+    "policy.",
+    "reengage": "Reengage with international and regional human rights bodies, through "
+    "bilateral and multilateral diplomacy.",
+    "reconceptualize": "Rethink the United States' twenty-first century relationship to "
+    "human rights.",
+}
+
+
+def stage_intro(stage):
+    """The one-line introduction of a stage page."""
+    return STAGE_INTROS.get(
+        stage.slug, f"The recommendations the essay groups under “{stage.name}”."
+    )
+
+
+def last_reviewed():
+    """When an editor last decided on a link or a status (None before any decision); one query."""
+    links = Link.objects.reviewed().filter(reviewed_at__isnull=False).values_list("reviewed_at")
+    changes = StatusChange.objects.filter(changed_by__isnull=False).values_list("changed_at")
+    latest = links.order_by().union(changes.order_by()).order_by("-reviewed_at")[:1]
+    return next((on for (on,) in latest), None)
 
 
 def scorecard_summary(recommendations=None, on=None):

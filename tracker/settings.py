@@ -1,4 +1,4 @@
-"""Settings for the policy tracker, read strictly from the environment.
+"""Settings for the Human rights agenda tracker, read strictly from the environment.
 
 DEBUG      "1" for local development; off unless asked for.
 SECRET_KEY required unless DEBUG is on.
@@ -185,7 +185,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tracker.admin_site.TrackerAdminConfig",  # django.contrib.admin, with the review queue
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,7 +10,7 @@ from .cache import cached_page
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Administration, Document, Recommendation, Stage
-from .scorecard import scorecard_summary
+from .scorecard import last_reviewed, scorecard_summary, stage_intro
 
 RECOMMENDATIONS_PER_PAGE = 25
 FACTSHEETS_PER_PAGE = 50
@@ -41,6 +41,7 @@ def scorecard(request):
             "column_rows": timeline.status_rows(columns),
             "chart": timeline.monthly_chart(summary.records, on),
             "scope": record.scope(),
+            "last_reviewed": last_reviewed(),
         },
     )
 
@@ -138,6 +139,7 @@ def stage_detail(request, slug):
         "tracker/stage_detail.html",
         {
             "stage": stage,
+            "intro": stage_intro(stage),
             "recommendations": recommendations,
             "totals": recommendations.status_totals(),
         },
