@@ -358,15 +358,33 @@ class LinkAdmin(admin.ModelAdmin):
     def matched_terms(self, link):
         return describe(link)
 
+    SEEN_VERSION = "seen_version_{}"
+
+    def action_checkbox(self, link):
+        """The row's checkbox, with the version shown, so a bulk action from a stale page
+        is refused as the edit forms refuse a stale save."""
+        seen = format_html(
+            '<input type="hidden" name="{}" value="{}">',
+            self.SEEN_VERSION.format(link.pk),
+            link.version,
+        )
+        return format_html("{}{}", super().action_checkbox(link), seen)
+
+    def _seen_versions(self, request, links):
+        posted = {link.pk: request.POST.get(self.SEEN_VERSION.format(link.pk)) for link in links}
+        return {pk: int(value) for pk, value in posted.items() if value and value.isdigit()}
+
     def _review(self, request, queryset, review, relation=""):
         # review_links runs in one transaction: all selected links change, or none.
+        links = list(queryset)
         try:
             count = review_links(
-                list(queryset),
+                links,
                 review=review,
                 relation=relation,
                 reason=request.POST.get("reason", ""),
                 user=request.user,
+                expected_versions=self._seen_versions(request, links),
             )
         except CurationError as error:
             self.message_user(request, str(error), messages.ERROR)

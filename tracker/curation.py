@@ -16,9 +16,26 @@ class CurationError(ValueError):
     """An editorial change that would break a rule (e.g. an accepted link without a reason)."""
 
 
+class StaleLinks(CurationError):
+    """Links changed by someone else since the page that asked for the change was loaded."""
+
+
+STALE_LINKS = (
+    "{count} of the selected links changed since this page was loaded (another editor "
+    "decided on them), so nothing was saved. Reload the page to see their decisions, "
+    "then decide again."
+)
+
+
 @transaction.atomic
-def review_links(links, *, review, relation="", reason="", user=None):
+def review_links(
+    links, *, review, relation="", reason="", user=None, expected_versions=None
+):
     """Accept (with a relation and a one-line reason) or reject the given links.
+
+    `expected_versions` ({link pk: version}) holds the versions the editor saw:
+    if any of those links changed since, nothing is saved (`StaleLinks`), as
+    the edit forms refuse a stale save. Links it does not name are not checked.
 
     Returns the number of links changed. Re-derives the status of every
     recommendation concerned and records why it changed.
@@ -31,6 +48,14 @@ def review_links(links, *, review, relation="", reason="", user=None):
     if problem := check_editor_text(reason, field="link reason"):
         raise CurationError(problem)
     changed = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in links]))
+    expected_versions = expected_versions or {}
+    stale = [
+        link
+        for link in changed
+        if link.pk in expected_versions and expected_versions[link.pk] != link.version
+    ]
+    if stale:
+        raise StaleLinks(STALE_LINKS.format(count=len(stale)))
     now = timezone.now()
     for link in changed:
         link.review = review
