@@ -39,6 +39,76 @@ class AdminTestCase(TestCase):
         return link
 
 
+class DeletionIsADecisionTests(AdminTestCase):
+    def test_deleting_an_accepted_link_in_the_admin_keeps_it_as_a_rejection(self):
+        link = self.accepted()
+        url = reverse("admin:tracker_link_delete", args=[link.pk])
+
+        response = self.client.post(url, {"post": "yes"}, follow=True)
+
+        assert "kept as rejections" in response.content.decode()
+        link.refresh_from_db()
+        assert (link.review, link.reason, link.reviewed_by) == (
+            "rejected",
+            "Deleted by first.",
+            self.first,
+        )
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+        change = StatusChange.objects.order_by("pk").last()
+        assert (change.to_status, change.reason) == ("not_found", "Deleted by first.")
+
+    def test_a_link_deleted_in_an_inline_is_not_brought_back_by_the_curation_file(self):
+        link = self.accepted()
+        url = reverse("admin:tracker_action_change", args=[self.action.pk])
+        response = self.client.post(
+            url,
+            {
+                "links-TOTAL_FORMS": 1,
+                "links-INITIAL_FORMS": 1,
+                "links-0-id": link.pk,
+                "links-0-action": self.action.pk,
+                "links-0-recommendation": self.recommendation.pk,
+                "links-0-relation": "implements",
+                "links-0-review": "accepted",
+                "links-0-reason": link.reason,
+                "links-0-seen_version": link.version,
+                "links-0-DELETE": "on",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        # The file still says "accepted", as it did before the editor's deletion.
+        path = self.write_curation(review="accepted", relation="implements", reason="Old.")
+
+        load_curation(path)
+
+        link.refresh_from_db()
+        assert link.review == "rejected"
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+
+    def test_deleting_a_suggestion_deletes_it(self):
+        link = make_link(review="suggested", relation="", reason="", score=0.3)
+        self.client.post(reverse("admin:tracker_link_delete", args=[link.pk]), {"post": "yes"})
+        assert not Link.objects.filter(pk=link.pk).exists()
+
+    def write_curation(self, **entry):
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp())
+        path = folder / "curation.yaml"
+        entry = {
+            "recommendation": self.recommendation.code,
+            "factsheet": self.action.factsheet.slug,
+            "action": self.action.key,
+            **entry,
+        }
+        path.write_text(yaml.safe_dump({"links": [entry], "overrides": []}))
+        self.addCleanup(shutil.rmtree, folder)
+        return path
+
+
 class StaleBulkActionTests(AdminTestCase):
     def test_a_reject_from_a_stale_page_does_not_overwrite_an_accept(self):
         link = make_link(
@@ -97,3 +167,30 @@ class StaleBulkActionTests(AdminTestCase):
         assert link.review == "rejected"
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_link_deleted_by_an_editor_stays_deleted_through_seed_and_export(tmp_path, client):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(settings.SEEDS_DIR, seeds)
+    seed(seeds)
+    editor = get_user_model().objects.create_superuser("editor", password="pw-long-enough-3")
+    client.force_login(editor)
+    link = Link.objects.filter(review="accepted").order_by("pk").first()
+    client.post(reverse("admin:tracker_link_delete", args=[link.pk]), {"post": "yes"})
+    code = link.recommendation.code
+    status = Recommendation.objects.get(code=code).status
+
+    seed(seeds)  # seeds/curation.yaml still says "accepted"
+
+    link.refresh_from_db()
+    assert (link.review, link.reason) == ("rejected", "Deleted by editor.")
+    assert Recommendation.objects.get(code=code).status == status
+
+    export_curation(seeds / "curation.yaml")
+    entries = yaml.safe_load((seeds / "curation.yaml").read_text())["links"]
+    mine = [
+        e
+        for e in entries
+        if (e["recommendation"], e["action"]) == (code, link.action.key)
+    ]
+    assert [(e["review"], e["reason"]) for e in mine] == [("rejected", "Deleted by editor.")]

@@ -416,18 +416,27 @@ class LinkAdmin(admin.ModelAdmin):
         save_link_edits([obj], user=request.user)
 
     def delete_model(self, request, obj):
-        save_link_edits([], [obj], user=request.user)
+        report_kept(request, save_link_edits([], [obj], user=request.user))
 
     def delete_queryset(self, request, queryset):
-        save_link_edits([], list(queryset), user=request.user)
+        report_kept(request, save_link_edits([], list(queryset), user=request.user))
 
 
 # Recommendations and actions
 
 
+def report_kept(request, kept):
+    if kept:
+        messages.warning(
+            request,
+            f"{len(kept)} reviewed link(s) kept as rejections, so that a re-seed or the "
+            "suggester does not bring them back.",
+        )
+
+
 def save_link_formset(request, formset):
     saved = formset.save(commit=False)
-    save_link_edits(saved, formset.deleted_objects, user=request.user)
+    report_kept(request, save_link_edits(saved, formset.deleted_objects, user=request.user))
 
 
 class LinkInlineForm(VersionedForm):

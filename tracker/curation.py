@@ -85,19 +85,43 @@ def refresh_statuses(links, *, user=None, reason=""):
         recommendation.refresh_status(user=user, reason=why, links=changed)
 
 
+def deletion_reason(user):
+    name = user.get_username() if user is not None else "an editor"
+    return f"Deleted by {name}."
+
+
 @transaction.atomic
 def save_link_edits(saved, deleted=(), *, user=None):
-    """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses."""
+    """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses.
+
+    Deleting a link an editor decided on is a decision too: an accepted link
+    becomes a rejection ("Deleted by <editor>.") and a rejected one stays, so
+    that neither the next `seed` (seeds/curation.yaml) nor the suggester brings
+    it back. Only machine suggestions are deleted outright. Returns the links
+    kept as rejections.
+    """
     now = timezone.now()
     for link in saved:
         if link.review != Link.Review.SUGGESTED:
             link.reviewed_by, link.reviewed_at = user, now
             link.source_changed = False
         link.save()
+    # As stored: a form's instance may carry the edits of a form marked for deletion.
+    deleted = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in deleted]))
+    kept = []
     for link in deleted:
-        link.delete()
+        if link.review == Link.Review.SUGGESTED:
+            link.delete()
+            continue
+        if link.review == Link.Review.ACCEPTED:
+            link.review, link.reason = Link.Review.REJECTED, deletion_reason(user)
+        link.reviewed_by, link.reviewed_at = user, now
+        link.source_changed = False
+        link.save()
+        kept.append(link)
     refresh_statuses([*saved, *deleted], user=user)
     published_data_changed()
+    return kept
 
 
 @transaction.atomic
