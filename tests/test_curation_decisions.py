@@ -167,6 +167,36 @@ class StaleBulkActionTests(AdminTestCase):
         assert link.review == "rejected"
 
 
+class ActionDeletionTests(AdminTestCase):
+    def test_an_action_with_an_accepted_link_cannot_be_deleted(self):
+        self.accepted()
+        url = reverse("admin:tracker_action_delete", args=[self.action.pk])
+
+        page = self.client.get(url).content.decode()
+        response = self.client.post(url, {"post": "yes"})
+
+        assert "would require deleting the following protected" in page
+        assert response.status_code in {200, 403}
+        assert Action.objects.filter(pk=self.action.pk).exists()
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "implemented"
+
+    def test_bulk_deletion_of_such_an_action_is_refused_too(self):
+        self.accepted()
+        response = self.client.post(
+            reverse("admin:tracker_action_changelist"),
+            {"action": "delete_selected", "_selected_action": [self.action.pk], "post": "yes"},
+        )
+        assert response.status_code in {200, 302}
+        assert Action.objects.filter(pk=self.action.pk).exists()
+
+    def test_an_action_without_accepted_links_can_be_deleted(self):
+        other = make_action()
+        make_link(action=other, review="suggested", relation="", reason="")
+        self.client.post(reverse("admin:tracker_action_delete", args=[other.pk]), {"post": "yes"})
+        assert not Action.objects.filter(pk=other.pk).exists()
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_a_link_deleted_by_an_editor_stays_deleted_through_seed_and_export(tmp_path, client):

@@ -596,6 +596,14 @@ class ActionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # Actions come from fact sheets.
 
+    def get_deleted_objects(self, objs, request):
+        """An action with accepted links decides statuses: deleting it would leave
+        "Implemented" beside "No action found", so its accepted links protect it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deciding = Link.objects.accepted().filter(action__in=objs).select_related("recommendation")
+        protected = [*protected, *(f"Accepted link: {link}" for link in deciding)]
+        return deleted, counts, perms_needed, protected
+
     @admin.display(description="action", ordering="text")
     def short_text(self, action):
         return Truncator(action.text).chars(120)
