@@ -480,15 +480,33 @@ class LinkAdmin(admin.ModelAdmin):
     def matched_terms(self, link):
         return describe(link)
 
+    SEEN_VERSION = "seen_version_{}"
+
+    def action_checkbox(self, link):
+        """The row's checkbox, with the version shown, so a bulk action from a stale page
+        is refused as the edit forms refuse a stale save."""
+        seen = format_html(
+            '<input type="hidden" name="{}" value="{}">',
+            self.SEEN_VERSION.format(link.pk),
+            link.version,
+        )
+        return format_html("{}{}", super().action_checkbox(link), seen)
+
+    def _seen_versions(self, request, links):
+        posted = {link.pk: request.POST.get(self.SEEN_VERSION.format(link.pk)) for link in links}
+        return {pk: int(value) for pk, value in posted.items() if value and value.isdigit()}
+
     def _review(self, request, queryset, review, relation=""):
         # review_links runs in one transaction: all selected links change, or none.
+        links = list(queryset)
         try:
             count = review_links(
-                list(queryset),
+                links,
                 review=review,
                 relation=relation,
                 reason=request.POST.get("reason", ""),
                 user=request.user,
+                expected_versions=self._seen_versions(request, links),
             )
         except CurationError as error:
             self.message_user(request, str(error), messages.ERROR)
@@ -521,10 +539,10 @@ class LinkAdmin(admin.ModelAdmin):
         save_link_edits([obj], user=request.user)
 
     def delete_model(self, request, obj):
-        save_link_edits([], [obj], user=request.user)
+        report_kept(request, save_link_edits([], [obj], user=request.user))
 
     def delete_queryset(self, request, queryset):
-        save_link_edits([], list(queryset), user=request.user)
+        report_kept(request, save_link_edits([], list(queryset), user=request.user))
 
 
 def public_outcome(recommendation_ids):
@@ -543,9 +561,18 @@ def public_outcome(recommendation_ids):
 # Recommendations and actions
 
 
+def report_kept(request, kept):
+    if kept:
+        messages.warning(
+            request,
+            f"{len(kept)} reviewed link(s) kept as rejections, so that a re-seed or the "
+            "suggester does not bring them back.",
+        )
+
+
 def save_link_formset(request, formset):
     saved = formset.save(commit=False)
-    save_link_edits(saved, formset.deleted_objects, user=request.user)
+    report_kept(request, save_link_edits(saved, formset.deleted_objects, user=request.user))
 
 
 class LinkInlineForm(VersionedForm):
@@ -704,6 +731,14 @@ class ActionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # Actions come from fact sheets.
+
+    def get_deleted_objects(self, objs, request):
+        """An action with accepted links decides statuses: deleting it would leave
+        "Implemented" beside "No action found", so its accepted links protect it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deciding = Link.objects.accepted().filter(action__in=objs).select_related("recommendation")
+        protected = [*protected, *(f"Accepted link: {link}" for link in deciding)]
+        return deleted, counts, perms_needed, protected
 
     @admin.display(description="action", ordering="text")
     def short_text(self, action):

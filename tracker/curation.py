@@ -16,9 +16,26 @@ class CurationError(ValueError):
     """An editorial change that would break a rule (e.g. an accepted link without a reason)."""
 
 
+class StaleLinks(CurationError):
+    """Links changed by someone else since the page that asked for the change was loaded."""
+
+
+STALE_LINKS = (
+    "{count} of the selected links changed since this page was loaded (another editor "
+    "decided on them), so nothing was saved. Reload the page to see their decisions, "
+    "then decide again."
+)
+
+
 @transaction.atomic
-def review_links(links, *, review, relation="", reason="", user=None):
+def review_links(
+    links, *, review, relation="", reason="", user=None, expected_versions=None
+):
     """Accept (with a relation and a one-line reason) or reject the given links.
+
+    `expected_versions` ({link pk: version}) holds the versions the editor saw:
+    if any of those links changed since, nothing is saved (`StaleLinks`), as
+    the edit forms refuse a stale save. Links it does not name are not checked.
 
     Returns the number of links changed. Re-derives the status of every
     recommendation concerned and records why it changed.
@@ -31,6 +48,14 @@ def review_links(links, *, review, relation="", reason="", user=None):
     if problem := check_editor_text(reason, field="link reason"):
         raise CurationError(problem)
     changed = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in links]))
+    expected_versions = expected_versions or {}
+    stale = [
+        link
+        for link in changed
+        if link.pk in expected_versions and expected_versions[link.pk] != link.version
+    ]
+    if stale:
+        raise StaleLinks(STALE_LINKS.format(count=len(stale)))
     now = timezone.now()
     for link in changed:
         link.review = review
@@ -60,19 +85,43 @@ def refresh_statuses(links, *, user=None, reason=""):
         recommendation.refresh_status(user=user, reason=why, links=changed)
 
 
+def deletion_reason(user):
+    name = user.get_username() if user is not None else "an editor"
+    return f"Deleted by {name}."
+
+
 @transaction.atomic
 def save_link_edits(saved, deleted=(), *, user=None):
-    """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses."""
+    """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses.
+
+    Deleting a link an editor decided on is a decision too: an accepted link
+    becomes a rejection ("Deleted by <editor>.") and a rejected one stays, so
+    that neither the next `seed` (seeds/curation.yaml) nor the suggester brings
+    it back. Only machine suggestions are deleted outright. Returns the links
+    kept as rejections.
+    """
     now = timezone.now()
     for link in saved:
         if link.review != Link.Review.SUGGESTED:
             link.reviewed_by, link.reviewed_at = user, now
             link.source_changed = False
         link.save()
+    # As stored: a form's instance may carry the edits of a form marked for deletion.
+    deleted = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in deleted]))
+    kept = []
     for link in deleted:
-        link.delete()
+        if link.review == Link.Review.SUGGESTED:
+            link.delete()
+            continue
+        if link.review == Link.Review.ACCEPTED:
+            link.review, link.reason = Link.Review.REJECTED, deletion_reason(user)
+        link.reviewed_by, link.reviewed_at = user, now
+        link.source_changed = False
+        link.save()
+        kept.append(link)
     refresh_statuses([*saved, *deleted], user=user)
     published_data_changed()
+    return kept
 
 
 @transaction.atomic
