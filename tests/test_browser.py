@@ -75,6 +75,7 @@ def test_a_reader_browses_filters_opens_evidence_and_downloads(page):
     shoot(page, "scorecard")
 
     page.get_by_role("link", name="Recommendations", exact=True).first.click()
+    # Rejoined in 2021, withdrawn from in 2025: Reversed on the whole record.
     page.get_by_label("Status").select_option("reversed")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/recommendations/?**status=reversed**")
