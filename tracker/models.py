@@ -309,8 +309,18 @@ class RecommendationQuerySet(models.QuerySet):
         return self.for_list_page().defer("search_text")
 
     def status_totals(self):
-        """{status: count} over the queryset, every status present."""
-        counts = dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+        """{status: count} over the queryset, every status present.
+
+        Counted over the queryset's rows by primary key, apart from its annotations: the
+        list page's evidence count joins every link row, and grouping over that join would
+        count links, not recommendations.
+        """
+        counts = dict(
+            Recommendation.objects.filter(pk__in=self.values("pk"))
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 

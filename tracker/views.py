@@ -133,15 +133,29 @@ def recommendation_detail(request, code):
 def stage_detail(request, slug):
     stage = get_object_or_404(Stage, slug=slug)
     recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
+    totals = recommendations.status_totals()
     return render(
         request,
         "tracker/stage_detail.html",
         {
             "stage": stage,
             "recommendations": recommendations,
-            "totals": recommendations.status_totals(),
+            "totals": totals,
+            "totals_phrases": [
+                f"{count} {STAGE_TOTAL_WORDS[status]}" for status, count in totals.items() if count
+            ],
         },
     )
+
+
+# "15 recommendations in this stage: 6 implemented; 1 partly implemented; ..."
+STAGE_TOTAL_WORDS = {
+    Recommendation.Status.IMPLEMENTED: "implemented",
+    Recommendation.Status.PARTIAL: "partly implemented",
+    Recommendation.Status.NOT_FOUND: "with no action found",
+    Recommendation.Status.CONTRARY: "met with contrary action",
+    Recommendation.Status.REVERSED: "reversed",
+}
 
 
 @cached_page
