@@ -461,13 +461,16 @@ class Recommendation(models.Model):
         record.override, record.override_since = self.status_override, self.status_override_since
         return record.status_on(today())
 
-    def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
+    def refresh_status(
+        self, *, user=None, reason="", links=(), reason_rewritten=False, record=True
+    ):
         """Set the public status (today's) from the override and the accepted links.
 
         Saves the recommendation if its status or search text changed. Records
         an entry in its history (who, why, the links that caused it) only when
         the public status changed, or when an editor rewrote the reason of an
-        override (`reason_rewritten`).
+        override (`reason_rewritten`); never with `record=False` (loading the
+        seeds is not news: it is where the record starts).
         """
         old_status = self.status
         self.status = self.status_today()
@@ -476,6 +479,8 @@ class Recommendation(models.Model):
         if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        if not record:
+            return self.status
         if self.status != old_status or (reason_rewritten and self.status_override):
             StatusChange.objects.create(
                 recommendation=self,
@@ -720,6 +725,18 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.recommendation.code}: {self.from_status} → {self.to_status}"
+
+    @property
+    def is_reason_rewrite(self):
+        """An editor rewrote the public reason; the status stayed what it was."""
+        return self.from_status == self.to_status
+
+    @property
+    def summary(self):
+        """ "No action found → Implemented", or "Reason rewritten (still Implemented)"."""
+        if self.is_reason_rewrite:
+            return f"Reason rewritten (still {self.get_to_status_display()})"
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
