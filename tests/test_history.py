@@ -1,4 +1,4 @@
-"""History means something: a seed load records nothing; a reason rewrite says so; dates are plain."""
+"""History that means something: a seed load records nothing, a reason rewrite says so."""
 
 import csv
 import io

@@ -5,7 +5,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from . import essay_text, exports, record, status, timeline
+from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
@@ -63,8 +63,11 @@ def recommendation_list(request):
         for recommendation in page:  # Shown as they were on that date.
             recommendation.status = recommendation.status_on_date
             recommendation.evidence_count = recommendation.evidence_on_date
-    sort = filterset.form.cleaned_data.get("sort") if filterset.is_bound else ""
-    grouped = sort in ("", "essay")
+    grouped = filterset.applied_sort == "essay"
+    terms = search.parse(filterset.form.cleaned_data.get("q") or "") if filterset.is_bound else []
+    if terms:  # Why each result matched: its quote, statement, reason or evidence.
+        for recommendation in page:
+            recommendation.snippet = search.snippet(recommendation.search_text, terms)
     return render(
         request,
         "tracker/recommendation_list.html",
