@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 # Local use: DEBUG on, SQLite unless DATABASE_URL is set.
 run: export DEBUG ?= 1
 run: install
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed
 	$(BIN)/python manage.py ensure_admin
