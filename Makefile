@@ -21,6 +21,7 @@ run: export DEBUG ?= 1
 # Canonical links and download addresses follow the address served (override for a public host).
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed
 	$(BIN)/python manage.py ensure_admin

@@ -20,6 +20,7 @@ from tracker.models import (
     Stage,
     StatusChange,
 )
+from tracker.search import stems_line
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 BATCH = 2000
@@ -134,7 +135,9 @@ def _recommendations(rng, sentences, total):
                 title=title,
                 statement=statement,
                 quote=quote,
-                search_text="\n".join([title, statement, quote]),
+                search_text="\n".join(
+                    [title, statement, quote, stems_line([title, statement, quote], title=title)]
+                ),
             )
         )
     return Recommendation.objects.bulk_create(batch, batch_size=BATCH)

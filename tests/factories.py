@@ -39,10 +39,9 @@ def make_recommendation(**fields):
         "position": number,
     }
     recommendation = Recommendation(stage=stage, **(values | fields))
-    recommendation.search_text = "\n".join(
-        [recommendation.title, recommendation.statement, recommendation.quote]
-    )
     recommendation.save()
+    recommendation.search_text = recommendation.build_search_text()
+    recommendation.save(update_fields=["search_text"])
     return recommendation
 
 

@@ -25,7 +25,15 @@ def test_seed_imports_the_essay_recommendations_and_the_cited_documents(capsys):
     assert Action.objects.filter(factsheet__slug="2024-12-11-human-rights-day").count() == 52
     assert not Action.objects.filter(text="").exists()
     assert Recommendation.objects.count() >= 30
-    assert f"{2 + len(cited)} imported ({2 + len(cited)} new, 0 updated)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{2 + len(cited)} imported ({2 + len(cited)} new, 0 updated)" in out
+    # Recommendations and stages counted apart.
+    recommendations = Recommendation.objects.count()
+    assert f"Recommendations: {recommendations} created, 0 updated, 0 deleted\n" in out
+    assert "Stages: 5 created, 0 updated, 0 deleted\n" in out
+    # Loading the seeds is where the record starts, not news: no history, nothing "recent".
+    assert not StatusChange.objects.exists()
+    assert Recommendation.objects.exclude(status="not_found").count() > 30
 
 
 def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
@@ -36,7 +44,7 @@ def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
 
     assert snapshot() == before
     out = capsys.readouterr().out
-    assert "0 created, 0 updated, 0 deleted" in out
+    assert "Recommendations: 0 created, 0 updated, 0 deleted" in out
     documents = Document.objects.factsheets().count()
     assert f"0 imported (0 new, 0 updated), {documents} unchanged, 0 failed" in out
 

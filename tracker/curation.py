@@ -72,15 +72,18 @@ def review_links(links, *, review, relation="", reason="", user=None, expected_v
     return len(changed)
 
 
-def refresh_statuses(links, *, user=None, reason=""):
-    """Re-derive the status of the links' recommendations; the reason defaults to the links'."""
+def refresh_statuses(links, *, user=None, reason="", record=True):
+    """Re-derive the status of the links' recommendations; the reason defaults to the links'.
+
+    `record=False` writes no history (a seed load: where the record starts, not news).
+    """
     by_recommendation = {}
     for link in links:
         by_recommendation.setdefault(link.recommendation_id, []).append(link)
     for recommendation in Recommendation.objects.filter(pk__in=by_recommendation):
         changed = by_recommendation[recommendation.pk]
         why = reason or "; ".join(dict.fromkeys(link.reason for link in changed if link.reason))
-        recommendation.refresh_status(user=user, reason=why, links=changed)
+        recommendation.refresh_status(user=user, reason=why, links=changed, record=record)
 
 
 def deletion_reason(user):
@@ -123,10 +126,11 @@ def save_link_edits(saved, deleted=(), *, user=None):
 
 
 @transaction.atomic
-def set_override(recommendation, *, status, reason, since=None, user=None):
+def set_override(recommendation, *, status, reason, since=None, user=None, record=True):
     """Override the derived status with a public reason; an empty status removes the override.
 
     The override holds from `since` (always, when None); before it the links decide.
+    `record=False` writes no history (a seed load).
     """
     reason = reason.strip()
     if status and not reason:
@@ -146,7 +150,10 @@ def set_override(recommendation, *, status, reason, since=None, user=None):
     recommendation.status_override_since = since if status else None
     recommendation.status_reason = reason
     recommendation.refresh_status(
-        user=user, reason=reason or "Override removed.", reason_rewritten=reason != stored_reason
+        user=user,
+        reason=reason or "Override removed.",
+        reason_rewritten=reason != stored_reason,
+        record=record,
     )
     recommendation.save()
     published_data_changed()

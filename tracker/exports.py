@@ -11,6 +11,7 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Administration, Document, Link, Recommendation
 from .record import working_url
@@ -152,7 +153,9 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends):
             ),
             "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, _ in evidence if url)),
             "last_changed": (
-                recommendation.last_changed.isoformat() if recommendation.last_changed else ""
+                timezone.localdate(recommendation.last_changed).isoformat()
+                if recommendation.last_changed
+                else ""
             ),
             "url": site_url + recommendation.get_absolute_url(),
             "latest_action_date": latest.isoformat() if latest else "",

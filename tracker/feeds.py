@@ -44,10 +44,7 @@ class StatusChangesFeed(Feed):
         return StatusChange.objects.recent(FEED_LENGTH)
 
     def item_title(self, change: StatusChange) -> str:
-        return (
-            f"{change.recommendation.title}: {change.get_from_status_display()} → "
-            f"{change.get_to_status_display()}"
-        )
+        return f"{change.recommendation.title}: {change.summary}"
 
     def item_description(self, change: StatusChange) -> str:
         """The reason as the pages show it: Markdown rendered to sanitised HTML."""

@@ -4,7 +4,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Value
 
 from .models import Administration, Document, Link, Recommendation, Stage
 from .status import AsOfField, annotate_on, status_records
@@ -16,6 +16,39 @@ FACTSHEET_CHOICES = 30
 
 class AsOfFilter(django_filters.Filter):
     field_class = AsOfField
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """`sort`: one of the public orders, each with its tie-breaks.
+
+    Without one, a search sorts by relevance and anything else in essay order;
+    "relevance" without a search is essay order. With `as_of`, status and
+    evidence sort by their values on that date.
+    """
+
+    AS_OF_FIELDS = {"status": "status_on_date", "-evidence_count": "-evidence_on_date"}
+
+    def __init__(self, *, sorts, **kwargs):
+        self.sorts = sorts
+        kwargs["choices"] = [(key, label) for key, (label, _) in sorts.items()]
+        super().__init__(**kwargs)
+
+    def chosen(self, value):
+        """The sort key that applies: the one asked for, or the default."""
+        searched = bool(self.parent.form.cleaned_data.get("q"))
+        sort = next((param for param in value or () if param), "")
+        if sort == "relevance" and not searched:
+            return "essay"
+        return sort or ("relevance" if searched else "essay")
+
+    def get_ordering_value(self, param):
+        return self.sorts[param][1]
+
+    def filter(self, qs, value):
+        ordering = self.get_ordering_value(self.chosen(value))
+        if self.parent.as_of_date:
+            ordering = [self.AS_OF_FIELDS.get(field, field) for field in ordering]
+        return qs.order_by(*ordering)
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -72,12 +105,8 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_as_of",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    sort = django_filters.ChoiceFilter(
-        label="Sort by",
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-        method="filter_sort",
-        empty_label=None,
-    )
+    # Last, so that the search has annotated relevance before it sorts.
+    sort = SortFilter(label="Sort by", sorts=SORTS, empty_label=None)
 
     class Meta:
         model = Recommendation
@@ -108,7 +137,7 @@ class RecommendationFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
-        return queryset.search(value) if value else queryset
+        return queryset.search(value) if value else queryset.annotate(relevance=Value(0))
 
     @property
     def as_of_date(self):
@@ -141,20 +170,12 @@ class RecommendationFilter(django_filters.FilterSet):
             else queryset.filter(**{count: 0})
         )
 
-    def filter_sort(self, queryset, name, value):
-        return queryset  # Applied last, in `qs`, once the search has annotated relevance.
-
     @property
-    def qs(self):
-        queryset = super().qs
-        sort = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
-        if sort == "relevance" and not self.form.cleaned_data.get("q"):
-            sort = "essay"
-        ordering = self.SORTS.get(sort or "essay")[1]
-        if self.as_of_date:
-            on_date = {"status": "status_on_date", "-evidence_count": "-evidence_on_date"}
-            ordering = [on_date.get(field, field) for field in ordering]
-        return queryset.order_by(*ordering)
+    def applied_sort(self):
+        """The sort that applies ("essay" for an unbound or invalid filter)."""
+        if not (self.is_bound and self.is_valid()):
+            return "essay"
+        return self.filters["sort"].chosen(self.form.cleaned_data.get("sort"))
 
 
 class DocumentFilter(django_filters.FilterSet):

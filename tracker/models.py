@@ -1,7 +1,7 @@
 import pickle
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connection, models
@@ -261,28 +261,58 @@ class RecommendationQuerySet(models.QuerySet):
         return self.annotate(last_changed=Subquery(latest))
 
     def search(self, query):
-        """Recommendations whose title, statement, quote or evidence match `query`, ranked.
+        """Recommendations whose title, statement, quote, reason or evidence match `query`,
+        with a `relevance`: every term required, accents ignored, acronyms expanded, words
+        stemmed (`tracker.search`).
 
-        PostgreSQL uses its full-text search (stemmed, ranked, indexed); other
-        databases require every word to appear somewhere in the text.
+        PostgreSQL matches with its full-text search (stemmed, indexed); other databases
+        match the stored stems line. Both rank by the terms found in the title, then by
+        how often they occur.
         """
+        from django.db.models import Case, IntegerField, When
+        from django.db.models.functions import Length, Replace
+
+        from .search import parse
+
+        terms = parse(query)
+        if not terms:  # No word in it (punctuation only): nothing matches.
+            return self.none().annotate(relevance=Value(0))
+        # Relevance, the same on both databases: each occurrence of a term in the stems
+        # line counts one, a term in the title ten.
+        score = Value(0)
+        for term in terms:
+            for pattern in term.patterns():
+                occurrences = (
+                    Length("search_text") - Length(Replace("search_text", Value(pattern)))
+                ) / len(pattern)
+                score = score + occurrences
+            for pattern in term.patterns("t:"):
+                score = score + Case(
+                    When(search_text__contains=pattern, then=Value(10)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
         if connection.vendor == "postgresql":
-            vector = SearchVector("search_text", config="english")
-            terms = SearchQuery(query, search_type="websearch", config="english")
-            # Matched and ranked in a subquery on the indexed expression, apart from the
+            # Matched by its full-text search on the indexed expression (stemmed by
+            # PostgreSQL, accents folded by the stems line), in a subquery apart from the
             # grouping that the list's other annotations need.
-            ranked = (
-                Recommendation.objects.annotate(document=vector)
-                .filter(pk=OuterRef("pk"), document=terms)
-                .annotate(rank=SearchRank(vector, terms))
-                .values("rank")
-            )
-            matching = Recommendation.objects.annotate(document=vector).filter(document=terms)
-            return self.filter(pk__in=matching.values("pk")).annotate(relevance=Subquery(ranked))
+            vector = SearchVector("search_text", config="english")
+            terms_query = None
+            for term in terms:
+                alternatives = None
+                for spelled in term.spelled:
+                    phrase = SearchQuery(" ".join(spelled), search_type="phrase", config="english")
+                    alternatives = phrase if alternatives is None else alternatives | phrase
+                terms_query = alternatives if terms_query is None else terms_query & alternatives
+            matching = Recommendation.objects.annotate(document=vector).filter(document=terms_query)
+            return self.filter(pk__in=matching.values("pk")).annotate(relevance=score)
         matches = self
-        for word in query.split():
-            matches = matches.filter(search_text__icontains=word)
-        return matches.annotate(relevance=Value(0.0))
+        for term in terms:
+            found = Q()
+            for pattern in term.patterns():
+                found |= Q(search_text__contains=pattern)
+            matches = matches.filter(found)
+        return matches.annotate(relevance=score)
 
     def for_list_page(self):
         return (
@@ -308,9 +338,33 @@ class RecommendationQuerySet(models.QuerySet):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
         return self.for_list_page().defer("search_text")
 
+    def refresh_search_texts(self):
+        """Rebuild the stored search texts that differ from what `build_search_text` gives
+        (after a change to how search reads them); returns how many changed."""
+        stale = []
+        for recommendation in self.only(
+            "pk", "title", "statement", "quote", "status_reason", "search_text"
+        ):
+            text = recommendation.build_search_text()
+            if text != recommendation.search_text:
+                recommendation.search_text = text
+                stale.append(recommendation)
+        Recommendation.objects.bulk_update(stale, ["search_text"], batch_size=500)
+        return len(stale)
+
     def status_totals(self):
-        """{status: count} over the queryset, every status present."""
-        counts = dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+        """{status: count} over the queryset, every status present.
+
+        Counted over the queryset's rows by primary key, apart from its annotations: the
+        list page's evidence count joins every link row, and grouping over that join would
+        count links, not recommendations.
+        """
+        counts = dict(
+            Recommendation.objects.filter(pk__in=self.values("pk"))
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 
@@ -437,11 +491,15 @@ class Recommendation(models.Model):
         return [link for link in self.accepted_links if link.relation == Link.Relation.RELATED]
 
     def build_search_text(self):
+        """The parts as written, one a line, then their folded stems (`tracker.search`)."""
+        from .search import stems_line
+
         evidence = self.links.accepted().select_related("action")
         parts = [self.title, self.statement, self.quote, self.status_reason]
         for link in evidence:
             parts += [link.reason, link.action.text]
-        return "\n".join(part for part in parts if part)
+        parts = [" ".join(part.split()) for part in parts if part]
+        return "\n".join([*parts, stems_line(parts, title=self.title)])
 
     def status_today(self):
         """The status today from the override and the accepted links (`tracker.status`)."""
@@ -451,13 +509,16 @@ class Recommendation(models.Model):
         record.override, record.override_since = self.status_override, self.status_override_since
         return record.status_on(today())
 
-    def refresh_status(self, *, user=None, reason="", links=(), reason_rewritten=False):
+    def refresh_status(
+        self, *, user=None, reason="", links=(), reason_rewritten=False, record=True
+    ):
         """Set the public status (today's) from the override and the accepted links.
 
         Saves the recommendation if its status or search text changed. Records
         an entry in its history (who, why, the links that caused it) only when
         the public status changed, or when an editor rewrote the reason of an
-        override (`reason_rewritten`).
+        override (`reason_rewritten`); never with `record=False` (loading the
+        seeds is not news: it is where the record starts).
         """
         old_status = self.status
         self.status = self.status_today()
@@ -466,6 +527,8 @@ class Recommendation(models.Model):
         if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        if not record:
+            return self.status
         if self.status != old_status or (reason_rewritten and self.status_override):
             StatusChange.objects.create(
                 recommendation=self,
@@ -718,6 +781,18 @@ class StatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The status history is append-only: changes cannot be deleted.")
+
+    @property
+    def is_reason_rewrite(self):
+        """An editor rewrote the public reason; the status stayed what it was."""
+        return self.from_status == self.to_status
+
+    @property
+    def summary(self):
+        """ "No action found → Implemented", or "Reason rewritten (still Implemented)"."""
+        if self.is_reason_rewrite:
+            return f"Reason rewritten (still {self.get_to_status_display()})"
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class MatchingIndex(models.Model):

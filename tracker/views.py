@@ -5,7 +5,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from . import essay_text, exports, record, status, timeline
+from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
@@ -64,8 +64,11 @@ def recommendation_list(request):
         for recommendation in page:  # Shown as they were on that date.
             recommendation.status = recommendation.status_on_date
             recommendation.evidence_count = recommendation.evidence_on_date
-    sort = filterset.form.cleaned_data.get("sort") if filterset.is_bound else ""
-    grouped = sort in ("", "essay")
+    grouped = filterset.applied_sort == "essay"
+    terms = search.parse(filterset.form.cleaned_data.get("q") or "") if filterset.is_bound else []
+    if terms:  # Why each result matched: its quote, statement, reason or evidence.
+        for recommendation in page:
+            recommendation.snippet = search.snippet(recommendation.search_text, terms)
     return render(
         request,
         "tracker/recommendation_list.html",
@@ -134,6 +137,7 @@ def recommendation_detail(request, code):
 def stage_detail(request, slug):
     stage = get_object_or_404(Stage, slug=slug)
     recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
+    totals = recommendations.status_totals()
     return render(
         request,
         "tracker/stage_detail.html",
@@ -141,9 +145,22 @@ def stage_detail(request, slug):
             "stage": stage,
             "intro": stage_intro(stage),
             "recommendations": recommendations,
-            "totals": recommendations.status_totals(),
+            "totals": totals,
+            "totals_phrases": [
+                f"{count} {STAGE_TOTAL_WORDS[status]}" for status, count in totals.items() if count
+            ],
         },
     )
+
+
+# "15 recommendations in this stage: 6 implemented; 1 partly implemented; ..."
+STAGE_TOTAL_WORDS = {
+    Recommendation.Status.IMPLEMENTED: "implemented",
+    Recommendation.Status.PARTIAL: "partly implemented",
+    Recommendation.Status.NOT_FOUND: "with no action found",
+    Recommendation.Status.CONTRARY: "met with contrary action",
+    Recommendation.Status.REVERSED: "reversed",
+}
 
 
 @cached_page

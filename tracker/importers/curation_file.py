@@ -3,7 +3,8 @@
 Export writes every accepted and rejected link and every status override,
 with reasons, in a stable order. Loading never overrides a decision already
 made in the database: it fills in pairs that are unreviewed there, and
-overrides on recommendations that have none.
+overrides on recommendations that have none. Loading writes no status
+history: a seed load is where the public record starts, not news.
 """
 
 import datetime
@@ -26,7 +27,6 @@ HEADER = (
     "# Written by `manage.py export_curation`, loaded by `manage.py seed`.\n"
 )
 TEXT_PREVIEW = 70
-LOAD_REASON = "Loaded from seeds/curation.yaml."
 
 
 def curation_data():
@@ -144,7 +144,8 @@ def _load_links(path, entries, recommendations, actions, skipped):
         link.review, link.relation, link.reason = review, relation, reason
         link.save()
         written.append(link)
-    refresh_statuses(written, reason=LOAD_REASON)
+    # Loading the file is where the public record starts, not a change to it: no history.
+    refresh_statuses(written, record=False)
     if written:
         published_data_changed()
     return written
@@ -169,7 +170,7 @@ def _load_overrides(path, overrides, recommendations, skipped):
             continue
         if recommendation.status_override:
             continue
-        set_override(recommendation, status=status, reason=reason, since=since)
+        set_override(recommendation, status=status, reason=reason, since=since, record=False)
         count += 1
     return count
 

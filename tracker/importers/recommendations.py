@@ -35,10 +35,16 @@ class SeedSummary:
     def changed(self):
         return bool(self.created or self.updated or self.deleted)
 
+    def counts(self, stages):
+        """ "N created, N updated, N deleted" for the stages, or for the recommendations."""
+        counts = [
+            sum(1 for entry in entries if entry.startswith("stage ") == stages)
+            for entries in (self.created, self.updated, self.deleted)
+        ]
+        return "{} created, {} updated, {} deleted".format(*counts)
+
     def __str__(self):
-        return (
-            f"{len(self.created)} created, {len(self.updated)} updated, {len(self.deleted)} deleted"
-        )
+        return f"recommendations {self.counts(False)}; stages {self.counts(True)}"
 
 
 def import_recommendations(path, *, dry_run=False):

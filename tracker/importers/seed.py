@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from tracker.cache import published_data_changed
 from tracker.matching import suggest_for_actions
+from tracker.models import Recommendation
 
 from .administrations import import_administrations
 from .curation_file import CurationLoad, load_curation
@@ -40,6 +42,9 @@ def seed(seeds_dir=None, *, progress=iter):
     curation_file = seeds_dir / "curation.yaml"
     curation = load_curation(curation_file) if curation_file.exists() else CurationLoad(0, 0)
     created, _, _ = suggest_for_actions(factsheets.new_action_ids)
+    # Search texts stored before a change to how search reads them are rebuilt once.
+    if Recommendation.objects.refresh_search_texts():
+        published_data_changed()
     return SeedResult(
         recommendations,
         factsheets,

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         except SourceError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Administrations: {result.administrations}")
-        self.stdout.write(f"Recommendations and stages: {result.recommendations}")
+        summary = result.recommendations
+        self.stdout.write(f"Recommendations: {summary.counts(stages=False)}")
+        self.stdout.write(f"Stages: {summary.counts(stages=True)}")
         self.stdout.write(f"Fact sheets: {result.factsheets}")
         self.stdout.write(
             f"Curation: {result.curated_links} links and {result.curated_overrides} overrides "

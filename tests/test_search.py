@@ -1,0 +1,129 @@
+"""Search that finds: accents, acronyms, stems, relevance, snippets, honest empty results."""
+
+from django.test import TestCase
+from django.urls import reverse
+
+from tracker.curation import review_links
+from tracker.models import Recommendation
+
+from .factories import make_action, make_link, make_recommendation, make_stage
+
+
+class Search(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        stage = make_stage(slug="reverse")
+        # Created first, so that essay order alone would put it first.
+        cls.khashoggi = make_recommendation(
+            stage=stage,
+            position=1,
+            title="Press for accountability for the murder of Jamal Khashoggi",
+            statement="Hold those responsible for the murder of Jamal Khashoggi to account.",
+        )
+        cls.entry_ban = make_recommendation(
+            stage=stage,
+            position=2,
+            title="End the entry ban on Muslim-majority countries",
+            statement="Revoke the Trump-era ban on entry from Muslim-majority countries.",
+        )
+        cls.guantanamo = make_recommendation(
+            stage=stage, position=3, title="Recommit to closing Guantánamo"
+        )
+        cls.icc = make_recommendation(
+            stage=stage,
+            position=4,
+            title="Resume cooperation with the International Criminal Court",
+            statement="Work with the Court again.",
+        )
+        cls.refugees = make_recommendation(
+            stage=stage,
+            position=5,
+            title="Restore refugee admissions",
+            statement="Reverse the slashing of the annual refugee admission quota.",
+        )
+        for recommendation, text in [
+            (
+                cls.khashoggi,
+                "Announced the Khashoggi Ban: a visa ban on travel by those who threaten "
+                "journalists; the ban covers travel by their families, a travel ban in all "
+                "but name.",
+            ),
+            (cls.entry_ban, "Revoked the travel ban proclamations on day one."),
+        ]:
+            link = make_link(
+                recommendation=recommendation,
+                action=make_action(text=text),
+                review="suggested",
+                relation="",
+                reason="",
+            )
+            review_links([link], review="accepted", relation="implements", reason="Done.")
+
+    def results(self, query, **params):
+        response = self.client.get(reverse("tracker:recommendation_list"), {"q": query, **params})
+        assert response.status_code == 200
+        content = response.content.decode()
+        found = [r for r in Recommendation.objects.all() if r.get_absolute_url() in content]
+        return sorted(found, key=lambda r: content.index(r.get_absolute_url())), content
+
+    def test_accents_are_ignored_both_ways(self):
+        assert self.results("Guantanamo")[0] == [self.guantanamo]
+        assert self.results("GUANTÁNAMO")[0] == [self.guantanamo]
+
+    def test_the_sites_acronyms_are_expanded(self):
+        assert self.results("ICC")[0] == [self.icc]
+        assert self.results("icc cooperation")[0] == [self.icc]
+
+    def test_words_are_stemmed(self):
+        assert self.results("refugees")[0] == [self.refugees]
+        assert self.results("admitting refugee")[0] == []  # Every term is required...
+        assert self.results("admissions refugees")[0] == [self.refugees]  # ...in any form.
+
+    def test_relevance_orders_a_search_and_the_title_counts_most(self):
+        found, content = self.results("travel ban")
+        assert found[:2] == [self.entry_ban, self.khashoggi]
+        assert "most relevant first" in content
+        # Another order still applies when asked for; "relevance" without a query is essay order.
+        assert self.results("travel ban", sort="title")[0][:2] == [self.entry_ban, self.khashoggi]
+        assert self.results("", sort="relevance")[0][0] == self.khashoggi
+
+    def test_each_result_says_why_it_matched(self):
+        _, content = self.results("refugees")
+        assert '<p class="snippet">Reverse the slashing of the annual refugee admission quota.' in (
+            content
+        )
+        _, content = self.results("proclamations")
+        assert '<p class="snippet">Revoked the travel ban proclamations on day one.</p>' in content
+
+    def test_no_match_is_an_honest_empty_result_without_downloads(self):
+        for query in ["torture", "climate"]:
+            found, content = self.results(query)
+            assert found == []
+            assert f"No recommendation matches “{query}”" in content
+            assert f"scorecard.csv?q={query}" not in content
+            assert f"scorecard.json?q={query}" not in content
+        _, content = self.results("refugees")
+        assert "scorecard.csv?q=refugees" in content
+
+    def test_every_page_has_a_search_box(self):
+        for url in [reverse("tracker:scorecard"), reverse("tracker:about")]:
+            content = self.client.get(url).content.decode()
+            assert 'role="search"' in content
+            assert f'action="{reverse("tracker:recommendation_list")}"' in content
+            assert 'name="q"' in content
+
+    def test_invalid_sorts_are_refused(self):
+        for sort in ["nope", "-title", "title;drop"]:
+            response = self.client.get(reverse("tracker:recommendation_list"), {"sort": sort})
+            assert response.status_code == 400, sort
+        for sort in ["essay", "title", "status", "evidence", "changed", "relevance"]:
+            response = self.client.get(reverse("tracker:recommendation_list"), {"sort": sort})
+            assert response.status_code == 200, sort
+
+    def test_a_search_costs_no_more_queries_than_the_plain_list(self):
+        # Cache version, the document menu, count, page, the stage menu; snippets cost none.
+        url = reverse("tracker:recommendation_list")
+        with self.assertNumQueries(5):
+            self.client.get(url, {"q": "travel ban"})
+        with self.assertNumQueries(5):
+            self.client.get(url, {"q": "travel", "sort": "title"})

@@ -1,0 +1,102 @@
+"""Search as a reader types it: accents ignored, the site's acronyms expanded, words stemmed.
+
+A recommendation's `search_text` holds its words as written (title, statement,
+quote, reason, accepted evidence), one part a line, then one line of their
+stems with accents folded (`STEMS_MARK`), the title's stems again marked
+`t:`. SQLite matches and ranks on that line; PostgreSQL uses its own
+full-text search over the whole text, which the stems line makes
+accent-insensitive. A query is a list of terms, every one required; a term
+is its word's stem or, for an acronym of the thesaurus
+(tracker/data/thesaurus.yaml), the phrase it stands for.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .matching import ACRONYMS, WORD, stem
+
+STEMS_MARK = "\x1fstems:"
+SNIPPET_LENGTH = 220
+
+
+def fold(text):
+    """Lower case without accents: "Guantánamo" -> "guantanamo"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text):
+    return WORD.findall(fold(text))
+
+
+def stems_line(parts, title=""):
+    """The line of folded stems appended to a search text."""
+    body = " ".join(stem(word) for part in parts for word in words(part))
+    titled = " ".join(f"t:{stem(word)}" for word in words(title))
+    return f"{STEMS_MARK} {body} {titled} "
+
+
+def written_text(search_text):
+    """The search text without its stems line: the parts as written, one a line."""
+    return search_text.split(STEMS_MARK, 1)[0]
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str  # as folded from the query
+    phrases: tuple  # alternatives, each a tuple of stems: ("icc",), ("intern", "crimin", "court")
+
+    def patterns(self, prefix=""):
+        """The substrings of a stems line that show the term, one per alternative."""
+        return [" " + " ".join(prefix + s for s in phrase) + " " for phrase in self.phrases]
+
+    def websearch(self):
+        """The term for PostgreSQL's websearch_to_tsquery: alternatives joined by "or"."""
+        return " or ".join(f'"{" ".join(words)}"' for words in self.spelled)
+
+    @property
+    def spelled(self):
+        expansion = ACRONYMS.get(self.word)
+        return [(self.word,), *([tuple(expansion.split())] if expansion else [])]
+
+
+def parse(query):
+    """The query's terms: stop words left out unless the query has nothing else."""
+    found = words(query)
+    meaningful = [w for w in found if w not in ENGLISH_STOP_WORDS] or found
+    terms = []
+    for word in dict.fromkeys(meaningful):
+        phrases = [(stem(word),)]
+        if expansion := ACRONYMS.get(word):
+            phrases.append(tuple(stem(w) for w in expansion.split()))
+        terms.append(Term(word, tuple(phrases)))
+    return terms
+
+
+def snippet(search_text, terms, length=SNIPPET_LENGTH):
+    """The first part of the text (title, statement, quote, reason, evidence) that shows a
+    term, shortened around it: why the result matched. "" if none does."""
+    for part in written_text(search_text).splitlines()[1:]:
+        part_stems = " " + " ".join(stem(word) for word in words(part)) + " "
+        if any(pattern in part_stems for term in terms for pattern in term.patterns()):
+            return _shorten(part, terms, length)
+    return ""
+
+
+def _shorten(part, terms, length):
+    if len(part) <= length:
+        return part
+    folded = fold(part)
+    starts = [
+        m.start()
+        for term in terms
+        for spelled in term.spelled
+        if (m := re.search(r"\b" + re.escape(spelled[0][:4]), folded))
+    ]
+    start = max(0, min(starts, default=0) - length // 3)
+    start = part.rfind(" ", 0, start) + 1 if start else 0
+    shown = part[start : start + length].rsplit(" ", 1)[0]
+    return ("…" if start else "") + shown + "…"
