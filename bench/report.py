@@ -94,6 +94,9 @@ def write_report(results, path):
         )
     add("")
 
+    if "evaluation" in results:
+        add_evaluation(add, results["evaluation"])
+
     add("## Pages\n")
     add(
         "Server time in process (Django test client, full middleware stack), median and 95th "
@@ -215,3 +218,30 @@ def write_report(results, path):
                 )
             add("")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def add_evaluation(add, evaluation):
+    """Recall and MRR on the test split, as `evaluate_suggestions --tune --json` wrote them."""
+    add("## Suggestion quality\n")
+    add(
+        "`manage.py evaluate_suggestions --tune` on the SQLite archive database. The setting "
+        f"is chosen on the tuning split (chosen: {evaluation['params']}); figures are on the "
+        "test split, each recommendation's labels held out (README, *How good the suggestions "
+        "are*). Targets: recall@10 ≥ 0.95 and recall@5 ≥ 0.85 on the curation.\n"
+    )
+    add("| labels | engine | links | recall@5 | recall@10 | MRR |")
+    add("|---|---|---|---|---|---|")
+    for labels, rows in evaluation["test split"].items():
+        for engine, figures in rows.items():
+            add(
+                f"| {labels} | {engine} | {figures['gold_links']} | {figures['recall@5']:.3f} | "
+                f"{figures['recall@10']:.3f} | {figures['mrr']:.3f} |"
+            )
+    evidence = evaluation["test split"].get("curation: implements, partial", {})
+    if evidence:
+        best = max(evidence.values(), key=lambda figures: figures["recall@10"])
+        add(
+            f"\nTargets on the curation: recall@10 ≥ 0.95: {verdict(best['recall@10'] >= 0.95)}; "
+            f"recall@5 ≥ 0.85: {verdict(best['recall@5'] >= 0.85)}.\n"
+        )
+    add("")

@@ -108,6 +108,17 @@ def _wrk(path, seconds):
     }
 
 
+def evaluation(url):
+    """The suggester's recall and MRR on the archive database (`evaluate_suggestions --tune`)."""
+    print("== Suggestion quality: evaluate_suggestions --tune on the SQLite archive", flush=True)
+    output = RESULTS / "evaluation.json"
+    subprocess.run(
+        [sys.executable, "manage.py", "evaluate_suggestions", "--tune", "--json", str(output)],
+        env=environment(url), cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return json.loads(output.read_text())
+
+
 def machine():
     memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
     versions = {"python": platform.python_version(), "sqlite": __import__("sqlite3").sqlite_version}
@@ -176,6 +187,8 @@ def main():
             )
             results["runs"][f"{engine}-{scale}"] = figures
             urls[engine, scale] = url
+    if ("sqlite", "archive") in urls and not args.downloads_only:
+        results["evaluation"] = evaluation(urls["sqlite", "archive"])
     if ("postgresql", "archive") in urls and not args.downloads_only:
         print("== HTTP load: gunicorn on PostgreSQL (archive), wrk on loopback", flush=True)
         results["http"] = http_load(urls["postgresql", "archive"], args.http_seconds)

@@ -6,9 +6,11 @@ measures it with bench/measure.py's own functions (and bench/download.py's) and
 writes the report with bench/report.py.
 """
 
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from bench import download, measure, report
@@ -68,8 +70,16 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
             f"{vendor}-x10": {"scale": "x10", "size": counts, **measured},
         },
         "http": {"error": "not measured in the smoke test"},
+        "evaluation": evaluation(tmp_path / "evaluation.json"),
     }
     report.write_report(results, path)
     text = path.read_text(encoding="utf-8")
     assert "## Suggestions" in text
+    assert "| curation: implements, partial | tf-idf, no feedback |" in text
     assert f"| {vendor} | scorecard.csv |" in text
+
+
+def evaluation(path):
+    """What bench/run.py records: `evaluate_suggestions --tune --json` on the built database."""
+    call_command("evaluate_suggestions", "--tune", "--json", str(path), stdout=io.StringIO())
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,12 +1,13 @@
 """The held-out evaluation and BM25's arithmetic."""
 
 import io
+import json
 
 import numpy as np
 import pytest
 from django.core.management import call_command
 
-from tracker.matching import Model, Params, evaluate_held_out, split_of
+from tracker.matching import SMALL_GRID, Model, Params, describe_params, evaluate_held_out, split_of
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -72,3 +73,54 @@ def test_the_command_reports_both_label_sets_on_the_test_split(write_file):
     text = out.getvalue()
     assert "recall@5  1.000" in text
     assert "seed labels, test split" in text and "bm25 + feedback (link held out)" in text
+
+
+@pytest.mark.django_db
+def test_the_command_tunes_on_one_split_and_reports_contrary_links_apart(write_file, tmp_path):
+    recommendation = make_recommendation(code="rejoin-council", title="Rejoin the Council")
+    action = make_action(text="We rejoined the Council.")
+    left = make_action(text="We left the Council again.")
+    make_action(text="We hosted a summit.")
+    labels = write_file(
+        "labels.csv",
+        "recommendation_code,factsheet,action_key,relation\n"
+        f"rejoin-council,{action.factsheet.slug},{action.key},implements\n",
+    )
+    curation = write_file(
+        "curation.yaml",
+        "links:\n"
+        + "".join(
+            f"- {{recommendation: {recommendation.code}, factsheet: {a.factsheet.slug}, "
+            f"action: {a.key}, relation: {relation}, review: accepted, reason: r}}\n"
+            for a, relation in [(action, "implements"), (left, "contrary")]
+        ),
+    )
+    output = tmp_path / "evaluation.json"
+    out = io.StringIO()
+
+    call_command(
+        "evaluate_suggestions",
+        "--labels",
+        str(labels),
+        "--curation",
+        str(curation),
+        "--tune",
+        "--json",
+        str(output),
+        stdout=out,
+    )
+
+    figures = json.loads(output.read_text())
+    assert len(figures["tuning"]) == len(SMALL_GRID)
+    assert figures["params"] == describe_params(Params(**figures["tuning"][0]["params"]))
+    report = figures["test split"]
+    assert set(report) == {
+        "seed labels",
+        "curation: implements, partial",
+        "curation: contrary (apart)",
+    }
+    test_split = split_of("rejoin-council") == "test"
+    assert report["curation: contrary (apart)"]["tf-idf, no feedback"]["gold_links"] == (
+        1 if test_split else 0
+    )
+    assert "Tuning split, curation evidence" in out.getvalue()

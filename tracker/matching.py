@@ -771,6 +771,15 @@ TUNING_GRID = [
 ]
 
 
+# A grid small enough for the whole corpus (each point is one fit of every action):
+# the two weightings, with and without feedback.
+SMALL_GRID = [
+    Params(weighting, k1, b, accepted, rejected)
+    for weighting, k1, b in [("tfidf", 1.2, 0.75), ("bm25", 0.9, 0.5), ("bm25", 1.2, 0.75)]
+    for accepted, rejected in [(0.0, 0.0), (0.25, 0.25)]
+]
+
+
 def tune(gold, grid=TUNING_GRID):
     """[(objective, params)] best first, measured on the tuning split only."""
     results = []
@@ -778,6 +787,14 @@ def tune(gold, grid=TUNING_GRID):
         result = evaluate_held_out(gold, params, split="tune")
         results.append((result["recall@5"] + result["recall@10"] + result["mrr"], params))
     return sorted(results, key=lambda item: -item[0])
+
+
+def describe_params(params):
+    """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25'."""
+    weighting = "tf-idf" if params.weighting == "tfidf" else f"bm25 k1={params.k1} b={params.b}"
+    if not (params.accepted_weight or params.rejected_weight):
+        return f"{weighting}, no feedback"
+    return f"{weighting}, feedback {params.accepted_weight}/{params.rejected_weight}"
 
 
 def evaluation_report(labels, params=None):

@@ -8,6 +8,7 @@ from django.db import connection, models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown
 
@@ -601,7 +602,7 @@ class Action(models.Model):
         indexes = [models.Index(fields=["factsheet", "position"], name="action_position")]
 
     def __str__(self):
-        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+        return Truncator(self.text).chars(80)
 
 
 class LinkQuerySet(models.QuerySet):

@@ -1,4 +1,6 @@
 import csv
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -6,7 +8,14 @@ import yaml
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tracker.matching import evaluate, evaluation_report
+from tracker.matching import (
+    PARAMS,
+    SMALL_GRID,
+    describe_params,
+    evaluate,
+    evaluation_report,
+    tune,
+)
 from tracker.models import Action
 
 DEFAULT_LABELS = settings.BASE_DIR / "tests/data/suggestion_labels.csv"
@@ -36,16 +45,18 @@ def read_labels(path: str | Path) -> tuple[dict[str, set[int]], list[dict[str, s
     return gold, missing
 
 
-def read_curation_labels(path: str | Path = CURATION) -> dict[str, set[int]]:
-    """{recommendation code: {action ids}} of the accepted implements/partial links."""
+EVIDENCE = ("implements", "partial")
+
+
+def read_curation_labels(
+    path: str | Path = CURATION, relations: tuple[str, ...] = EVIDENCE
+) -> dict[str, set[int]]:
+    """{recommendation code: {action ids}} of the accepted links of `relations`."""
     links = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("links", [])
     actions = _action_ids()
     gold: dict[str, set[int]] = {}
     for link in links:
-        if link.get("review") != "accepted" or link.get("relation") not in (
-            "implements",
-            "partial",
-        ):
+        if link.get("review") != "accepted" or link.get("relation") not in relations:
             continue
         action_id = actions.get((link["factsheet"], link["action"]))
         if action_id is not None:
@@ -63,8 +74,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--labels", default=DEFAULT_LABELS, help="CSV of implementing pairs.")
         parser.add_argument("--curation", default=CURATION, help="Curation YAML file.")
+        parser.add_argument(
+            "--tune",
+            dest="tune_grid",
+            action="store_true",
+            help="Choose the setting on the tuning split of the curation's evidence links "
+            "(a small grid: TF-IDF and BM25, with and without feedback), then report with it "
+            "on the test split. Each point fits every action: minutes on the whole corpus.",
+        )
+        parser.add_argument(
+            "--json", dest="json_path", help="Also write the figures to this JSON file."
+        )
 
-    def handle(self, *args: Any, labels: str | Path, curation: str | Path, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        labels: str | Path,
+        curation: str | Path,
+        json_path: str | None = None,
+        tune_grid: bool = False,
+        **options: Any,
+    ) -> None:
         gold, missing = read_labels(labels)
         if not gold:
             raise CommandError(f"No labelled pair of {labels} matches an imported action.")
@@ -80,11 +110,29 @@ class Command(BaseCommand):
         )
         label_sets = {"seed labels": gold}
         if Path(curation).exists():
-            label_sets["curation"] = read_curation_labels(curation)
-        for name, rows in evaluation_report(label_sets).items():
+            label_sets["curation: implements, partial"] = read_curation_labels(curation)
+            label_sets["curation: contrary (apart)"] = read_curation_labels(curation, ("contrary",))
+        params, tuning = PARAMS, []
+        if tune_grid and "curation: implements, partial" in label_sets:
+            tuning = tune(label_sets["curation: implements, partial"], SMALL_GRID)
+            self.stdout.write("\nTuning split, curation evidence: objective (R@5 + R@10 + MRR)")
+            for objective, candidate in tuning:
+                self.stdout.write(f"  {objective:.3f}  {describe_params(candidate)}")
+            params = tuning[0][1]
+        self.stdout.write(f"\nReported with: {describe_params(params)}")
+        report = evaluation_report(label_sets, params)
+        for name, rows in report.items():
             self.stdout.write(f"\n{name}, test split:  recall@5  recall@10  MRR  (links)")
             for row, figures in rows.items():
                 self.stdout.write(
                     f"  {row:58} {figures['recall@5']:.3f}  {figures['recall@10']:.3f}  "
                     f"{figures['mrr']:.3f}  ({figures['gold_links']})"
                 )
+        if json_path:
+            figures = {
+                "all labels, no feedback": {"seed labels": result},
+                "params": describe_params(params),
+                "tuning": [{"objective": round(o, 4), "params": asdict(p)} for o, p in tuning],
+                "test split": report,
+            }
+            Path(json_path).write_text(json.dumps(figures, indent=2), encoding="utf-8")
