@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
 from . import essay_text, exports, record, status, timeline
-from .cache import cached_page
+from .cache import cached_page, conditional
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Administration, Document, Recommendation, Stage
@@ -218,6 +218,7 @@ def _invalid(request):
     )
 
 
+@conditional
 def scorecard_csv(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
@@ -227,6 +228,7 @@ def scorecard_csv(request):
     return _streaming(lines, "text/csv; charset=utf-8", "scorecard.csv")
 
 
+@conditional
 def scorecard_json(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
@@ -235,6 +237,7 @@ def scorecard_json(request):
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
+@conditional
 def links_csv(request):
     try:
         as_of = status.as_of_from(request)
