@@ -6,14 +6,19 @@ streams in constant memory however many rows there are.
 
 import csv
 import datetime
+import enum
+import itertools
 import json
+import logging
+import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.urls import reverse
 
 from .models import Administration, Document, Link, Recommendation
-from .record import working_url
+from .record import ARCHIVED_PATH, ARCHIVES, working_url
 from .status import STATUS_RELATIONS, StatusRecord, today
 
 SCORECARD_COLUMNS = [
@@ -53,6 +58,7 @@ LINK_COLUMNS = [
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
+logger = logging.getLogger(__name__)
 
 
 def neutralise(value):
@@ -193,6 +199,124 @@ def link_queryset(as_of=None):
     )
 
 
+# links.csv through PostgreSQL's own COPY. Each line is built in SQL with the same cells as
+# `link_rows` + `csv_lines`: neutralised (`neutralise`), then quoted as Python's csv module
+# quotes (a cell holding a comma, a double quote, CR or LF), joined by commas. COPY's text
+# format escapes a line's backslashes and control characters and ends it with LF;
+# `_csv_block` turns that back into the bytes Python writes. Each layer is fenced with
+# OFFSET 0 so PostgreSQL computes every cell once.
+_LINK_FIELDS = (
+    "code, title, relation, doc_title, published, url, section, text, reason, "
+    "kind, subtype, number, administration"
+)
+_NEUTRAL = (
+    "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
+)
+_QUOTED = """CASE WHEN {v} ~ '[",\\r\\n]' THEN '"' || replace({v}, '"', '""') || '"' ELSE {v} END"""
+# The addresses `working_url` moves, in the plain spelling SQL can move byte for byte: lower
+# case scheme and host, no port, no white space, no empty query or fragment. A document with
+# any other spelling of such an address sends links.csv through the Python writer.
+_HOST = r"^https?://(www\.)?whitehouse\.gov"
+_MOVABLE = _HOST + re.escape(ARCHIVED_PATH) + r"[^?#\s]*(\?[^#\s]+)?(#\S+)?$"
+_UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+COPY_BLOCK = 64 * 1024
+
+
+def _link_values_sql(site_url):
+    """The text of each links.csv cell over `link_queryset`'s columns, and its params."""
+    prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
+    moves = " ".join(
+        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
+    )
+    params = [site_url + prefix, suffix, _MOVABLE]
+    for took_office, left_office, host in ARCHIVES:
+        params += [took_office, left_office, _HOST, f"https://{host}"]
+    values = [
+        "code",
+        "title",
+        "relation",
+        "doc_title",
+        "to_char(published, 'YYYY-MM-DD')",
+        "url",
+        "section",
+        "text",
+        "reason",
+        "%s || code || %s",
+        "CASE WHEN subtype = 'executive_order' AND coalesce(number, 0) <> 0 "
+        "THEN subtype || ' ' || number::text ELSE coalesce(nullif(subtype, ''), kind) END",
+        "administration",
+        f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END",
+    ]
+    return [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)], params
+
+
+def _copy_can_match():
+    """False when a document's address is one `working_url` may move but not in the plain
+    spelling the SQL moves (an upper-case host, a port, white space...)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
+            "AND strpos(lower(url), %s) > 0 AND url !~ %s)",
+            [r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE],
+        )
+        return not cursor.fetchone()[0]
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def copy_link_lines(as_of=None, site_url=None):
+    """links.csv's data lines from PostgreSQL's COPY, in bytes blocks of whole lines."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    inner, inner_params = link_queryset(as_of).query.sql_with_params()
+    values, params = _link_values_sql(site_url)
+    columns = range(len(LINK_COLUMNS))
+    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
+    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    sql = (
+        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(values)} "
+        f"FROM ({inner}) AS links({_LINK_FIELDS}) OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+    )
+    params = [*params, *map(_plain, inner_params)]
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql, params) as copy,
+    ):
+        block, size = [], 0
+        for data in copy:
+            block.append(bytes(data))
+            size += len(data)
+            if size >= COPY_BLOCK:
+                yield _csv_block(block)
+                block, size = [], 0
+        if block:
+            yield _csv_block(block)
+
+
+def _csv_block(lines):
+    """COPY's text lines as CSV lines: LF row ends become CRLF, escapes their characters."""
+    data = b"".join(lines).replace(b"\n", b"\r\n")
+    if b"\\" in data:
+        data = _ESCAPE.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), data)
+    return data
+
+
+def links_csv_lines(as_of=None, site_url=None):
+    """links.csv: streamed from PostgreSQL's COPY where it writes the same bytes, else
+    written row by row in Python."""
+    if connection.vendor == "postgresql" and _copy_can_match():
+        return _after(csv_header(LINK_COLUMNS), copy_link_lines(as_of, site_url))
+    return csv_lines(link_rows(site_url, as_of), LINK_COLUMNS)
+
+
+def _after(first, rest):
+    yield first
+    yield from rest
+
+
 def link_rows(site_url=None, as_of=None):
     """One dict per accepted link (plain values: no model instances)."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
@@ -232,6 +356,10 @@ class _Echo:
         return value
 
 
+def csv_header(columns):
+    return csv.writer(_Echo(), lineterminator="\r\n").writerow(columns)
+
+
 def csv_lines(rows, columns):
     """Yield the header, then each row, as CSV text lines (cells neutralised)."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -251,3 +379,26 @@ def json_chunks(rows):
 def write_csv(rows, columns, stream):
     for line in csv_lines(rows, columns):
         stream.write(line)
+
+
+BROKEN = "\r\n!!! This download broke off here because of a server error: it is incomplete.\r\n"
+
+
+def started(chunks):
+    """Run a download up to its first data row before the response is answered, so a
+    failing first query is a server error rather than a 200 with only a header row; a
+    later failure is logged, ends the body with a line saying it is incomplete, and aborts
+    the stream (no clean end of a chunked response)."""
+    chunks = iter(chunks)
+    first = list(itertools.islice(chunks, 2))
+    return _guarded(first, chunks)
+
+
+def _guarded(first, rest):
+    yield from first
+    try:
+        yield from rest
+    except Exception:
+        logger.exception("A download broke off mid-stream")
+        yield BROKEN
+        raise

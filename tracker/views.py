@@ -243,11 +243,11 @@ def links_csv(request):
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    lines = exports.csv_lines(exports.link_rows(as_of=as_of), exports.LINK_COLUMNS)
-    return _streaming(lines, "text/csv; charset=utf-8", "links.csv")
+    return _streaming(exports.links_csv_lines(as_of), "text/csv; charset=utf-8", "links.csv")
 
 
 def _streaming(chunks, content_type, filename):
-    response = StreamingHttpResponse(chunks, content_type=content_type)
+    # Up to the first row now: a first query that fails is a 500, not a 200 with a header.
+    response = StreamingHttpResponse(exports.started(chunks), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
