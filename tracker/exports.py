@@ -86,28 +86,30 @@ class ScorecardExport:
         self.ends = end_columns(Administration.objects.order_by("took_office"))
         self.columns = [*SCORECARD_COLUMNS, *self.ends]
 
-    def rows(self):
-        return scorecard_rows(self.recommendations, self.site_url, self.as_of, self.ends)
+    def rows(self, nested=False):
+        return scorecard_rows(self.recommendations, self.site_url, self.as_of, self.ends, nested)
 
 
-def scorecard_rows(recommendations, site_url=None, as_of=None, ends=None):
+def scorecard_rows(recommendations, site_url=None, as_of=None, ends=None, nested=False):
     """One dict per recommendation; `recommendations` comes from `for_scorecard()`.
 
     The links of each chunk of recommendations are read as plain values in one
     query: no model instance per link. With `as_of`, the recommendations carry
-    `status_on_date` (`status.annotate_on`) and later documents are left out.
+    `status_on_date` (`status.annotate_on`) and later documents are left out. `nested`:
+    `evidence` is a list of objects (document, date, address, relation, reason) and
+    `evidence_urls` is left out, for scorecard.json?metadata=1.
     """
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     chunk = []
     for recommendation in recommendations.iterator(chunk_size=CHUNK):
         chunk.append(recommendation)
         if len(chunk) == CHUNK:
-            yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
+            yield from _scorecard_chunk(chunk, site_url, as_of, ends or {}, nested)
             chunk = []
-    yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
+    yield from _scorecard_chunk(chunk, site_url, as_of, ends or {}, nested)
 
 
-def _scorecard_chunk(recommendations, site_url, as_of, ends):
+def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
     links = {}
     rows = (
         Link.objects.accepted()
@@ -139,7 +141,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends):
         )
         status = recommendation.status_on_date if as_of else recommendation.status
         latest = record.latest_on(as_of or today())
-        yield {
+        row = {
             "code": recommendation.code,
             "stage": recommendation.stage.name,
             "title": recommendation.title,
@@ -167,6 +169,20 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends):
                 for column, day in ends.items()
             },
         }
+        if nested:
+            row["evidence"] = [
+                {
+                    "document": title,
+                    "date": published,
+                    "url": url,
+                    "working_url": working_url(url, published),
+                    "relation": relation,
+                    "reason": reason,
+                }
+                for relation, title, published, url, reason in evidence
+            ]
+            del row["evidence_urls"]
+        yield row
 
 
 def link_queryset(as_of=None):
@@ -368,12 +384,56 @@ def csv_lines(rows, columns):
         yield writer.writerow([neutralise(row[column]) for column in columns])
 
 
-def json_chunks(rows):
-    """Yield a JSON array of the rows, one element at a time."""
+def json_chunks(rows, metadata=None):
+    """Yield a JSON array of the rows, one element at a time; with `metadata`, an object
+    {"metadata": ..., "recommendations": [rows]}."""
+    if metadata is not None:
+        yield (
+            '{"metadata": ' + json.dumps(metadata, cls=DjangoJSONEncoder) + ',\n"recommendations": '
+        )
     yield "[\n"
     for number, row in enumerate(rows):
         yield ("" if number == 0 else ",\n") + json.dumps(row, cls=DjangoJSONEncoder)
-    yield "\n]\n"
+    yield "\n]" + ("}" if metadata is not None else "") + "\n"
+
+
+SCORECARD_MEANINGS = {
+    "code": "stable identifier of the recommendation",
+    "stage": "the essay's stage of work",
+    "title": "short title",
+    "statement": "the ask in plain words",
+    "quote": "the essay's words",
+    "status": "implemented, partial, not_found, contrary or reversed (on as_of if given)",
+    "status_label": "the status in words",
+    "status_reason": "the editor's reason, when an override holds",
+    "evidence_count": "accepted implementing and partial links",
+    "evidence": "list of objects: document, date, url (original address), working_url "
+    "(where it can be read today), relation (implements, partial, contrary), reason",
+    "last_changed": "when the public status last changed",
+    "url": "the recommendation's page",
+    "latest_action_date": "date of the latest evidence or reversal",
+    "status_end_<administration>": "the status on the last day of each administration "
+    "that has left office; empty if that day is after as_of",
+}
+
+
+def scorecard_metadata(export, request_url):
+    """What scorecard.json?metadata=1 says about itself."""
+    return {
+        "title": "Human rights agenda tracker: scorecard",
+        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "as_of": export.as_of,
+        "url": request_url,
+        "licence": "Recommendations quoted from Sarah H. Cleveland, 'A Human Rights Agenda "
+        "for the Biden Administration', AJIL Unbound 115 (2021), CC BY 4.0; White House "
+        "documents are US government works in the public domain.",
+        "sources": [
+            "https://doi.org/10.1017/aju.2020.82",
+            export.site_url + reverse("tracker:about"),
+        ],
+        "columns": [*SCORECARD_MEANINGS][:-1] + list(export.ends),
+        "column_meanings": SCORECARD_MEANINGS,
+    }
 
 
 def write_csv(rows, columns, stream):

@@ -225,7 +225,7 @@ def scorecard_csv(request):
         return _invalid(request)
     export = exports.ScorecardExport(*download)
     lines = exports.csv_lines(export.rows(), export.columns)
-    return _streaming(lines, "text/csv; charset=utf-8", "scorecard.csv")
+    return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "scorecard.csv")
 
 
 @conditional
@@ -233,7 +233,12 @@ def scorecard_json(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
         return _invalid(request)
-    chunks = exports.json_chunks(exports.ScorecardExport(*download).rows())
+    export = exports.ScorecardExport(*download)
+    if request.GET.get("metadata") == "1":  # An object that describes itself; nested evidence.
+        metadata = exports.scorecard_metadata(export, request.build_absolute_uri())
+        chunks = exports.json_chunks(export.rows(nested=True), metadata)
+    else:  # The published shape: a bare array, as before.
+        chunks = exports.json_chunks(export.rows())
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
@@ -243,7 +248,21 @@ def links_csv(request):
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    return _streaming(exports.links_csv_lines(as_of), "text/csv; charset=utf-8", "links.csv")
+    lines = exports.links_csv_lines(as_of)
+    return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "links.csv")
+
+
+def _excel(request, lines):
+    """With ?excel=1, the same CSV after a UTF-8 byte-order mark, so Excel reads it as
+    UTF-8 when the file is double-clicked; without it, the bytes stay as published."""
+    if request.GET.get("excel") != "1":
+        return lines
+    return _after_mark(iter(lines))
+
+
+def _after_mark(lines):
+    yield "\ufeff" + next(lines, "")  # With the header: the first row is still read early.
+    yield from lines
 
 
 def _streaming(chunks, content_type, filename):
