@@ -223,6 +223,58 @@ def copy_throughput():
     return round(rows / seconds)
 
 
+# The scorecard as Datasette would serve it from the same file: one row per recommendation
+# with its stage, status and accepted evidence, in essay order.
+PEER_SCORECARD_SQL = """
+SELECT r.code, s.name AS stage, r.title, r.statement, r.quote, r.status, r.status_reason,
+       count(l.id) AS evidence_count,
+       group_concat(d.title || ' (' || d.published || '): ' || l.reason, ' | ') AS evidence,
+       group_concat(d.url, ' ') AS evidence_urls
+FROM tracker_recommendation r
+JOIN tracker_stage s ON s.id = r.stage_id
+LEFT JOIN tracker_link l ON l.recommendation_id = r.id AND l.review = 'accepted'
+     AND l.relation IN ('implements', 'partial', 'contrary')
+LEFT JOIN tracker_action a ON a.id = l.action_id
+LEFT JOIN tracker_document d ON d.id = a.factsheet_id
+GROUP BY r.id ORDER BY s.position, r.position
+"""
+
+
+def peer_addresses(database):
+    """{name: (tracker address, Datasette address)} for the same data in the SQLite file whose
+    Datasette name is `database`: table page, filter, row page, document list and the CSVs."""
+    from urllib.parse import urlencode
+
+    from tracker.models import Stage
+
+    recommendation = Recommendation.objects.get(code="rejoin-un-human-rights-council")
+    stage = Stage.objects.get(slug="reengage")
+    links_sql, params = exports.link_queryset().query.sql_with_params()
+    # The query's parameters are plain strings (the review state): inline them as literals.
+    links_sql = links_sql % tuple("'" + str(p).replace("'", "''") + "'" for p in params)
+    with connection.cursor() as cursor:  # Both queries run as they are on this file.
+        cursor.execute(f"SELECT count(*) FROM ({links_sql})")
+        cursor.execute(f"SELECT count(*) FROM ({PEER_SCORECARD_SQL})")
+    table = f"/{database}/tracker_recommendation"
+    return {
+        "table page": ("/recommendations/", table),
+        "filter": (
+            "/recommendations/?stage=reengage&status=not_found",
+            f"{table}?stage_id={stage.pk}&status=not_found",
+        ),
+        "row page": (recommendation.get_absolute_url(), f"{table}/{recommendation.pk}"),
+        "document list": ("/documents/", f"/{database}/tracker_document"),
+        "scorecard.csv": (
+            "/scorecard.csv",
+            f"/{database}.csv?" + urlencode({"sql": PEER_SCORECARD_SQL, "_size": "max"}),
+        ),
+        "links.csv": (
+            "/links.csv",
+            f"/{database}.csv?" + urlencode({"sql": links_sql, "_size": "max"}),
+        ),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=["archive", "x10"], required=True)
@@ -247,6 +299,8 @@ def main():
     reset_queries()
     figures["pages"] = pages(args.repetitions)
     figures["downloads"] = downloads()
+    if connection.vendor == "sqlite":
+        figures["peer_addresses"] = peer_addresses(Path(settings.DATABASES["default"]["NAME"]).stem)
     Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 

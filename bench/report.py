@@ -217,6 +217,30 @@ def write_report(results, path):
                     f"{figures['requests']:,} | {figures['errors']} |"
                 )
             add("")
+    if "peer" in results:
+        add("## Datasette as the peer\n")
+        add(
+            "The same SQLite file (archive) served by Datasette (one process) and by the "
+            "tracker (one gunicorn process, 4 threads, page cache off: every request renders); "
+            "wrk, 4 connections, each address in turn. Targets: pages at least 1.0x, downloads "
+            "at least 2x.\n"
+        )
+        peer = results["peer"]
+        if "error" in peer:
+            add(f"Not measured: {peer['error']}.\n")
+        else:
+            add("| address | tracker requests/s | Datasette requests/s | ratio | target | met |")
+            add("|---|---|---|---|---|---|")
+            for name, pair in peer.items():
+                ours = pair["tracker"]["requests_per_second"]
+                theirs = pair["datasette"]["requests_per_second"]
+                target = 2.0 if name.endswith(".csv") else 1.0
+                ratio = ours / theirs if theirs else float("inf")
+                add(
+                    f"| {name} | {ours:,.1f} | {theirs:,.1f} | {ratio:.2f} | {target:.1f} | "
+                    f"{verdict(ratio >= target)} |"
+                )
+            add("")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.serving import gunicorn
+from bench.serving import datasette, gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -30,6 +30,9 @@ HTTP_PAGES = {
     "detail": "/recommendations/rejoin-un-human-rights-council/",
 }
 HTTP_PORT = 8765
+PEER_PORT = 8766
+PEER_TRACKER_PORT = 8767
+PEER_CONNECTIONS = 4
 
 
 def database_url(engine, scale):
@@ -91,9 +94,27 @@ def http_load(url, seconds):
         return {name: _wrk(path, seconds) for name, path in HTTP_PAGES.items()}
 
 
-def _wrk(path, seconds):
+def peer_load(url, addresses, seconds):
+    """The tracker (one gunicorn process, 4 threads, no page cache) against Datasette (one
+    process) serving the same SQLite file, address by address, 4 connections each."""
+    if not shutil.which("wrk"):
+        return {"error": "wrk is not installed (apt install wrk)"}
+    database = url.removeprefix("sqlite:///")
+    results = {}
+    uncached = {**environment(url), "BENCH_UNCACHED": "1"}
+    with gunicorn(uncached, PEER_TRACKER_PORT, "/__floor__/", threads=PEER_CONNECTIONS, workers=1):
+        for name, (tracker, _) in addresses.items():
+            results[name] = {"tracker": _wrk(tracker, seconds, PEER_CONNECTIONS, PEER_TRACKER_PORT)}
+    with datasette(database, PEER_PORT, addresses["table page"][1]):
+        for name, (_, peer) in addresses.items():
+            results[name]["datasette"] = _wrk(peer, seconds, PEER_CONNECTIONS, PEER_PORT)
+    return results
+
+
+def _wrk(path, seconds, connections=16, port=HTTP_PORT):
     result = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{HTTP_PORT}{path}"],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+         f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     text = result.stdout
@@ -146,6 +167,10 @@ def main():
     parser.add_argument("--repetitions", type=int, default=100)
     parser.add_argument("--http-seconds", type=int, default=30)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--peer-seconds", type=int, default=8)
+    parser.add_argument(
+        "--scales", default=",".join(SCALES), help="Which scales to build (archive,x10)."
+    )
     parser.add_argument(
         "--http-only",
         action="store_true",
@@ -179,7 +204,7 @@ def main():
         return
     urls = {}
     for engine in args.engines.split(","):
-        for scale in SCALES:
+        for scale in args.scales.split(","):
             if args.downloads_only and not (RESULTS / f"{engine}-{scale}.json").exists():
                 continue
             figures, url = run_scale(
@@ -192,6 +217,10 @@ def main():
     if ("postgresql", "archive") in urls and not args.downloads_only:
         print("== HTTP load: gunicorn on PostgreSQL (archive), wrk on loopback", flush=True)
         results["http"] = http_load(urls["postgresql", "archive"], args.http_seconds)
+    if ("sqlite", "archive") in urls and not args.downloads_only:
+        print("== Datasette as the peer: the same SQLite file (archive)", flush=True)
+        addresses = results["runs"]["sqlite-archive"]["peer_addresses"]
+        results["peer"] = peer_load(urls["sqlite", "archive"], addresses, args.peer_seconds)
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
     from bench.report import write_report
 

@@ -12,14 +12,32 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def gunicorn(environment, port, probe_path, *, threads=1):
-    """Serve the tracker with two workers until the block ends."""
+def gunicorn(environment, port, probe_path, *, threads=1, workers=2):
+    """Serve the tracker with two workers (or `workers`) until the block ends."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", "2",
+        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", str(workers),
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          # gunicorn.conf.py is read too; its access log would only slow the load test down.
          "--access-logfile", "/dev/null"],
         env=environment, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        _wait(f"http://127.0.0.1:{port}{probe_path}")
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+@contextmanager
+def datasette(database, port, probe_path):
+    """Serve a SQLite file with Datasette (one process) until the block ends: the peer the
+    tracker's pages and downloads are compared with. Query CSVs may return every row."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(database), "--port", str(port),
+         "--host", "127.0.0.1", "--setting", "max_returned_rows", "1000000",
+         "--setting", "sql_time_limit_ms", "60000", "--setting", "num_sql_threads", "4"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
     )  # fmt: skip
     try:
         _wait(f"http://127.0.0.1:{port}{probe_path}")
@@ -36,4 +54,4 @@ def _wait(url):
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer at {url}")
+    raise RuntimeError(f"the server did not answer at {url}")

@@ -12,6 +12,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 
 from bench import download, measure, report
 from bench.synthetic import scale_up
@@ -72,11 +73,25 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
         "http": {"error": "not measured in the smoke test"},
         "evaluation": evaluation(tmp_path / "evaluation.json"),
     }
+    # Datasette needs a server and a file; here the tracker's side of each pair is fetched
+    # and the report is written from wrk-shaped figures.
+    if vendor == "sqlite":
+        addresses = measure.peer_addresses("tiny")
+        assert set(addresses) == {
+            "table page", "filter", "row page", "document list", "scorecard.csv", "links.csv",
+        }  # fmt: skip
+        for tracker, peer in addresses.values():
+            assert Client().get(tracker).status_code == 200, tracker
+            assert peer.startswith("/tiny")
+        wrk = {"requests_per_second": 10.0, "requests": 80, "latency": {}, "errors": 0}
+        results["peer"] = {name: {"tracker": wrk, "datasette": wrk} for name in addresses}
     report.write_report(results, path)
     text = path.read_text(encoding="utf-8")
     assert "## Suggestions" in text
     assert "| curation: implements, partial | tf-idf, no feedback |" in text
     assert f"| {vendor} | scorecard.csv |" in text
+    if vendor == "sqlite":
+        assert "| links.csv | 10.0 | 10.0 | 1.00 | 2.0 | **not met** |" in text
 
 
 def evaluation(path):

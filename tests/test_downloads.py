@@ -95,17 +95,17 @@ def test_the_command_writes_the_same_csv_as_the_download(client, tracker_data, c
 
 
 def test_download_queries_do_not_grow_with_rows(client, tracker_data, django_assert_num_queries):
-    # The administrations (for the end-of-term columns), then one query for the
-    # recommendations and one for their links, per chunk of 500 rows.
+    # The data version (for the ETag), the administrations (for the end-of-term columns),
+    # then one query for the recommendations and one for their links, per chunk of 500 rows.
     def fetch():
         response = client.get(reverse("tracker:scorecard_csv"))
         return b"".join(response.streaming_content)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         fetch()
     for _ in range(20):
         make_link(recommendation=make_recommendation())
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         fetch()
 
 
@@ -122,3 +122,31 @@ def test_atom_feeds_list_status_changes(client, tracker_data):
     assert not list(other.iter(f"{ATOM}entry"))
     missing = client.get(reverse("tracker:recommendation_feed", args=["nope"]))
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("name", ["tracker:scorecard_csv", "tracker:links_csv"])
+def test_excel_variant_has_a_byte_order_mark_and_the_plain_one_none(client, tracker_data, name):
+    plain = b"".join(client.get(reverse(name)).streaming_content)
+    excel = b"".join(client.get(reverse(name), {"excel": "1"}).streaming_content)
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert excel == b"\xef\xbb\xbf" + plain  # Same bytes, same columns, after the mark.
+
+
+def test_scorecard_json_with_metadata_describes_itself_and_nests_evidence(client, tracker_data):
+    response = client.get(reverse("tracker:scorecard_json"), {"metadata": "1"})
+    document = json.loads(b"".join(response.streaming_content))
+    metadata = document["metadata"]
+    assert metadata["generated_at"] and "CC BY 4.0" in metadata["licence"]
+    assert metadata["sources"]
+    assert set(metadata["columns"]) - {"evidence_urls"} <= set(metadata["column_meanings"]) | {
+        c for c in metadata["columns"] if c.startswith("status_end_")
+    }
+    rows = {row["code"]: row for row in document["recommendations"]}
+    assert len(rows) == 2
+    (evidence,) = rows["rejoin-council"]["evidence"]
+    assert evidence["reason"] == "Rejoined in 2021."
+    assert evidence["relation"] == "implements"
+    assert set(evidence) == {"document", "date", "url", "working_url", "relation", "reason"}
+    # The published shape is unchanged: a bare array with flat evidence.
+    plain = json.loads(b"".join(client.get(reverse("tracker:scorecard_json")).streaming_content))
+    assert isinstance(plain, list) and isinstance(plain[0]["evidence"], str)

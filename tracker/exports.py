@@ -6,15 +6,20 @@ streams in constant memory however many rows there are.
 
 import csv
 import datetime
+import enum
+import itertools
 import json
+import logging
+import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import Administration, Document, Link, Recommendation
-from .record import working_url
+from .record import ARCHIVED_PATH, ARCHIVES, working_url
 from .status import STATUS_RELATIONS, StatusRecord, today
 
 SCORECARD_COLUMNS = [
@@ -54,6 +59,7 @@ LINK_COLUMNS = [
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
+logger = logging.getLogger(__name__)
 
 
 def neutralise(value):
@@ -81,28 +87,30 @@ class ScorecardExport:
         self.ends = end_columns(Administration.objects.order_by("took_office"))
         self.columns = [*SCORECARD_COLUMNS, *self.ends]
 
-    def rows(self):
-        return scorecard_rows(self.recommendations, self.site_url, self.as_of, self.ends)
+    def rows(self, nested=False):
+        return scorecard_rows(self.recommendations, self.site_url, self.as_of, self.ends, nested)
 
 
-def scorecard_rows(recommendations, site_url=None, as_of=None, ends=None):
+def scorecard_rows(recommendations, site_url=None, as_of=None, ends=None, nested=False):
     """One dict per recommendation; `recommendations` comes from `for_scorecard()`.
 
     The links of each chunk of recommendations are read as plain values in one
     query: no model instance per link. With `as_of`, the recommendations carry
-    `status_on_date` (`status.annotate_on`) and later documents are left out.
+    `status_on_date` (`status.annotate_on`) and later documents are left out. `nested`:
+    `evidence` is a list of objects (document, date, address, relation, reason) and
+    `evidence_urls` is left out, for scorecard.json?metadata=1.
     """
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     chunk = []
     for recommendation in recommendations.iterator(chunk_size=CHUNK):
         chunk.append(recommendation)
         if len(chunk) == CHUNK:
-            yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
+            yield from _scorecard_chunk(chunk, site_url, as_of, ends or {}, nested)
             chunk = []
-    yield from _scorecard_chunk(chunk, site_url, as_of, ends or {})
+    yield from _scorecard_chunk(chunk, site_url, as_of, ends or {}, nested)
 
 
-def _scorecard_chunk(recommendations, site_url, as_of, ends):
+def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
     links = {}
     rows = (
         Link.objects.accepted()
@@ -134,7 +142,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends):
         )
         status = recommendation.status_on_date if as_of else recommendation.status
         latest = record.latest_on(as_of or today())
-        yield {
+        row = {
             "code": recommendation.code,
             "stage": recommendation.stage.name,
             "title": recommendation.title,
@@ -164,6 +172,20 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends):
                 for column, day in ends.items()
             },
         }
+        if nested:
+            row["evidence"] = [
+                {
+                    "document": title,
+                    "date": published,
+                    "url": url,
+                    "working_url": working_url(url, published),
+                    "relation": relation,
+                    "reason": reason,
+                }
+                for relation, title, published, url, reason in evidence
+            ]
+            del row["evidence_urls"]
+        yield row
 
 
 def link_queryset(as_of=None):
@@ -194,6 +216,124 @@ def link_queryset(as_of=None):
         "action__factsheet__executive_order_number",
         "action__factsheet__administration__slug",
     )
+
+
+# links.csv through PostgreSQL's own COPY. Each line is built in SQL with the same cells as
+# `link_rows` + `csv_lines`: neutralised (`neutralise`), then quoted as Python's csv module
+# quotes (a cell holding a comma, a double quote, CR or LF), joined by commas. COPY's text
+# format escapes a line's backslashes and control characters and ends it with LF;
+# `_csv_block` turns that back into the bytes Python writes. Each layer is fenced with
+# OFFSET 0 so PostgreSQL computes every cell once.
+_LINK_FIELDS = (
+    "code, title, relation, doc_title, published, url, section, text, reason, "
+    "kind, subtype, number, administration"
+)
+_NEUTRAL = (
+    "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
+)
+_QUOTED = """CASE WHEN {v} ~ '[",\\r\\n]' THEN '"' || replace({v}, '"', '""') || '"' ELSE {v} END"""
+# The addresses `working_url` moves, in the plain spelling SQL can move byte for byte: lower
+# case scheme and host, no port, no white space, no empty query or fragment. A document with
+# any other spelling of such an address sends links.csv through the Python writer.
+_HOST = r"^https?://(www\.)?whitehouse\.gov"
+_MOVABLE = _HOST + re.escape(ARCHIVED_PATH) + r"[^?#\s]*(\?[^#\s]+)?(#\S+)?$"
+_UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+COPY_BLOCK = 64 * 1024
+
+
+def _link_values_sql(site_url):
+    """The text of each links.csv cell over `link_queryset`'s columns, and its params."""
+    prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
+    moves = " ".join(
+        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
+    )
+    params = [site_url + prefix, suffix, _MOVABLE]
+    for took_office, left_office, host in ARCHIVES:
+        params += [took_office, left_office, _HOST, f"https://{host}"]
+    values = [
+        "code",
+        "title",
+        "relation",
+        "doc_title",
+        "to_char(published, 'YYYY-MM-DD')",
+        "url",
+        "section",
+        "text",
+        "reason",
+        "%s || code || %s",
+        "CASE WHEN subtype = 'executive_order' AND coalesce(number, 0) <> 0 "
+        "THEN subtype || ' ' || number::text ELSE coalesce(nullif(subtype, ''), kind) END",
+        "administration",
+        f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END",
+    ]
+    return [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)], params
+
+
+def _copy_can_match():
+    """False when a document's address is one `working_url` may move but not in the plain
+    spelling the SQL moves (an upper-case host, a port, white space...)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
+            "AND strpos(lower(url), %s) > 0 AND url !~ %s)",
+            [r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE],
+        )
+        return not cursor.fetchone()[0]
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def copy_link_lines(as_of=None, site_url=None):
+    """links.csv's data lines from PostgreSQL's COPY, in bytes blocks of whole lines."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    inner, inner_params = link_queryset(as_of).query.sql_with_params()
+    values, params = _link_values_sql(site_url)
+    columns = range(len(LINK_COLUMNS))
+    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
+    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    sql = (
+        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(values)} "
+        f"FROM ({inner}) AS links({_LINK_FIELDS}) OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+    )
+    params = [*params, *map(_plain, inner_params)]
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql, params) as copy,
+    ):
+        block, size = [], 0
+        for data in copy:
+            block.append(bytes(data))
+            size += len(data)
+            if size >= COPY_BLOCK:
+                yield _csv_block(block)
+                block, size = [], 0
+        if block:
+            yield _csv_block(block)
+
+
+def _csv_block(lines):
+    """COPY's text lines as CSV lines: LF row ends become CRLF, escapes their characters."""
+    data = b"".join(lines).replace(b"\n", b"\r\n")
+    if b"\\" in data:
+        data = _ESCAPE.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), data)
+    return data
+
+
+def links_csv_lines(as_of=None, site_url=None):
+    """links.csv: streamed from PostgreSQL's COPY where it writes the same bytes, else
+    written row by row in Python."""
+    if connection.vendor == "postgresql" and _copy_can_match():
+        return _after(csv_header(LINK_COLUMNS), copy_link_lines(as_of, site_url))
+    return csv_lines(link_rows(site_url, as_of), LINK_COLUMNS)
+
+
+def _after(first, rest):
+    yield first
+    yield from rest
 
 
 def link_rows(site_url=None, as_of=None):
@@ -235,6 +375,10 @@ class _Echo:
         return value
 
 
+def csv_header(columns):
+    return csv.writer(_Echo(), lineterminator="\r\n").writerow(columns)
+
+
 def csv_lines(rows, columns):
     """Yield the header, then each row, as CSV text lines (cells neutralised)."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -243,14 +387,81 @@ def csv_lines(rows, columns):
         yield writer.writerow([neutralise(row[column]) for column in columns])
 
 
-def json_chunks(rows):
-    """Yield a JSON array of the rows, one element at a time."""
+def json_chunks(rows, metadata=None):
+    """Yield a JSON array of the rows, one element at a time; with `metadata`, an object
+    {"metadata": ..., "recommendations": [rows]}."""
+    if metadata is not None:
+        yield (
+            '{"metadata": ' + json.dumps(metadata, cls=DjangoJSONEncoder) + ',\n"recommendations": '
+        )
     yield "[\n"
     for number, row in enumerate(rows):
         yield ("" if number == 0 else ",\n") + json.dumps(row, cls=DjangoJSONEncoder)
-    yield "\n]\n"
+    yield "\n]" + ("}" if metadata is not None else "") + "\n"
+
+
+SCORECARD_MEANINGS = {
+    "code": "stable identifier of the recommendation",
+    "stage": "the essay's stage of work",
+    "title": "short title",
+    "statement": "the ask in plain words",
+    "quote": "the essay's words",
+    "status": "implemented, partial, not_found, contrary or reversed (on as_of if given)",
+    "status_label": "the status in words",
+    "status_reason": "the editor's reason, when an override holds",
+    "evidence_count": "accepted implementing and partial links",
+    "evidence": "list of objects: document, date, url (original address), working_url "
+    "(where it can be read today), relation (implements, partial, contrary), reason",
+    "last_changed": "when the public status last changed",
+    "url": "the recommendation's page",
+    "latest_action_date": "date of the latest evidence or reversal",
+    "status_end_<administration>": "the status on the last day of each administration "
+    "that has left office; empty if that day is after as_of",
+}
+
+
+def scorecard_metadata(export, request_url):
+    """What scorecard.json?metadata=1 says about itself."""
+    return {
+        "title": "Human rights agenda tracker: scorecard",
+        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "as_of": export.as_of,
+        "url": request_url,
+        "licence": "Recommendations quoted from Sarah H. Cleveland, 'A Human Rights Agenda "
+        "for the Biden Administration', AJIL Unbound 115 (2021), CC BY 4.0; White House "
+        "documents are US government works in the public domain.",
+        "sources": [
+            "https://doi.org/10.1017/aju.2020.82",
+            export.site_url + reverse("tracker:about"),
+        ],
+        "columns": [*SCORECARD_MEANINGS][:-1] + list(export.ends),
+        "column_meanings": SCORECARD_MEANINGS,
+    }
 
 
 def write_csv(rows, columns, stream):
     for line in csv_lines(rows, columns):
         stream.write(line)
+
+
+BROKEN = "\r\n!!! This download broke off here because of a server error: it is incomplete.\r\n"
+
+
+def started(chunks):
+    """Run a download up to its first data row before the response is answered, so a
+    failing first query is a server error rather than a 200 with only a header row; a
+    later failure is logged, ends the body with a line saying it is incomplete, and aborts
+    the stream (no clean end of a chunked response)."""
+    chunks = iter(chunks)
+    first = list(itertools.islice(chunks, 2))
+    return _guarded(first, chunks)
+
+
+def _guarded(first, rest):
+    yield from first
+    try:
+        yield from rest
+    except Exception:
+        logger.exception("A download broke off mid-stream")
+        yield BROKEN
+        raise

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import feeds, views
+from .cache import conditional
 
 tracker_patterns = [
     path("", views.scorecard, name="scorecard"),
@@ -14,7 +15,7 @@ tracker_patterns = [
     ),
     path(
         "recommendations/<slug:code>/feed/",
-        feeds.RecommendationFeed(),
+        conditional(feeds.RecommendationFeed()),
         name="recommendation_feed",
     ),
     path("stages/<slug:slug>/", views.stage_detail, name="stage_detail"),
@@ -36,7 +37,7 @@ tracker_patterns = [
     path("scorecard.csv", views.scorecard_csv, name="scorecard_csv"),
     path("scorecard.json", views.scorecard_json, name="scorecard_json"),
     path("links.csv", views.links_csv, name="links_csv"),
-    path("feed/", feeds.StatusChangesFeed(), name="feed"),
+    path("feed/", conditional(feeds.StatusChangesFeed()), name="feed"),
 ]
 
 urlpatterns = [

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
-from .cache import cached_page
+from .cache import cached_page, conditional
 from .filters import DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Administration, Document, Recommendation, Stage
@@ -237,33 +237,55 @@ def _invalid(request):
     )
 
 
+@conditional
 def scorecard_csv(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
         return _invalid(request)
     export = exports.ScorecardExport(*download)
     lines = exports.csv_lines(export.rows(), export.columns)
-    return _streaming(lines, "text/csv; charset=utf-8", "scorecard.csv")
+    return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "scorecard.csv")
 
 
+@conditional
 def scorecard_json(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
         return _invalid(request)
-    chunks = exports.json_chunks(exports.ScorecardExport(*download).rows())
+    export = exports.ScorecardExport(*download)
+    if request.GET.get("metadata") == "1":  # An object that describes itself; nested evidence.
+        metadata = exports.scorecard_metadata(export, request.build_absolute_uri())
+        chunks = exports.json_chunks(export.rows(nested=True), metadata)
+    else:  # The published shape: a bare array, as before.
+        chunks = exports.json_chunks(export.rows())
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
+@conditional
 def links_csv(request):
     try:
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    lines = exports.csv_lines(exports.link_rows(as_of=as_of), exports.LINK_COLUMNS)
-    return _streaming(lines, "text/csv; charset=utf-8", "links.csv")
+    lines = exports.links_csv_lines(as_of)
+    return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "links.csv")
+
+
+def _excel(request, lines):
+    """With ?excel=1, the same CSV after a UTF-8 byte-order mark, so Excel reads it as
+    UTF-8 when the file is double-clicked; without it, the bytes stay as published."""
+    if request.GET.get("excel") != "1":
+        return lines
+    return _after_mark(iter(lines))
+
+
+def _after_mark(lines):
+    yield "\ufeff" + next(lines, "")  # With the header: the first row is still read early.
+    yield from lines
 
 
 def _streaming(chunks, content_type, filename):
-    response = StreamingHttpResponse(chunks, content_type=content_type)
+    # Up to the first row now: a first query that fails is a 500, not a 200 with a header.
+    response = StreamingHttpResponse(exports.started(chunks), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
