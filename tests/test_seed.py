@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from tracker.curation import set_override
 from tracker.models import Action, Document, Link, Recommendation, StatusChange
 
 # Each test imports the seeds or runs a property-based search: seconds each.
@@ -61,9 +62,7 @@ def test_seeding_never_touches_editors_links_or_statuses():
     )
     recommendation.refresh_status()
     other = Recommendation.objects.get(code="close-guantanamo")
-    other.status_override = other.status = Recommendation.Status.CONTRARY
-    other.status_reason = "An editor's reason."
-    other.save()
+    set_override(other, status=Recommendation.Status.CONTRARY, reason="An editor's reason.")
     before = snapshot()
 
     call_command("seed")
