@@ -218,9 +218,5 @@ def test_a_link_deleted_by_an_editor_stays_deleted_through_seed_and_export(tmp_p
 
     export_curation(seeds / "curation.yaml")
     entries = yaml.safe_load((seeds / "curation.yaml").read_text())["links"]
-    mine = [
-        e
-        for e in entries
-        if (e["recommendation"], e["action"]) == (code, link.action.key)
-    ]
+    mine = [e for e in entries if (e["recommendation"], e["action"]) == (code, link.action.key)]
     assert [(e["review"], e["reason"]) for e in mine] == [("rejected", "Deleted by editor.")]

@@ -28,9 +28,7 @@ STALE_LINKS = (
 
 
 @transaction.atomic
-def review_links(
-    links, *, review, relation="", reason="", user=None, expected_versions=None
-):
+def review_links(links, *, review, relation="", reason="", user=None, expected_versions=None):
     """Accept (with a relation and a one-line reason) or reject the given links.
 
     `expected_versions` ({link pk: version}) holds the versions the editor saw:
