@@ -165,3 +165,22 @@ def test_reimporting_two_thousand_reworded_items_is_near_linear(write_file):
     # Each item is paired with its own earlier wording: the same rows, revised.
     assert dict(Action.objects.values_list("position", "pk")) == before
     assert Action.objects.get(position=5).text.startswith("The administration expanded")
+
+
+def test_two_files_with_one_title_and_date_but_different_content_stay_apart(write_file):
+    shared = "-   Shared action one.\n-   Shared action two.\n"
+    first = write_file("a-first.md", HEAD + shared + "-   Only in the first.\n")
+    second = write_file("b-second.md", HEAD + shared + "-   Only in the second.\n")
+
+    summary = import_documents([first, second])
+    again = import_documents([first, second])
+
+    assert (summary.created, summary.updated) == ([first, second], [])
+    assert (again.updated, again.unchanged) == ([], [first, second])
+    texts = {
+        document.source_path: set(document.actions.values_list("text", flat=True))
+        for document in Document.objects.all()
+    }
+    assert texts["a-first.md"] >= {"Only in the first."}
+    assert "Only in the second." not in texts["a-first.md"]
+    assert texts["b-second.md"] >= {"Only in the second."}

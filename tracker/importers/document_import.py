@@ -118,13 +118,14 @@ def import_documents(paths, *, dry_run=False, progress=iter):
 import_factsheets = import_documents
 
 
-def find_factsheet(parsed):
+def find_factsheet(parsed, batch=frozenset()):
     """The stored fact sheet this file is a version of.
 
     The same file name, or else a fact sheet with the same title and date
     whose actions are mostly the same (re-issued under a new address and file
     name): its actions must not be duplicated. Two different fact sheets that
-    share a title and a date stay apart.
+    share a title and a date stay apart, and so do two files of the same batch
+    (both present, so neither replaces the other).
     """
     factsheets = Document.objects.factsheets()
     same_name = factsheets.filter(slug=parsed.slug).first()
@@ -134,7 +135,8 @@ def find_factsheet(parsed):
     if same_content:
         return same_content
     keys = {action.key for action in parsed.actions}
-    for candidate in factsheets.filter(title=parsed.title, published=parsed.published):
+    same_title = factsheets.filter(title=parsed.title, published=parsed.published)
+    for candidate in same_title.exclude(source_path__in=set(batch) - {parsed.path.name}):
         shared = candidate.actions.filter(key__in=keys).count()
         if shared >= SAME_FACTSHEET_SHARE * len(keys):
             return candidate
@@ -151,7 +153,7 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     """
     if Document.objects.essays().filter(slug=parsed.slug).exists():
         raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
-    existing = find_factsheet(parsed)
+    existing = find_factsheet(parsed, batch)
     if (
         existing
         and existing.slug != parsed.slug
