@@ -82,3 +82,105 @@ def test_a_long_run_of_brackets_parses_in_bounded_time(size, write_file):
     assert seconds < LIMIT
     assert summary.created == [path]
     assert Action.objects.get().text.endswith("end.")
+
+
+def nested_list(depth):
+    return HEAD + "".join("    " * level + f"-   Level {level}.\n" for level in range(depth))
+
+
+def test_a_list_nested_a_thousand_deep_is_refused_quickly(write_file):
+    bad, good = write_file("a-deep.md", nested_list(1_000)), write_file("b-good.md", GOOD)
+    summary, seconds = import_timed([bad, good])
+    assert seconds < LIMIT
+    assert_refused_alone(summary, bad, "nested too deeply", good)
+
+
+def test_quotes_nested_a_thousand_deep_are_refused_quickly(write_file):
+    bad = write_file("a-quotes.md", HEAD + ">" * 1_000 + " Deep.\n")
+    good = write_file("b-good.md", GOOD)
+    summary, seconds = import_timed([bad, good])
+    assert seconds < LIMIT
+    assert_refused_alone(summary, bad, "nested too deeply", good)
+
+
+def test_a_list_nested_a_few_levels_still_imports(write_file):
+    path = write_file("nested.md", nested_list(6))
+    summary, _ = import_timed([path])
+    assert summary.created == [path]
+    assert Action.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[" * 100_000,
+        "[a" * 50_000,
+        "[" * 20_000 + "x" + "]" * 20_000,
+        "[a](" * 25_000,
+        "<a" * 50_000,
+        "*a" * 50_000,
+        "`a" * 50_000,
+        "\\[" * 50_000,
+    ],
+    ids=["run", "spaced", "nested", "links", "tags", "emphasis", "code", "escaped"],
+)
+def test_100_kb_of_markup_delimiters_import_in_bounded_time(line, write_file):
+    path = write_file("delimiters.md", HEAD + "-   " + line + " end.\n")
+    summary, seconds = import_timed([path])
+    assert seconds < LIMIT
+    assert summary.created == [path]
+    assert Action.objects.get().text.endswith("end.")
+
+
+def test_links_and_emphasis_of_real_items_are_still_parsed(write_file):
+    items = "".join(
+        f"-   **Lead {i}.** Did [thing {i}](https://example.org/{i}) and <u>more</u>.\n"
+        for i in range(300)
+    )
+    path = write_file("links.md", HEAD + items)
+    import_timed([path])
+    action = Action.objects.get(position=7)
+    assert action.lead_in == "Lead 6."
+    assert action.text == "Lead 6. Did thing 6 and more."
+    assert "[thing 6](https://example.org/6)" in action.markdown
+
+
+def reworded(count, word):
+    return HEAD + "".join(
+        f"-   The administration {word} program number {i} for the people of district {i}.\n"
+        for i in range(count)
+    )
+
+
+def test_reimporting_two_thousand_reworded_items_is_near_linear(write_file):
+    path = write_file("reworded.md", reworded(2_000, "funded"))
+    import_documents([path])
+    before = dict(Action.objects.values_list("position", "pk"))
+    path.write_text(reworded(2_000, "expanded"), encoding="utf-8")
+
+    summary, seconds = import_timed([path])
+
+    assert seconds < 3 * LIMIT  # 2,000 bullets: 39 s before, about 4 s now (alone)
+    assert summary.updated == [path]
+    # Each item is paired with its own earlier wording: the same rows, revised.
+    assert dict(Action.objects.values_list("position", "pk")) == before
+    assert Action.objects.get(position=5).text.startswith("The administration expanded")
+
+
+def test_two_files_with_one_title_and_date_but_different_content_stay_apart(write_file):
+    shared = "-   Shared action one.\n-   Shared action two.\n"
+    first = write_file("a-first.md", HEAD + shared + "-   Only in the first.\n")
+    second = write_file("b-second.md", HEAD + shared + "-   Only in the second.\n")
+
+    summary = import_documents([first, second])
+    again = import_documents([first, second])
+
+    assert (summary.created, summary.updated) == ([first, second], [])
+    assert (again.updated, again.unchanged) == ([], [first, second])
+    texts = {
+        document.source_path: set(document.actions.values_list("text", flat=True))
+        for document in Document.objects.all()
+    }
+    assert texts["a-first.md"] >= {"Only in the first."}
+    assert "Only in the second." not in texts["a-first.md"]
+    assert texts["b-second.md"] >= {"Only in the second."}

@@ -2,6 +2,7 @@
 keyed so a re-import changes nothing.
 """
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -15,21 +16,15 @@ from .administrations import AdministrationFinder
 from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
 from .errors import SourceError
 
-ACTION_FIELDS = [
-    "position",
-    "section",
-    "subheading",
-    "lead_in",
-    "text",
-    "markdown",
-    "has_local_links",
-    "is_boilerplate",
-]
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
 # How alike an action's old and new text must be to count as the same action revised.
 REVISION_SIMILARITY = 0.85
 # How many old actions on each side of a new one's place it is compared with.
 REVISION_WINDOW = 25
+# Of those, how many (the most alike by their words) are compared character by character,
+# and the share of words they must have in common to be compared at all.
+REVISION_CANDIDATES = 3
+REVISION_WORD_OVERLAP = 0.5
 # The share of its actions a file must share with a same-titled, same-dated fact sheet
 # to be taken for a re-issue of it.
 SAME_FACTSHEET_SHARE = 0.5
@@ -128,13 +123,14 @@ def import_documents(paths, *, dry_run=False, progress=iter):
 import_factsheets = import_documents
 
 
-def find_factsheet(parsed):
+def find_factsheet(parsed, batch=frozenset()):
     """The stored fact sheet this file is a version of.
 
     The same file name, or else a fact sheet with the same title and date
     whose actions are mostly the same (re-issued under a new address and file
     name): its actions must not be duplicated. Two different fact sheets that
-    share a title and a date stay apart.
+    share a title and a date stay apart, and so do two files of the same batch
+    (both present, so neither replaces the other).
     """
     factsheets = Document.objects.factsheets()
     same_name = factsheets.filter(slug=parsed.slug).first()
@@ -144,7 +140,8 @@ def find_factsheet(parsed):
     if same_content:
         return same_content
     keys = {action.key for action in parsed.actions}
-    for candidate in factsheets.filter(title=parsed.title, published=parsed.published):
+    same_title = factsheets.filter(title=parsed.title, published=parsed.published)
+    for candidate in same_title.exclude(source_path__in=set(batch) - {parsed.path.name}):
         shared = candidate.actions.filter(key__in=keys).count()
         if shared >= SAME_FACTSHEET_SHARE * len(keys):
             return candidate
@@ -161,7 +158,7 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     """
     if Document.objects.essays().filter(slug=parsed.slug).exists():
         raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
-    existing = find_factsheet(parsed)
+    existing = find_factsheet(parsed, batch)
     if (
         existing
         and existing.slug != parsed.slug
@@ -205,7 +202,7 @@ def _store_actions(document, parsed_actions):
     unmatched = [parsed for parsed in parsed_actions if parsed.key not in current]
     new_keys = {parsed.key for parsed in parsed_actions}
     revisions = _pair_revisions(unmatched, [a for key, a in current.items() if key not in new_keys])
-    to_create, to_update, revised = [], [], []
+    to_create, changes, revised = [], {}, []  # changes: {action pk: {field: new value}}
     for position, parsed in enumerate(parsed_actions, start=1):
         values = {
             "position": position,
@@ -216,25 +213,23 @@ def _store_actions(document, parsed_actions):
             "markdown": parsed.markdown,
             "has_local_links": parsed.has_local_links,
             "is_boilerplate": parsed.is_boilerplate,
+            "withdrawn": False,
         }
         action = current.pop(parsed.key, None)
         if action is None and parsed.key in revisions:
             action = current.pop(revisions[parsed.key].key)
-            action.key = parsed.key
+            values["key"] = parsed.key
             revised.append(action.pk)
-            to_update.append(action)
         if action is None:
             to_create.append(Action(factsheet=document, key=parsed.key, **values))
             continue
-        if action.withdrawn or any(
-            getattr(action, name) != value for name, value in values.items()
-        ):
-            for name, value in values.items():
-                setattr(action, name, value)
-            action.withdrawn = False
-            if action not in to_update:
-                to_update.append(action)
-    Action.objects.bulk_update(to_update, [*ACTION_FIELDS, "key", "withdrawn"])
+        changed = {name: value for name, value in values.items() if getattr(action, name) != value}
+        if changed:
+            changes[action.pk] = changed
+    # Row by row, only what changed: `bulk_update` builds a CASE per row and field, and
+    # its time grows as a square of them.
+    for pk, changed in changes.items():
+        Action.objects.filter(pk=pk).update(**changed)
     created = Action.objects.bulk_create(to_create)
     Link.objects.reviewed().filter(action__in=revised).update(source_changed=True)
     _retire(current.values())
@@ -246,26 +241,41 @@ def _pair_revisions(new, old, threshold=REVISION_SIMILARITY):
 
     Exact keys are paired before this; the leftovers are compared only with the
     old actions near the same place in the list (a revision seldom moves far),
-    so the work grows with the number of actions, not its square.
+    first by their sets of words (cheap), then the few most alike by their
+    characters: the work grows with the number of actions, not its square.
     """
     pairs, taken = {}, set()
+    old_words = [_words(action.text) for action in old]
     for index, parsed in enumerate(new):
-        best, best_ratio = None, threshold
         start = round(index * len(old) / len(new)) if new else 0
-        nearby = old[max(0, start - REVISION_WINDOW) : start + REVISION_WINDOW + 1]
-        for action in nearby:
-            if action.pk in taken:
-                continue
+        low = max(0, start - REVISION_WINDOW)
+        words = _words(parsed.text)
+        alike = sorted(
+            (
+                (_overlap(words, old_words[position]), -abs(position - start), position)
+                for position in range(low, min(len(old), start + REVISION_WINDOW + 1))
+                if old[position].pk not in taken
+            ),
+            reverse=True,
+        )
+        for overlap, _, position in alike[:REVISION_CANDIDATES]:
+            if overlap < REVISION_WORD_OVERLAP:
+                break
+            action = old[position]
             matcher = SequenceMatcher(None, action.text, parsed.text, autojunk=False)
-            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= best_ratio:
-                best, best_ratio = action, ratio
-        if best is not None:
-            pairs[parsed.key] = best
-            taken.add(best.pk)
+            if matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold:
+                pairs[parsed.key] = action
+                taken.add(action.pk)
+                break
     return pairs
+
+
+def _words(text):
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+def _overlap(a, b):
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _retire(actions):

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin
 import markdown
 import yaml
 from django.utils.text import slugify
-from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER, AtomicString
 
 from . import kinds
 from .errors import SourceError
@@ -38,8 +38,20 @@ PUBLISHER = "The White House"
 # Bounds on one file, so one bad file cannot stall an import or a page.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ACTIONS = 2000
-# A run of "[" makes Python-Markdown's link parsing quadratic; a run is never a link.
-BRACKET_RUN = re.compile(r"(?:\[[ \t]*){4,}")
+# Python-Markdown's inline parsing scans from each delimiter ("[", "*", "<", "(" ...) up to
+# the end of its paragraph: its time grows with delimiters times length. A paragraph or item
+# over this budget is kept as plain text (its markup not parsed), as is every one after the
+# file's budget is spent. Real items (a few links and some bold in 3,000 characters) stay
+# far below both.
+MAX_INLINE_WORK = 500_000
+MAX_FILE_INLINE_WORK = 20_000_000
+INLINE_DELIMITERS = re.compile(r"[\[(*_`<&\\!]")
+# Its raw HTML reader scans from each "<" of a tag that never closes to the end of the
+# file: such a "<" is written as an entity, and stays text.
+UNCLOSED_TAG = re.compile(r"<(?=[A-Za-z/!?])(?![^<>]*>)")
+# Its list and quote parsers recurse on each level: deeper nesting is refused.
+MAX_NESTING = 20
+LIST_OR_QUOTE_LINE = re.compile(r"^([ \t>]*)(?:[-*+]|\d{1,9}[.)])?(?=[ \t]|$)")
 
 
 @dataclass
@@ -219,10 +231,10 @@ def parse_factsheet(path):
             if subtype == kinds.Subtype.EXECUTIVE_ORDER
             else None
         )
-        actions = ProseExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
+        actions = ProseExtractor(base_url=url).extract(_bounded(body, path, body_line))
     else:
         subtype, number = "", None
-        actions = ActionExtractor(base_url=url).extract(BRACKET_RUN.sub(_escape_run, body))
+        actions = ActionExtractor(base_url=url).extract(_bounded(body, path, body_line))
     if len(actions) > MAX_ACTIONS:
         raise SourceError(path, f"too many actions ({len(actions):,}; at most {MAX_ACTIONS:,})")
     if not actions:
@@ -252,8 +264,48 @@ def parse_factsheet(path):
     )
 
 
-def _escape_run(match):
-    return match[0].replace("[", "\\[")
+def _bounded(body, path, body_line):
+    """The body, checked so that its lists and quotes parse in bounded depth, and with
+    the "<" of unclosed tags as entities. Linear in its length."""
+    _refuse_deep_nesting(body, path, body_line)
+    return UNCLOSED_TAG.sub("&lt;", body)
+
+
+def _refuse_deep_nesting(body, path, body_line):
+    """Refuse lists or quotes nested more than MAX_NESTING deep, from indentation and ">"."""
+    for number, line in enumerate(body.split("\n")):
+        prefix = LIST_OR_QUOTE_LINE.match(line)
+        if not prefix or len(prefix[0]) <= MAX_NESTING * 4:
+            continue
+        lead = prefix[1].expandtabs(4)
+        depth = lead.count(">") + len(lead.replace(">", "")) // 4
+        if depth > MAX_NESTING:
+            raise SourceError(
+                path,
+                f"lists or quotes nested too deeply ({depth} levels; at most {MAX_NESTING})",
+                body_line + number,
+            )
+
+
+def inline_work(text):
+    """An upper estimate of Python-Markdown's inline parsing work on one block: linear."""
+    return len(INLINE_DELIMITERS.findall(text)) * len(text)
+
+
+class _BoundInlineWork(markdown.treeprocessors.Treeprocessor):
+    """Runs before inline parsing: blocks whose markup would take too long stay plain text."""
+
+    def run(self, root):
+        spent = 0
+        for element in root.iter():
+            text = element.text
+            if not text or isinstance(text, AtomicString):
+                continue
+            work = inline_work(text)
+            if work > MAX_INLINE_WORK or spent + work > MAX_FILE_INLINE_WORK:
+                element.text = AtomicString(text)
+            else:
+                spent += work
 
 
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):
@@ -268,6 +320,8 @@ class ActionExtractor:
         self.base_url = base_url
         self.md = markdown.Markdown(extensions=["sane_lists"])
         self.md.treeprocessors.register(_TreeCapture(self.md), "capture_tree", -10)
+        # Before "inline" (20).
+        self.md.treeprocessors.register(_BoundInlineWork(self.md), "bound_inline_work", 25)
 
     def extract(self, body):
         self.md.reset()
