@@ -31,3 +31,24 @@ def empty_page_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end, whatever a server thread left open.
+
+    A streamed download served by the browser test's live server keeps its database
+    session until the response is closed or garbage-collected; on PostgreSQL an open
+    session makes `DROP DATABASE` fail at teardown.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
