@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 DEFAULT_CORPUS = ROOT.parent / "shared/corpus"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-SCALES = ["archive", "x10"]
+SCALES = ["seeds", "record", "x10"]
 HTTP_PAGES = {
     "floor": "/__floor__/",
     "scorecard": "/",
@@ -130,8 +131,8 @@ def _wrk(path, seconds, connections=16, port=HTTP_PORT):
 
 
 def evaluation(url):
-    """The suggester's recall and MRR on the archive database (`evaluate_suggestions --tune`)."""
-    print("== Suggestion quality: evaluate_suggestions --tune on the SQLite archive", flush=True)
+    """The suggester's recall and MRR on the whole record (`evaluate_suggestions --tune`)."""
+    print("== Suggestion quality: evaluate_suggestions --tune (SQLite, whole record)", flush=True)
     output = RESULTS / "evaluation.json"
     subprocess.run(
         [sys.executable, "manage.py", "evaluate_suggestions", "--tune", "--json", str(output)],
@@ -165,16 +166,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repetitions", type=int, default=100)
-    parser.add_argument("--http-seconds", type=int, default=30)
+    parser.add_argument("--http-seconds", type=int, default=15)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--peer-seconds", type=int, default=8)
     parser.add_argument(
-        "--scales", default=",".join(SCALES), help="Which scales to build (archive,x10)."
+        "--scales", default=",".join(SCALES), help="Which scales to build (seeds,record,x10)."
     )
     parser.add_argument(
         "--http-only",
         action="store_true",
-        help="Run only the HTTP load on the last run's PostgreSQL archive database.",
+        help="Run only the HTTP load on the last run's whole-record databases.",
     )
     parser.add_argument(
         "--downloads-only",
@@ -183,6 +184,7 @@ def main():
         "the report from the figures kept in bench-results/.",
     )
     args = parser.parse_args()
+    started = time.perf_counter()
     if not args.corpus.is_dir():
         sys.exit(f"The corpus is not at {args.corpus}; pass --corpus PATH.")
     RESULTS.mkdir(exist_ok=True)
@@ -193,9 +195,10 @@ def main():
         results["downloads_remeasured"] = machine()["date"]
     if args.http_only and previous.exists():
         results = json.loads(previous.read_text())
-        results["http"] = http_load(
-            existing_database_url("postgresql", "archive"), args.http_seconds
-        )
+        results["http"] = {
+            engine: http_load(existing_database_url(engine, "record"), args.http_seconds)
+            for engine in args.engines.split(",")
+        }
         results["http_measured"] = machine()["date"]
         previous.write_text(json.dumps(results, indent=2))
         from bench.report import write_report
@@ -212,15 +215,18 @@ def main():
             )
             results["runs"][f"{engine}-{scale}"] = figures
             urls[engine, scale] = url
-    if ("sqlite", "archive") in urls and not args.downloads_only:
-        results["evaluation"] = evaluation(urls["sqlite", "archive"])
-    if ("postgresql", "archive") in urls and not args.downloads_only:
-        print("== HTTP load: gunicorn on PostgreSQL (archive), wrk on loopback", flush=True)
-        results["http"] = http_load(urls["postgresql", "archive"], args.http_seconds)
-    if ("sqlite", "archive") in urls and not args.downloads_only:
-        print("== Datasette as the peer: the same SQLite file (archive)", flush=True)
-        addresses = results["runs"]["sqlite-archive"]["peer_addresses"]
-        results["peer"] = peer_load(urls["sqlite", "archive"], addresses, args.peer_seconds)
+    if ("sqlite", "record") in urls and not args.downloads_only:
+        results["evaluation"] = evaluation(urls["sqlite", "record"])
+    if not args.downloads_only:
+        results["http"] = {}
+        for engine in [engine for engine, scale in urls if scale == "record"]:
+            print(f"== HTTP load: gunicorn on {engine} (whole record), wrk on loopback", flush=True)
+            results["http"][engine] = http_load(urls[engine, "record"], args.http_seconds)
+    if ("sqlite", "record") in urls and not args.downloads_only:
+        print("== Datasette as the peer: the same SQLite file (whole record)", flush=True)
+        addresses = results["runs"]["sqlite-record"]["peer_addresses"]
+        results["peer"] = peer_load(urls["sqlite", "record"], addresses, args.peer_seconds)
+    results["duration_minutes"] = round((time.perf_counter() - started) / 60, 1)
     (RESULTS / "all.json").write_text(json.dumps(results, indent=2))
     from bench.report import write_report
 

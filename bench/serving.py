@@ -12,11 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def gunicorn(environment, port, probe_path, *, threads=1, workers=2):
-    """Serve the tracker with two workers (or `workers`) until the block ends."""
+def gunicorn(environment, port, probe_path, *, threads=None, workers=None):
+    """Serve the tracker until the block ends: with the shipped gunicorn.conf.py, or with the
+    given number of workers and threads."""
+    sizes = [*(["--workers", str(workers)] if workers else []),
+             *(["--threads", str(threads)] if threads else [])]  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", "--workers", str(workers),
-         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", *sizes,
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          # gunicorn.conf.py is read too; its access log would only slow the load test down.
          "--access-logfile", "/dev/null"],
         env=environment, cwd=ROOT,

@@ -1,10 +1,9 @@
-"""Scale the archive tenfold with real sentences: fact sheets, essays, recommendations, links.
+"""Scale the whole record tenfold with real sentences: documents, essays, recommendations, links.
 
 Everything is written with bulk inserts straight into the database; the
-importer's own speed is measured on the real archive, not here.
+importer's own speed is measured on the real record, not here.
 """
 
-import datetime
 import random
 import re
 
@@ -37,7 +36,10 @@ def sentences_of(texts):
 
 @transaction.atomic
 def scale_up(factor=10, recommendations=3000, links=30000, seed=2021):
-    """Add fact sheets and actions up to `factor` times the real ones, and the given counts."""
+    """Add documents and actions up to `factor` times the real ones, and the given counts.
+
+    Each new document copies a real one's kind, subtype and administration, so the mix of
+    fact sheets and presidential actions, and of administrations, stays the record's."""
     rng = random.Random(seed)
     real_sheets = list(Document.objects.factsheets().annotate(n=Count("actions")))
     real_actions = list(Action.objects.values_list("text", "section", "lead_in"))
@@ -49,7 +51,7 @@ def scale_up(factor=10, recommendations=3000, links=30000, seed=2021):
     _links(rng, new_recommendations, links)
     SiteVersion.bump()  # Bulk writes send no signals.
     return {
-        "factsheets": Document.objects.factsheets().count(),
+        "documents": Document.objects.factsheets().count(),
         "actions": Action.objects.count(),
         "recommendations": Recommendation.objects.count(),
         "accepted_links": Link.objects.filter(review="accepted").count(),
@@ -57,18 +59,19 @@ def scale_up(factor=10, recommendations=3000, links=30000, seed=2021):
 
 
 def _factsheets(rng, real_sheets, factor):
-    start = datetime.date(2021, 1, 20)
     sheets = []
     for number in range(len(real_sheets) * (factor - 1)):
         model = rng.choice(real_sheets)
         sheets.append(
             Document(
-                kind=Document.Kind.FACTSHEET,
+                kind=model.kind,
+                subtype=model.subtype,
+                administration_id=model.administration_id,
                 slug=f"synthetic-{number:05d}",
                 title=f"{model.title} (synthetic {number})",
                 publisher="The White House",
                 url=f"https://example.org/synthetic/{number}/",
-                published=start + datetime.timedelta(days=rng.randrange(4 * 365)),
+                published=model.published,  # In office on the same day as its model.
                 source_path=f"synthetic-{number:05d}.md",
                 checksum=f"{number:064d}",
             )

@@ -31,7 +31,7 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
     corpus.mkdir()
     (corpus / "tiny.md").write_text(TINY_CORPUS_FACTSHEET, encoding="utf-8")
 
-    built = measure.build("archive", corpus)
+    built = measure.build("record", corpus)
     accepted = Link.objects.filter(review="accepted").count()
     recommendations = Recommendation.objects.count()
     sheets = Document.objects.factsheets().count()
@@ -46,7 +46,7 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
         measured["downloads"][name]["process"] = json.loads(capsys.readouterr().out)
 
     assert built["import"]["imported"] == 1
-    assert counts["factsheets"] == 2 * sheets
+    assert counts["documents"] == 2 * sheets
     assert counts["recommendations"] == recommendations + 20
     assert counts["accepted_links"] == accepted + 30
     assert set(measured["pages"]) == set(measure.PAGES)
@@ -67,10 +67,11 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
         "machine": machine,
         # One measurement stands for both scales: this checks the code, not the figures.
         "runs": {
-            f"{vendor}-archive": {"scale": "archive", **built, **measured},
-            f"{vendor}-x10": {"scale": "x10", "size": counts, **measured},
+            f"{vendor}-{scale}": {"scale": scale, **built, "size": counts, **measured}
+            for scale in ("seeds", "record", "x10")
         },
-        "http": {"error": "not measured in the smoke test"},
+        "duration_minutes": 1.5,
+        "http": {vendor: {"error": "not measured in the smoke test"}},
         "evaluation": evaluation(tmp_path / "evaluation.json"),
     }
     # Datasette needs a server and a file; here the tracker's side of each pair is fetched
@@ -90,6 +91,9 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
     assert "## Suggestions" in text
     assert "| curation: implements, partial | tf-idf, no feedback |" in text
     assert f"| {vendor} | scorecard.csv |" in text
+    assert f"| {vendor} | corpus | 1 | 1 | 0 | 0 |" in text
+    assert "uncached at the record within 1.5× of the seeds" in text
+    assert "took **1.5 minutes** (target: under an hour on these cores: met)" in text
     if vendor == "sqlite":
         assert "| links.csv | 10.0 | 10.0 | 1.00 | 2.0 | **not met** |" in text
 
