@@ -62,13 +62,17 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def build(scale, corpus):
-    """The seeds alone, or the seeds plus the whole record (every corpus folder), or its x10."""
+def build(scale, corpus, *, prebuilt=False, snapshot=None):
+    """The seeds alone, or the seeds plus the whole record (every corpus folder), or its x10
+    (from a `prebuilt` copy of the imported record, or importing it here)."""
     figures = {}
-    call_command("migrate", verbosity=0)
-    seed()
-    if scale != "seeds":
-        figures["import"] = import_record(corpus)
+    if not prebuilt:
+        call_command("migrate", verbosity=0)
+        seed()
+        if scale != "seeds":
+            figures["import"] = import_record(corpus)
+    if snapshot:
+        copy_database(snapshot)
     if scale == "x10":
         counts, seconds = timed(scale_up)
         figures["synthetic"] = {**counts, "seconds": round(seconds, 1)}
@@ -81,6 +85,21 @@ def build(scale, corpus):
         "accepted_links": Link.objects.filter(review="accepted").count(),
     }
     return figures
+
+
+def copy_database(url):
+    """Copy this database, as it stands, to `url` (which must not exist yet)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [url.removeprefix("sqlite:///")])
+        return
+    import psycopg
+
+    name = connection.settings_dict["NAME"]
+    server = url.rsplit("/", 1)[0]
+    connection.close()  # A template database must have no other session.
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {url.rsplit('/', 1)[1]} TEMPLATE {name}")
 
 
 def import_record(corpus):
@@ -294,6 +313,10 @@ def main():
         action="store_true",
         help="Measure the downloads again on the database as it is; keep the other figures.",
     )
+    parser.add_argument("--snapshot", help="A database address to copy the built record to.")
+    parser.add_argument(
+        "--prebuilt", action="store_true", help="The database is already the imported record."
+    )
     args = parser.parse_args()
     settings.DEBUG = False
     if args.downloads_only:
@@ -302,7 +325,7 @@ def main():
         Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
         return
     figures = {"scale": args.scale, "database": connection.vendor}
-    figures.update(build(args.scale, args.corpus))
+    figures.update(build(args.scale, args.corpus, prebuilt=args.prebuilt, snapshot=args.snapshot))
     if args.scale != "seeds":
         figures["suggestions"] = suggestions()
     reset_queries()

@@ -36,7 +36,9 @@ PEER_TRACKER_PORT = 8767
 PEER_CONNECTIONS = 4
 
 
-def database_url(engine, scale):
+def database_url(engine, scale, *, create=True):
+    """The address of a fresh database for this run (removed first if an earlier run left it;
+    created empty unless it is to be made as a copy)."""
     if engine == "sqlite":
         path = RESULTS / f"{scale}.sqlite3"
         path.unlink(missing_ok=True)
@@ -44,7 +46,8 @@ def database_url(engine, scale):
     name = f"tracker_bench_{scale}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as server:
         server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        server.execute(f"CREATE DATABASE {name}")
+        if create:
+            server.execute(f"CREATE DATABASE {name}")
     return f"{PG_SERVER}/{name}"
 
 
@@ -65,15 +68,23 @@ def existing_database_url(engine, scale):
     return f"{PG_SERVER}/tracker_bench_{scale}"
 
 
-def run_scale(engine, scale, corpus, repetitions, downloads_only=False):
-    url = existing_database_url(engine, scale) if downloads_only else database_url(engine, scale)
+def run_scale(engine, scale, corpus, repetitions, *, downloads_only=False, snapshot=None,
+              prebuilt=False):  # fmt: skip
+    """Build (unless `prebuilt`: a snapshot of the record) and measure one database; with
+    `snapshot`, copy the freshly imported record there first, for x10 to start from."""
+    if downloads_only or prebuilt:
+        url = existing_database_url(engine, scale)
+    else:
+        url = database_url(engine, scale)
     output = RESULTS / f"{engine}-{scale}.json"
     print(f"== {engine} / {scale}: {'downloads' if downloads_only else 'building and measuring'}",
           flush=True)  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "bench.measure", "--scale", scale, "--corpus", str(corpus),
          "--repetitions", str(repetitions), "--output", str(output),
-         *(["--downloads-only"] if downloads_only else [])],
+         *(["--downloads-only"] if downloads_only else []),
+         *(["--snapshot", snapshot] if snapshot else []),
+         *(["--prebuilt"] if prebuilt else [])],
         env=environment(url), cwd=ROOT, check=True,
     )  # fmt: skip
     figures = json.loads(output.read_text())
@@ -206,12 +217,26 @@ def main():
         write_report(results, ROOT / "BENCHMARKS.md")
         return
     urls = {}
+    scales = args.scales.split(",")
     for engine in args.engines.split(","):
-        for scale in args.scales.split(","):
+        for scale in scales:
             if args.downloads_only and not (RESULTS / f"{engine}-{scale}.json").exists():
                 continue
+            # x10 starts from a copy of the imported record rather than importing it again.
+            from_record = "record" in scales and not args.downloads_only
+            snapshot = (
+                database_url(engine, "x10", create=False)
+                if scale == "record" and from_record and "x10" in scales
+                else None
+            )
             figures, url = run_scale(
-                engine, scale, args.corpus, args.repetitions, args.downloads_only
+                engine,
+                scale,
+                args.corpus,
+                args.repetitions,
+                downloads_only=args.downloads_only,
+                snapshot=snapshot,
+                prebuilt=scale == "x10" and from_record,
             )
             results["runs"][f"{engine}-{scale}"] = figures
             urls[engine, scale] = url
