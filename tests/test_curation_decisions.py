@@ -208,7 +208,8 @@ class ActionDeletionTests(AdminTestCase):
         )
 
         assert "would require deleting the following protected" in page
-        assert f"Editor&#x27;s decision: rejoin-council ← action {self.action.pk} (rejected)" in page
+        decision = f"Editor&#x27;s decision: rejoin-council ← action {self.action.pk} (rejected)"
+        assert decision in page
         rejected.refresh_from_db()
         assert (rejected.review, rejected.reason) == ("rejected", "Not the same council.")
 
