@@ -1,5 +1,5 @@
 """Curation that can't be silently undone (issue 14): deletions are decisions, bulk actions
-from a stale page are refused, actions that decide a status cannot be deleted."""
+from a stale page are refused, actions that carry editors' decisions cannot be deleted."""
 
 import shutil
 
@@ -190,7 +190,30 @@ class ActionDeletionTests(AdminTestCase):
         assert response.status_code in {200, 302}
         assert Action.objects.filter(pk=self.action.pk).exists()
 
-    def test_an_action_without_accepted_links_can_be_deleted(self):
+    def test_an_action_with_only_a_rejected_link_cannot_be_deleted(self):
+        rejected = make_link(
+            recommendation=self.recommendation,
+            action=self.action,
+            review="rejected",
+            relation="",
+            reason="Not the same council.",
+        )
+        url = reverse("admin:tracker_action_delete", args=[self.action.pk])
+
+        page = self.client.get(url).content.decode()
+        self.client.post(url, {"post": "yes"})
+        self.client.post(
+            reverse("admin:tracker_action_changelist"),
+            {"action": "delete_selected", "_selected_action": [self.action.pk], "post": "yes"},
+        )
+
+        assert "would require deleting the following protected" in page
+        decision = f"Editor&#x27;s decision: rejoin-council ← action {self.action.pk} (rejected)"
+        assert decision in page
+        rejected.refresh_from_db()
+        assert (rejected.review, rejected.reason) == ("rejected", "Not the same council.")
+
+    def test_an_action_without_reviewed_links_can_be_deleted(self):
         other = make_action()
         make_link(action=other, review="suggested", relation="", reason="")
         self.client.post(reverse("admin:tracker_action_delete", args=[other.pk]), {"post": "yes"})

@@ -46,7 +46,7 @@ def seeds_copy(tmp_path):
 
 def test_the_shipped_curation_gives_honest_statuses():
     result = seed()
-    assert result.curation_skipped == []  # Every cited document ships in seeds/documents/.
+    assert result.curation.skipped == []  # Every cited document ships in seeds/documents/.
     status = dict(Recommendation.objects.values_list("code", "status"))
     # Done under Biden, undone in 2025.
     for reversed_ in ["rejoin-un-human-rights-council", "restore-unfpa-funding"]:
@@ -95,7 +95,7 @@ def test_seeding_twice_loads_the_curation_once(seeds_copy):
     seed(seeds_copy)
     before = (decisions(), StatusChange.objects.count())
     result = seed(seeds_copy)
-    assert result.curated_links == 0
+    assert result.curation.links == 0
     assert (decisions(), StatusChange.objects.count()) == before
 
 
@@ -105,11 +105,11 @@ def test_a_link_to_an_unknown_action_is_named_and_the_rest_still_loads(seeds_cop
     data["links"][0]["action"] = "no-such-key"
     path.write_text(yaml.safe_dump(data))
     result = seed(seeds_copy)
-    assert result.curation_skipped == [
+    assert result.curation.skipped == [
         f"link #1: unknown action ({data['links'][0]['recommendation']} / "
         f"{data['links'][0]['factsheet']} / no-such-key)"
     ]
-    assert result.curated_links == len(data["links"]) - 1
+    assert result.curation.links == len(data["links"]) - 1
 
 
 def test_a_malformed_entry_refuses_the_file_naming_it(seeds_copy):

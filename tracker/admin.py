@@ -733,11 +733,21 @@ class ActionAdmin(admin.ModelAdmin):
         return False  # Actions come from fact sheets.
 
     def get_deleted_objects(self, objs, request):
-        """An action with accepted links decides statuses: deleting it would leave
-        "Implemented" beside "No action found", so its accepted links protect it."""
+        """Editors' decisions on an action protect it, as deleting a reviewed link keeps it.
+
+        An accepted link decides a status (deleting its action would leave
+        "Implemented" beside "No action found"); a rejected one keeps the
+        suggester and a re-seed from proposing the pair again. Deleting the
+        action would delete both with it, so the action stays.
+        """
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        deciding = Link.objects.accepted().filter(action__in=objs).select_related("recommendation")
-        protected = [*protected, *(f"Accepted link: {link}" for link in deciding)]
+        decided = (
+            Link.objects.reviewed()
+            .filter(action__in=objs)
+            .select_related("recommendation")
+            .order_by("action", "recommendation__code")
+        )
+        protected = [*protected, *(f"Editor's decision: {link}" for link in decided)]
         return deleted, counts, perms_needed, protected
 
     @admin.display(description="action", ordering="text")

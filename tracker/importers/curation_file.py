@@ -1,10 +1,13 @@
 """Editors' decisions kept in the repository: seeds/curation.yaml, written and read back.
 
-Export writes every accepted and rejected link and every status override,
-with reasons, in a stable order. Loading never overrides a decision already
-made in the database: it fills in pairs that are unreviewed there, and
-overrides on recommendations that have none. Loading writes no status
-history: a seed load is where the public record starts, not news.
+Export writes, in a stable order, every accepted and rejected link (with its
+reviewer and date), every status override, every public status reason written
+without an override, and the status history. Loading never overrides a
+decision already made in the database: it fills in pairs that are unreviewed
+there, overrides and reasons on recommendations that have none, and history
+entries the database does not hold. Loading writes no new history: a seed load
+is where the public record starts, not news; the history it restores keeps its
+original dates.
 """
 
 import datetime
@@ -12,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tracker.cache import published_data_changed
 from tracker.curation import refresh_statuses, set_override
-from tracker.models import Action, Link, Recommendation
+from tracker.models import Action, Link, Recommendation, StatusChange
 from tracker.text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 from .common import read_yaml
@@ -32,10 +38,13 @@ TEXT_PREVIEW = 70
 def curation_data():
     links = (
         Link.objects.reviewed()
-        .select_related("recommendation", "action__factsheet")
+        .select_related("recommendation", "action__factsheet", "reviewed_by")
         .order_by("recommendation__code", "action__factsheet__slug", "action__position", "pk")
     )
     overrides = Recommendation.objects.exclude(status_override="").order_by("code")
+    reasons = (
+        Recommendation.objects.filter(status_override="").exclude(status_reason="").order_by("code")
+    )
     return {
         "links": [
             {
@@ -46,6 +55,8 @@ def curation_data():
                 **({"relation": link.relation} if link.relation else {}),
                 "review": link.review,
                 "reason": link.reason,
+                **({"reviewed_by": link.reviewed_by.get_username()} if link.reviewed_by else {}),
+                **({"reviewed_at": _timestamp(link.reviewed_at)} if link.reviewed_at else {}),
             }
             for link in links
         ],
@@ -62,7 +73,47 @@ def curation_data():
             }
             for r in overrides
         ],
+        # Public reasons for a status the links decide (no override).
+        "reasons": [{"recommendation": r.code, "reason": r.status_reason} for r in reasons],
+        "history": history_data(),
     }
+
+
+def history_data():
+    """The status history, oldest first per recommendation; links by document slug and key."""
+    changes = list(
+        StatusChange.objects.select_related("recommendation", "changed_by").order_by(
+            "recommendation__code", "changed_at", "pk"
+        )
+    )
+    action_ids = {snapshot.get("action") for change in changes for snapshot in change.links}
+    actions = Action.objects.select_related("factsheet").in_bulk(action_ids - {None})
+    return [
+        {
+            "recommendation": change.recommendation.code,
+            "changed_at": _timestamp(change.changed_at),
+            **({"changed_by": change.changed_by.get_username()} if change.changed_by else {}),
+            "from": change.from_status,
+            "to": change.to_status,
+            "reason": change.reason,
+            **(
+                {"links": [_history_link(s, actions.get(s.get("action"))) for s in change.links]}
+                if change.links
+                else {}
+            ),
+        }
+        for change in changes
+    ]
+
+
+def _history_link(snapshot, action):
+    where = {"factsheet": action.factsheet.slug, "action": action.key} if action else {}
+    kept = {name: snapshot.get(name, "") for name in ("relation", "review", "reason")}
+    return where | kept
+
+
+def _timestamp(moment):
+    return moment.astimezone(datetime.UTC).isoformat()
 
 
 def _preview(text):
@@ -70,18 +121,21 @@ def _preview(text):
 
 
 def export_curation(path):
-    """Write the curation file; return (links, overrides) counts."""
+    """Write the curation file; return the number of entries of each section, by name."""
     data = curation_data()
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     Path(path).write_text(HEADER + body, encoding="utf-8")
-    return len(data["links"]), len(data["overrides"])
+    return {section: len(entries) for section, entries in data.items()}
 
 
 @dataclass
 class CurationLoad:
     links: int
     overrides: int
+    reasons: int = 0
+    history: int = 0
     skipped: list = field(default_factory=list)  # One line each: which entry, and why.
+    created_reviewers: list = field(default_factory=list)  # Usernames of inactive accounts made.
 
 
 def load_curation(path):
@@ -94,25 +148,77 @@ def load_curation(path):
     path = Path(path)
     data = read_yaml(path) or {}
     entries, overrides = data.get("links") or [], data.get("overrides") or []
-    recommendations = Recommendation.objects.in_bulk(field_name="code")
+    reasons, history = data.get("reasons") or [], data.get("history") or []
+    snapshots = [
+        snapshot
+        for number, change in enumerate(history, start=1)
+        for snapshot in _history_links(path, change, number)
+    ]
     actions = {
         (action.factsheet.slug, action.key): action
         for action in Action.objects.select_related("factsheet").filter(
-            key__in={str(entry.get("action")) for entry in entries}
+            key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
         )
     }
+    reviewers = Reviewers(path)
     skipped = []
     with transaction.atomic():
-        written = _load_links(path, entries, recommendations, actions, skipped)
+        recommendations = Recommendation.objects.in_bulk(field_name="code")
+        written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
+        # Read again: loading the links re-derived and saved some of them.
+        recommendations = Recommendation.objects.in_bulk(field_name="code")
         overridden = _load_overrides(path, overrides, recommendations, skipped)
-    return CurationLoad(len(written), overridden, skipped)
+        explained = _load_reasons(path, reasons, recommendations, skipped)
+        restored = _load_history(path, history, recommendations, actions, reviewers, skipped)
+    return CurationLoad(len(written), overridden, explained, restored, skipped, reviewers.created)
+
+
+class Reviewers:
+    """The editors the file names, by username, found in this database.
+
+    A username this database lacks becomes an inactive account without a
+    password (listed in `created`): who decided is part of the record, and the
+    history is append-only, so its authors cannot be attached later. Such an
+    account cannot log in until an administrator activates it and sets a password.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.model = get_user_model()
+        self.field = self.model._meta.get_field(self.model.USERNAME_FIELD)
+        self.users = {}
+        self.created = []
+
+    def get(self, username, where):
+        if username in (None, ""):
+            return None
+        username = str(username)
+        if username not in self.users:
+            self.users[username] = self._find_or_create(username, where)
+        return self.users[username]
+
+    def _find_or_create(self, username, where):
+        user = self.model._default_manager.filter(**{self.field.name: username}).first()
+        if user is not None:
+            return user
+        try:
+            self.field.run_validators(username)
+        except ValidationError as error:
+            raise SourceError(
+                self.path, f"{where}: username {username!r}: {error.messages[0]}"
+            ) from None
+        user = self.model(**{self.field.name: username, "is_active": False})
+        user.set_unusable_password()
+        user.save()
+        self.created.append(username)
+        return user
 
 
 def _document(entry):
     return entry.get("document") or entry.get("factsheet")
 
 
-def _load_links(path, entries, recommendations, actions, skipped):
+def _load_links(path, entries, recommendations, actions, reviewers, skipped):
     existing = {
         (link.recommendation_id, link.action_id): link
         for link in Link.objects.filter(action__in=[a.pk for a in actions.values()])
@@ -131,6 +237,7 @@ def _load_links(path, entries, recommendations, actions, skipped):
             reason, field="link reason", max_length=Link._meta.get_field("reason").max_length
         ):
             raise SourceError(path, f"link #{number}: {problem}")
+        reviewed_at = _moment(path, f"link #{number}", "reviewed_at", entry.get("reviewed_at"))
         recommendation = recommendations.get(entry.get("recommendation"))
         action = actions.get((_document(entry), str(entry.get("action"))))
         if recommendation is None or action is None:
@@ -142,6 +249,8 @@ def _load_links(path, entries, recommendations, actions, skipped):
             continue  # An editor's decision in the database wins over the file.
         link = link or Link(recommendation=recommendation, action=action)
         link.review, link.relation, link.reason = review, relation, reason
+        link.reviewed_by = reviewers.get(entry.get("reviewed_by"), f"link #{number}")
+        link.reviewed_at = reviewed_at
         link.save()
         written.append(link)
     # Loading the file is where the public record starts, not a change to it: no history.
@@ -173,6 +282,129 @@ def _load_overrides(path, overrides, recommendations, skipped):
         set_override(recommendation, status=status, reason=reason, since=since, record=False)
         count += 1
     return count
+
+
+def _load_reasons(path, entries, recommendations, skipped):
+    """Public reasons for a status the links decide, on recommendations that have none."""
+    count = 0
+    for number, entry in enumerate(entries, start=1):
+        reason = str(entry.get("reason") or "").strip()
+        if not reason:
+            raise SourceError(path, f"reason #{number}: needs a reason")
+        if problem := check_editor_text(
+            reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+        ):
+            raise SourceError(path, f"reason #{number}: {problem}")
+        recommendation = recommendations.get(entry.get("recommendation"))
+        if recommendation is None:
+            skipped.append(
+                f"reason #{number}: unknown recommendation {entry.get('recommendation')}"
+            )
+            continue
+        if recommendation.status_override or recommendation.status_reason:
+            continue  # The database's own reason wins over the file.
+        set_override(recommendation, status="", reason=reason, record=False)
+        count += 1
+    return count
+
+
+def _load_history(path, entries, recommendations, actions, reviewers, skipped):
+    """Re-create the history entries this database lacks, with their dates and authors.
+
+    Append-only: an entry the database holds (same recommendation, moment and
+    change) is left as it is, so a second load adds nothing. A restored entry is
+    past news, not today's: it keeps its date, so the pages and feeds show it where
+    it was.
+    """
+    held = set(
+        StatusChange.objects.values_list("recommendation", "changed_at", "from_status", "to_status")
+    )
+    links = dict(
+        ((recommendation, action), pk)
+        for pk, recommendation, action in Link.objects.filter(
+            action__in=[a.pk for a in actions.values()]
+        ).values_list("pk", "recommendation", "action")
+    )
+    restored = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"history #{number}"
+        from_status, to_status = entry.get("from"), entry.get("to")
+        if not {from_status, to_status} <= set(Recommendation.Status.values):
+            raise SourceError(path, f"{where}: from and to must be statuses")
+        changed_at = _moment(path, where, "changed_at", entry.get("changed_at"), required=True)
+        reason = str(entry.get("reason") or "")
+        recommendation = recommendations.get(entry.get("recommendation"))
+        if recommendation is None:
+            skipped.append(f"{where}: unknown recommendation {entry.get('recommendation')}")
+            continue
+        if problem := check_editor_text(reason, field="reason"):
+            # Published once, before today's rules perhaps: named, and the rest still loads.
+            skipped.append(f"{where} ({recommendation.code}, {changed_at:%Y-%m-%d}): {problem}")
+            continue
+        key = (recommendation.pk, changed_at, from_status, to_status)
+        if key in held:
+            continue
+        held.add(key)
+        snapshots = [
+            _restored_snapshot(snapshot, recommendation, actions, links)
+            for snapshot in _history_links(path, entry, number)
+        ]
+        restored.append(
+            StatusChange(
+                recommendation=recommendation,
+                changed_at=changed_at,
+                changed_by=reviewers.get(entry.get("changed_by"), where),
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                links=snapshots,
+            )
+        )
+    StatusChange.objects.bulk_create(sorted(restored, key=lambda change: change.changed_at))
+    if restored:
+        published_data_changed()
+    return len(restored)
+
+
+def _history_links(path, entry, number):
+    """The links a history entry names (checked before anything is loaded)."""
+    if not isinstance(entry, dict):
+        raise SourceError(path, f"history #{number}: must be a mapping")
+    snapshots = entry.get("links") or []
+    if not isinstance(snapshots, list) or not all(isinstance(s, dict) for s in snapshots):
+        raise SourceError(path, f"history #{number}: links must be a list of mappings")
+    return snapshots
+
+
+def _restored_snapshot(snapshot, recommendation, actions, links):
+    """`link_snapshot` of the link as this database numbers it (None where it lacks it)."""
+    action = actions.get((_document(snapshot), str(snapshot.get("action"))))
+    return {
+        "link": links.get((recommendation.pk, action.pk)) if action else None,
+        "action": action.pk if action else None,
+        **{name: str(snapshot.get(name) or "") for name in ("relation", "review", "reason")},
+    }
+
+
+def _moment(path, where, name, value, *, required=False):
+    """A past date and time from the file; one without a time zone is UTC."""
+    if value in (None, ""):
+        if required:
+            raise SourceError(path, f"{where}: needs {name}")
+        return None
+    try:
+        moment = (
+            value
+            if isinstance(value, datetime.datetime)
+            else datetime.datetime.fromisoformat(str(value))
+        )
+    except ValueError:
+        raise SourceError(path, f"{where}: {name} must be a date and time (ISO 8601)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    if moment > timezone.now():
+        raise SourceError(path, f"{where}: {name} cannot be in the future")
+    return moment
 
 
 def _date(path, number, value):

@@ -3,7 +3,7 @@
 Then suggest matches for the actions that are new.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -21,11 +21,9 @@ from .recommendations import import_recommendations
 class SeedResult:
     recommendations: object
     factsheets: object
-    curated_links: int
-    curated_overrides: int
+    curation: CurationLoad
     suggestions: int
     administrations: object = None
-    curation_skipped: list = field(default_factory=list)
 
 
 def seed(seeds_dir=None, *, progress=iter):
@@ -45,12 +43,4 @@ def seed(seeds_dir=None, *, progress=iter):
     # Search texts stored before a change to how search reads them are rebuilt once.
     if Recommendation.objects.refresh_search_texts():
         published_data_changed()
-    return SeedResult(
-        recommendations,
-        factsheets,
-        curation.links,
-        curation.overrides,
-        created,
-        administrations,
-        curation.skipped,
-    )
+    return SeedResult(recommendations, factsheets, curation, created, administrations)

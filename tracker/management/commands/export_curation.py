@@ -9,13 +9,18 @@ from tracker.importers.curation_file import export_curation
 
 class Command(BaseCommand):
     help = (
-        "Write every accepted and rejected link and every status override, with reasons, "
-        "to seeds/curation.yaml (stable order), so curation lives in the repository."
+        "Write every accepted and rejected link (with its reviewer and date), every status "
+        "override and public status reason, and the status history to seeds/curation.yaml "
+        "(stable order), so curation lives in the repository."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=settings.SEEDS_DIR / "curation.yaml")
 
     def handle(self, *args: Any, output: str | Path, **options: Any) -> None:
-        links, overrides = export_curation(output)
-        self.stdout.write(f"Wrote {links} links and {overrides} overrides to {output}.")
+        counts = export_curation(output)
+        self.stdout.write(
+            f"Wrote {counts['links']} links, {counts['overrides']} overrides, "
+            f"{counts['reasons']} status reasons and {counts['history']} history entries "
+            f"to {output}."
+        )

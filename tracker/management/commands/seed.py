@@ -24,11 +24,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Recommendations: {summary.counts(stages=False)}")
         self.stdout.write(f"Stages: {summary.counts(stages=True)}")
         self.stdout.write(f"Fact sheets: {result.factsheets}")
+        curation = result.curation
         self.stdout.write(
-            f"Curation: {result.curated_links} links and {result.curated_overrides} overrides "
-            f"loaded; {result.suggestions} new suggestions."
+            f"Curation: {curation.links} links, {curation.overrides} overrides, "
+            f"{curation.reasons} status reasons and {curation.history} history entries loaded; "
+            f"{result.suggestions} new suggestions."
         )
-        for skipped in result.curation_skipped:
+        if curation.created_reviewers:
+            self.stdout.write(
+                "Reviewers not in this database, created as inactive accounts without a "
+                f"password (activate them in the admin to let them log in): "
+                f"{', '.join(curation.created_reviewers)}"
+            )
+        for skipped in curation.skipped:
             self.stderr.write(f"Curation entry not loaded: {skipped}")
         for _path, reason in result.factsheets.failed:
             self.stderr.write(reason)
