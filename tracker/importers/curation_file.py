@@ -15,8 +15,8 @@ import yaml
 from django.db import transaction
 
 from tracker.cache import published_data_changed
-from tracker.curation import refresh_statuses, set_override
-from tracker.models import Action, Link, Recommendation
+from tracker.curation import CurationError, refresh_statuses, save_editor_source, set_override
+from tracker.models import Action, Document, EditorSource, Link, Recommendation
 from tracker.text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 from .common import read_yaml
@@ -62,6 +62,7 @@ def curation_data():
             }
             for r in overrides
         ],
+        **editor_sources_data(),
     }
 
 
@@ -82,6 +83,7 @@ class CurationLoad:
     links: int
     overrides: int
     skipped: list = field(default_factory=list)  # One line each: which entry, and why.
+    sources: int = 0  # Editor-entered sources created.
 
 
 def load_curation(path):
@@ -93,6 +95,8 @@ def load_curation(path):
     """
     path = Path(path)
     data = read_yaml(path) or {}
+    # First: the links below may name them as they name any document.
+    sources = _load_editor_sources(path, data.get("sources") or [])
     entries, overrides = data.get("links") or [], data.get("overrides") or []
     recommendations = Recommendation.objects.in_bulk(field_name="code")
     actions = {
@@ -105,7 +109,7 @@ def load_curation(path):
     with transaction.atomic():
         written = _load_links(path, entries, recommendations, actions, skipped)
         overridden = _load_overrides(path, overrides, recommendations, skipped)
-    return CurationLoad(len(written), overridden, skipped)
+    return CurationLoad(len(written), overridden, skipped, sources)
 
 
 def _document(entry):
@@ -188,3 +192,62 @@ def _date(path, number, value):
 
 def _describe(entry):
     return f"{entry.get('recommendation')} / {_document(entry)} / {entry.get('action')}"
+
+
+# Editor-entered sources: each with its passage, under `sources:`; links name them by slug.
+
+
+def editor_sources_data():
+    """{"sources": [...]} for the file, or nothing when editors entered none."""
+    sources = EditorSource.objects.prefetch_related("actions").order_by("slug")
+    entries = [
+        {
+            "slug": source.slug,
+            "title": source.title,
+            "publisher": source.publisher,
+            "date": source.published.isoformat(),
+            "url": source.url,
+            "passage": " ".join(action.text for action in source.actions.all()),
+        }
+        for source in sources
+    ]
+    return {"sources": entries} if entries else {}
+
+
+@transaction.atomic
+def _load_editor_sources(path, entries):
+    """Create the sources this database lacks; one it holds (an editor may have edited it
+    since) is left as it is. A malformed entry refuses the whole file, naming it."""
+    existing = dict(Document.objects.filter(slug__in=_slugs(entries)).values_list("slug", "kind"))
+    created = 0
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not entry.get("slug"):
+            raise SourceError(path, f"source #{number}: needs a slug")
+        slug = str(entry["slug"])
+        if slug in existing:
+            if existing[slug] != Document.Kind.EDITOR_SOURCE:
+                raise SourceError(
+                    path, f"source #{number}: the slug {slug!r} is taken by an imported document"
+                )
+            continue  # The database's version wins, as editors' decisions do.
+        try:
+            published = datetime.date.fromisoformat(str(entry.get("date")))
+        except ValueError:
+            raise SourceError(path, f"source #{number}: date must be a date (YYYY-MM-DD)") from None
+        source = EditorSource(
+            slug=slug,
+            title=str(entry.get("title") or "").strip(),
+            publisher=str(entry.get("publisher") or "").strip(),
+            published=published,
+            url=str(entry.get("url") or "").strip(),
+        )
+        try:
+            save_editor_source(source, passage=str(entry.get("passage") or ""), record=False)
+        except CurationError as error:
+            raise SourceError(path, f"source #{number}: {error}") from None
+        created += 1
+    return created
+
+
+def _slugs(entries):
+    return [str(entry.get("slug")) for entry in entries if isinstance(entry, dict)]

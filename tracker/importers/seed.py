@@ -26,6 +26,7 @@ class SeedResult:
     suggestions: int
     administrations: object = None
     curation_skipped: list = field(default_factory=list)
+    curated_sources: int = 0
 
 
 def seed(seeds_dir=None, *, progress=iter):
@@ -53,4 +54,5 @@ def seed(seeds_dir=None, *, progress=iter):
         created,
         administrations,
         curation.skipped,
+        curation.sources,
     )

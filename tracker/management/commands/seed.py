@@ -25,8 +25,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Stages: {summary.counts(stages=True)}")
         self.stdout.write(f"Fact sheets: {result.factsheets}")
         self.stdout.write(
-            f"Curation: {result.curated_links} links and {result.curated_overrides} overrides "
-            f"loaded; {result.suggestions} new suggestions."
+            f"Curation: {result.curated_links} links, {result.curated_overrides} overrides and "
+            f"{result.curated_sources} editor-entered sources loaded; "
+            f"{result.suggestions} new suggestions."
         )
         for skipped in result.curation_skipped:
             self.stderr.write(f"Curation entry not loaded: {skipped}")
