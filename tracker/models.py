@@ -1,4 +1,5 @@
 import pickle
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -206,7 +207,10 @@ class Document(models.Model):
         return working_url(self.url, self.published)
 
 
-class EditorSourceManager(models.Manager.from_queryset(DocumentQuerySet)):
+DocumentManager = models.Manager.from_queryset(DocumentQuerySet)
+
+
+class EditorSourceManager(DocumentManager):
     def get_queryset(self):
         return super().get_queryset().editor_sources()
 
@@ -218,7 +222,7 @@ class EditorSource(Document):
     PASSAGE_KEY = "passage"
     PASSAGE_MAX_LENGTH = 5_000
 
-    objects = EditorSourceManager()
+    objects: ClassVar[EditorSourceManager] = EditorSourceManager()
 
     class Meta:
         proxy = True
