@@ -121,6 +121,16 @@ def test_an_override_with_an_editor_source_shows_it_as_evidence(client, editor, 
     assert StatusChange.objects.filter(recommendation=overridden).count() == history
 
 
+def test_its_own_page_and_the_documents_list_mark_it(client, cited):
+    _, source = cited
+    cache.clear()
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert "<strong>Editor-entered source</strong>: evidence the tracker" in page
+    assert "Federal Register" in page and PASSAGE in page and NOTICE["url"] in page
+    listed = client.get(reverse("tracker:document_list"), {"kind": "editor_source"})
+    assert [document.pk for document in listed.context["page"]] == [source.pk]
+
+
 def test_status_over_time_counts_the_source_from_its_date(client, cited):
     recommendation, source = cited
     set_override(recommendation, status="", reason="")  # The evidence decides now.
