@@ -107,7 +107,10 @@ def test_an_override_with_an_editor_source_shows_it_as_evidence(client, editor, 
     client.logout()
 
     page = detail(client, overridden)
-    assert "Implemented" in page
+    status_line = page[
+        page.index('class="status-line"') : page.index("</p>", page.index('class="status-line"'))
+    ]
+    assert ">Implemented</span>" in status_line
     assert "No action found." not in page  # Below "Implemented", the source is the evidence.
     evidence = page[page.index("Evidence of implementation") :]
     assert "Editor-entered source</strong>: Federal Register, " in evidence
@@ -143,9 +146,16 @@ def test_status_over_time_counts_the_source_from_its_date(client, cited):
 
     source.published = datetime.date(2025, 4, 1)  # An editor corrects the date.
     save_editor_source(source, passage=PASSAGE)
+    assert not Link.objects.get(action__factsheet=source).source_changed  # Same words.
     record_ = status_records(Recommendation.objects.filter(pk=recommendation.pk))[recommendation.pk]
     assert record_.status_on(datetime.date(2025, 3, 15)) == "not_found"
     assert Document.objects.get(pk=source.pk).administration.slug == "trump-2"
+
+    source.published = datetime.date(2024, 12, 1)  # Into the previous administration.
+    save_editor_source(source, passage=PASSAGE + " As amended.")
+    assert Document.objects.get(pk=source.pk).administration.slug == "biden"
+    assert Link.objects.get(action__factsheet=source).source_changed  # New words: review again.
+    assert list(Recommendation.objects.search("amended")) == [recommendation]
 
 
 def test_the_downloads_carry_it(client, cited):

@@ -222,6 +222,9 @@ def save_editor_source(source, *, passage, user=None, record=True):
     elif action.text != passage:
         action.text = action.markdown = passage
         action.save(update_fields=["text", "markdown"])
+        # As when a document's text changes upstream: the links decided on the old words
+        # go back to the review queue's "source changed" filter.
+        Link.objects.reviewed().filter(action=action).update(source_changed=True)
     linked = Link.objects.accepted().filter(action__factsheet=source)
     refresh_statuses(
         list(linked),

@@ -249,8 +249,8 @@ class EditorSource(Document):
 
     @property
     def passage(self):
-        action = self.actions.filter(key=self.PASSAGE_KEY).first()
-        return action.text if action else ""
+        """The quoted passage (its one action), read from prefetched actions if there are."""
+        return next((a.text for a in self.actions.all() if a.key == self.PASSAGE_KEY), "")
 
 
 class AdministrationQuerySet(models.QuerySet):

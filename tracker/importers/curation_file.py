@@ -207,7 +207,7 @@ def editor_sources_data():
             "publisher": source.publisher,
             "date": source.published.isoformat(),
             "url": source.url,
-            "passage": " ".join(action.text for action in source.actions.all()),
+            "passage": source.passage,
         }
         for source in sources
     ]
