@@ -290,6 +290,16 @@ def test_a_stale_edit_is_refused_and_a_linked_source_is_kept(client, admin_clien
     unlinked = enter_source(title="Not cited")
     delete = reverse("admin:tracker_editorsource_change", args=[unlinked.pk])
     assert admin_client.get(delete).context["has_delete_permission"] is True
+    response = admin_client.post(  # A bulk delete from the list keeps the linked one.
+        reverse("admin:tracker_editorsource_changelist"),
+        {"action": "delete_selected", "_selected_action": [source.pk], "post": "yes", "index": 0},
+    )
+    assert EditorSource.objects.filter(pk=source.pk).exists()
+    admin_client.post(
+        reverse("admin:tracker_editorsource_changelist"),
+        {"action": "delete_selected", "_selected_action": [unlinked.pk], "post": "yes", "index": 0},
+    )
+    assert not EditorSource.objects.filter(pk=unlinked.pk).exists()
     with pytest.raises(CurationError, match="Quote the passage"):
         save_editor_source(source, passage="  ")
 

@@ -890,7 +890,8 @@ class EditorSourceAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", rows) if rows else "Not linked yet."
 
     def has_delete_permission(self, request, obj=None):
-        """Only a source no editor has linked: a decided link keeps its evidence."""
+        """Only a source no editor has linked: a decided link keeps its evidence (a bulk
+        delete from the list asks this of each source too, and is refused)."""
         if obj is not None and Link.objects.reviewed().filter(action__factsheet=obj).exists():
             return False
         return super().has_delete_permission(request, obj)
