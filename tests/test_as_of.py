@@ -187,7 +187,13 @@ class DownloadContract(AsOfSite):
 
     def test_links_header_order(self):
         _, header = self.download("tracker:links_csv")
-        assert header == [*self.ORIGINAL_LINKS, "document_kind", "administration", "working_url"]
+        assert header == [
+            *self.ORIGINAL_LINKS,
+            "document_kind",
+            "administration",
+            "working_url",
+            "publisher",
+        ]
         assert header == LINK_COLUMNS
 
     def test_the_working_address_is_a_column_and_the_original_is_kept(self):

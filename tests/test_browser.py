@@ -225,3 +225,42 @@ def test_an_editor_decides_a_row_in_place_at_1366_px(page):
     assert Link.objects.get(pk=pk).review == "rejected"
     context.close()
     assert page.console_errors == []
+
+
+def test_an_editor_enters_a_source_and_its_page_reads_well_on_a_phone(page):
+    from django.contrib.auth import get_user_model
+
+    from tracker.models import Recommendation
+
+    get_user_model().objects.create_superuser("editor", password="an-editor-password-1")
+    guantanamo = Recommendation.objects.get(code="close-guantanamo")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(page.base_url + "/admin/login/?next=/admin/tracker/editorsource/add/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("an-editor-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Title").fill("Transfer of detainees from the Guantánamo Bay naval station")
+    page.get_by_label("Publisher").fill("Department of Defense")
+    page.get_by_label("Published").fill("2021-07-19")
+    page.get_by_label("Address").fill(
+        "https://www.defense.gov/News/Releases/Release/Article/2698025/guantanamo-bay-transfer/"
+    )
+    page.get_by_label("Passage").fill("The Department of Defense announced the transfer.")
+    page.get_by_label("Recommendation:").select_option(str(guantanamo.pk))
+    page.get_by_label("Relation").select_option("partial")
+    page.get_by_label("Public reason (one line)").fill("A first transfer out of Guantánamo.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    messages = page.locator(".messagelist").inner_text()
+    assert "Recommit to closing Guantánamo is now publicly Partly implemented" in messages
+
+    path = guantanamo.get_absolute_url()
+    axe = AXE.read_text(encoding="utf-8")
+    for width in (1200, 390, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(page.base_url + path)
+        assert page.get_by_text("Editor-entered source").first.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.evaluate(axe)
+        assert page.evaluate("() => axe.run(document).then(r => r.violations.length)") == 0
+    page.locator(".evidence .editor-source").first.scroll_into_view_if_needed()
+    shoot(page, "editor-source-320")

@@ -157,7 +157,7 @@ def test_everything_editors_did_survives_export_and_seed_into_a_fresh_database(
 
     assert editorial_record() == before
     out, err = capsys.readouterr()
-    assert f"2 overrides, 1 status reasons and {len(changes)} history entries loaded" in out
+    assert f"2 overrides, 1 status reasons, {len(changes)} history entries and" in out
     assert "created as inactive accounts without a password" in out
     assert re.search(r"log in\): (alice, bob|bob, alice)\n", out)
     assert "not loaded" not in err

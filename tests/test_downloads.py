@@ -146,7 +146,16 @@ def test_scorecard_json_with_metadata_describes_itself_and_nests_evidence(client
     (evidence,) = rows["rejoin-council"]["evidence"]
     assert evidence["reason"] == "Rejoined in 2021."
     assert evidence["relation"] == "implements"
-    assert set(evidence) == {"document", "date", "url", "working_url", "relation", "reason"}
+    assert set(evidence) == {
+        "document",
+        "date",
+        "url",
+        "working_url",
+        "relation",
+        "reason",
+        "document_kind",
+        "publisher",
+    }
     # The published shape is unchanged: a bare array with flat evidence.
     plain = json.loads(b"".join(client.get(reverse("tracker:scorecard_json")).streaming_content))
     assert isinstance(plain, list) and isinstance(plain[0]["evidence"], str)

@@ -51,6 +51,9 @@ def test_the_editors_group_has_exactly_the_curation_permissions():
         ("tracker", "change_document"),  # Its administration only: see below.
         ("tracker", "view_stage"),
         ("tracker", "view_statuschange"),
+        ("tracker", "view_editorsource"),
+        ("tracker", "add_editorsource"),
+        ("tracker", "change_editorsource"),  # Not delete: see test_editor_sources.py.
     }
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -13,9 +13,26 @@ from django.utils.text import Truncator
 
 from .admin_site import review_queue_url
 from .context_processors import SITE_NAME
-from .curation import CurationError, review_links, save_link_edits, set_override
+from .curation import (
+    CurationError,
+    cite_editor_source,
+    review_links,
+    save_editor_source,
+    save_link_edits,
+    set_override,
+)
 from .matching import describe, highlight, matched_stems
-from .models import Action, Administration, Document, Link, Recommendation, Stage, StatusChange
+from .models import (
+    Action,
+    Administration,
+    Document,
+    EditorSource,
+    Link,
+    Recommendation,
+    Stage,
+    StatusChange,
+)
+from .text import validate_editor_markdown, validate_xml_text
 
 admin.site.site_header = f"{SITE_NAME}: editors"
 admin.site.site_title = f"{SITE_NAME} editors"
@@ -756,3 +773,148 @@ class ActionAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         save_link_formset(request, formset)
+
+
+# Sources editors enter by hand
+
+
+class EditorSourceForm(VersionedForm):
+    """The source, its quoted passage, and optionally a first link to a recommendation."""
+
+    url = forms.URLField(
+        max_length=Document._meta.get_field("url").max_length,
+        assume_scheme="https",
+        label="Address",
+        help_text="Where the public can read it.",
+    )
+    passage = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        max_length=EditorSource.PASSAGE_MAX_LENGTH,
+        validators=[validate_xml_text],
+        help_text="The words of the source that are the evidence, quoted exactly (shown "
+        "to the public as a quotation).",
+    )
+    recommendation = forms.ModelChoiceField(
+        queryset=Recommendation.objects.order_by("code"),
+        required=False,
+        help_text="Optional. More links: the recommendation's own page in the admin (search "
+        "the passage in its reviewed links).",
+    )
+    relation = forms.ChoiceField(
+        choices=[("", "---------"), *Link.Relation.choices], required=False
+    )
+    reason = forms.CharField(
+        max_length=Link._meta.get_field("reason").max_length,
+        required=False,
+        validators=[validate_editor_markdown],
+        label="Public reason (one line)",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = EditorSource
+        fields = ["title", "publisher", "published", "url"]
+        help_texts = {
+            "title": "As the source titles itself.",
+            "publisher": "Who published it: Federal Register, Department of State, a court...",
+            "published": "The date the source gives: the status counts it from that day.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.kind = Document.Kind.EDITOR_SOURCE
+        self.fields["publisher"].required = True
+        if self.instance.pk:
+            self.fields["passage"].initial = self.instance.passage
+
+    def clean(self):
+        cleaned = super().clean()
+        recommendation, relation = cleaned.get("recommendation"), cleaned.get("relation")
+        reason = (cleaned.get("reason") or "").strip()
+        if recommendation and not relation:
+            self.add_error("relation", "Say how the source bears on the recommendation.")
+        if recommendation and not reason:
+            self.add_error("reason", "A link shown to the public needs a one-line reason.")
+        if (relation or reason) and not recommendation:
+            self.add_error("recommendation", "Choose the recommendation to link it to.")
+        return cleaned
+
+
+@admin.register(EditorSource)
+class EditorSourceAdmin(admin.ModelAdmin):
+    """Evidence outside the documents searched, entered by an editor and linked like any
+    action; the public page marks it as editor-entered."""
+
+    form = EditorSourceForm
+    list_display = ["title", "publisher", "published", "administration", "accepted_links"]
+    list_select_related = ["administration"]
+    search_fields = ["title", "publisher", "actions__text"]
+    date_hierarchy = "published"
+    readonly_fields = ["links"]
+
+    def get_fieldsets(self, request, obj=None):
+        source = ["title", "publisher", "published", "url", "passage", "seen_version"]
+        if obj is not None:
+            source.append("links")
+        return [
+            (None, {"fields": source}),
+            (
+                "Link it to a recommendation",
+                {
+                    "fields": ["recommendation", "relation", "reason"],
+                    "description": "Accepted at once, with the relation and public reason "
+                    "given: the status follows, as for any action.",
+                },
+            ),
+        ]
+
+    def get_queryset(self, request):
+        accepted = Count("actions__links", filter=Q(actions__links__review=Link.Review.ACCEPTED))
+        return super().get_queryset(request).annotate(accepted_count=accepted)
+
+    @admin.display(description="accepted links", ordering="accepted_count")
+    def accepted_links(self, source):
+        return source.accepted_count
+
+    @admin.display(description="links")
+    def links(self, source):
+        links = (
+            Link.objects.filter(action__factsheet=source)
+            .exclude(review=Link.Review.SUGGESTED)
+            .select_related("recommendation")
+            .order_by("recommendation__code")
+        )
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {} ({})</li>',
+            (
+                (
+                    reverse("admin:tracker_link_change", args=[link.pk]),
+                    link.recommendation.title,
+                    link.get_relation_display() or "no relation",
+                    link.get_review_display().lower(),
+                )
+                for link in links
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows) if rows else "Not linked yet."
+
+    def has_delete_permission(self, request, obj=None):
+        """Only a source no editor has linked: a decided link keeps its evidence (a bulk
+        delete from the list asks this of each source too, and is refused)."""
+        if obj is not None and Link.objects.reviewed().filter(action__factsheet=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        save_editor_source(obj, passage=form.cleaned_data["passage"], user=request.user)
+        recommendation = form.cleaned_data.get("recommendation")
+        if recommendation is not None:
+            cite_editor_source(
+                obj,
+                recommendation,
+                relation=form.cleaned_data["relation"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+            self.message_user(request, public_outcome([recommendation.pk]), messages.SUCCESS)

@@ -4,11 +4,21 @@ Every change goes through here so that statuses are re-derived and their
 history records who changed what, and why.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .cache import published_data_changed
-from .models import Link, Recommendation, bulk_update_new_versions
+from .models import (
+    Action,
+    Administration,
+    Document,
+    EditorSource,
+    Link,
+    Recommendation,
+    bulk_update_new_versions,
+)
 from .text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 
@@ -157,3 +167,80 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
     )
     recommendation.save()
     published_data_changed()
+
+
+def editor_source_slug(published, title):
+    """A free slug for a new editor-entered source; the prefix keeps it apart from the
+    imported documents' slugs, which are their file names."""
+    base = slugify(f"editor {published.isoformat()} {title}")[:190].rstrip("-")
+    slug, number = base, 1
+    while Document.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+@transaction.atomic
+def save_editor_source(source, *, passage, user=None, record=True):
+    """Store an editor-entered source (an `EditorSource`) and its one action, the quoted
+    passage; return it.
+
+    The source belongs to the administration in office on its date, as every document
+    does: the administration names the period in which it falls; the source's author is
+    its publisher (a court filing is not the administration's act). The statuses of the
+    recommendations it is linked to are re-derived, since a new date moves it in their
+    timelines and a new passage changes what search finds. `record=False`: no history
+    (a seed load).
+    """
+    passage = " ".join(passage.split())
+    if not passage:
+        raise CurationError("Quote the passage of the source that is the evidence.")
+    if problem := check_editor_text(
+        passage, field="passage", max_length=EditorSource.PASSAGE_MAX_LENGTH, markdown=False
+    ):
+        raise CurationError(problem)
+    source.kind, source.subtype, source.source_path = Document.Kind.EDITOR_SOURCE, "", ""
+    source.administration = Administration.objects.in_office_on(source.published)
+    if not source.slug:
+        source.slug = editor_source_slug(source.published, source.title)
+    try:  # EditorSource.clean: a publisher, an address, characters a page can show.
+        source.full_clean(exclude=["checksum", "source_path"])
+    except ValidationError as error:
+        raise CurationError(
+            "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error)
+        ) from None
+    source.save()
+    action = source.actions.filter(key=EditorSource.PASSAGE_KEY).first()
+    if action is None:
+        Action.objects.create(
+            factsheet=source,
+            key=EditorSource.PASSAGE_KEY,
+            position=1,
+            text=passage,
+            markdown=passage,
+        )
+    elif action.text != passage:
+        action.text = action.markdown = passage
+        action.save(update_fields=["text", "markdown"])
+        # As when a document's text changes upstream: the links decided on the old words
+        # go back to the review queue's "source changed" filter.
+        Link.objects.reviewed().filter(action=action).update(source_changed=True)
+    linked = Link.objects.accepted().filter(action__factsheet=source)
+    refresh_statuses(
+        list(linked),
+        user=user,
+        reason=f"Editor-entered source edited: {source.title}.",
+        record=record,
+    )
+    published_data_changed()
+    return source
+
+
+def cite_editor_source(source, recommendation, *, relation, reason, user=None):
+    """Link the source's passage to a recommendation, accepted with a relation and a public
+    reason, as an editor decides on any action (`review_links`); return the link."""
+    action = Action.objects.get(factsheet=source, key=EditorSource.PASSAGE_KEY)
+    link, _ = Link.objects.get_or_create(recommendation=recommendation, action=action)
+    review_links([link], review=Link.Review.ACCEPTED, relation=relation, reason=reason, user=user)
+    link.refresh_from_db()
+    return link

@@ -55,6 +55,8 @@ LINK_COLUMNS = [
     "document_kind",
     "administration",
     "working_url",
+    # Added with editor-entered sources (document_kind `editor_source`).
+    "publisher",
 ]
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -126,6 +128,10 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
             "action__factsheet__published",
             "action__factsheet__url",
             "reason",
+            "action__factsheet__kind",
+            "action__factsheet__subtype",
+            "action__factsheet__executive_order_number",
+            "action__factsheet__publisher",
         )
     )
     for recommendation_id, *fields in rows:
@@ -138,7 +144,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
         record = StatusRecord(
             recommendation.status_override,
             recommendation.status_override_since,
-            [(published, relation) for relation, _, published, _, _ in dated],
+            [(published, relation) for relation, _, published, *_ in dated],
         )
         status = recommendation.status_on_date if as_of else recommendation.status
         latest = record.latest_on(as_of or today())
@@ -157,9 +163,10 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
             if as_of
             else recommendation.evidence_count,
             "evidence": " | ".join(
-                f"{title} ({published}): {reason}" for _, title, published, _, reason in evidence
+                f"{_cited(title, kind, publisher)} ({published}): {reason}"
+                for _, title, published, _, reason, kind, _, _, publisher in evidence
             ),
-            "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, _ in evidence if url)),
+            "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, *_ in evidence if url)),
             "last_changed": (
                 timezone.localdate(recommendation.last_changed).isoformat()
                 if recommendation.last_changed
@@ -181,11 +188,24 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
                     "working_url": working_url(url, published),
                     "relation": relation,
                     "reason": reason,
+                    # Added with editor-entered sources: after the original keys.
+                    "document_kind": document_kind(kind, subtype, number),
+                    "publisher": publisher,
                 }
-                for relation, title, published, url, reason in evidence
+                for relation, title, published, url, reason, kind, subtype, number, publisher in (
+                    evidence
+                )
             ]
             del row["evidence_urls"]
         yield row
+
+
+def _cited(title, kind, publisher):
+    """A document as the evidence cell names it: its title, or for a source an editor
+    entered, "Editor-entered source: <publisher>, <title>"."""
+    if kind == Document.Kind.EDITOR_SOURCE:
+        return f"{Document.Kind.EDITOR_SOURCE.label}: {publisher}, {title}"
+    return title
 
 
 def link_queryset(as_of=None):
@@ -215,6 +235,7 @@ def link_queryset(as_of=None):
         "action__factsheet__subtype",
         "action__factsheet__executive_order_number",
         "action__factsheet__administration__slug",
+        "action__factsheet__publisher",
     )
 
 
@@ -226,7 +247,7 @@ def link_queryset(as_of=None):
 # OFFSET 0 so PostgreSQL computes every cell once.
 _LINK_FIELDS = (
     "code, title, relation, doc_title, published, url, section, text, reason, "
-    "kind, subtype, number, administration"
+    "kind, subtype, number, administration, publisher"
 )
 _NEUTRAL = (
     "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
@@ -266,6 +287,7 @@ def _link_values_sql(site_url):
         "THEN subtype || ' ' || number::text ELSE coalesce(nullif(subtype, ''), kind) END",
         "administration",
         f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END",
+        "publisher",
     ]
     return [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)], params
 
@@ -343,7 +365,7 @@ def link_rows(site_url=None, as_of=None):
     rows = link_queryset(as_of).iterator(chunk_size=CHUNK * 4)
     for row in rows:
         code, title, relation, factsheet, published, url, section, text, reason = row[:9]
-        kind, subtype, number, administration = row[9:]
+        kind, subtype, number, administration, publisher = row[9:]
         yield {
             "recommendation_code": code,
             "recommendation_title": title,
@@ -358,6 +380,7 @@ def link_rows(site_url=None, as_of=None):
             "document_kind": document_kind(kind, subtype, number),
             "administration": administration or "",
             "working_url": working_url(url, published),
+            "publisher": publisher,
         }
 
 
@@ -411,7 +434,9 @@ SCORECARD_MEANINGS = {
     "status_reason": "the editor's reason, when an override holds",
     "evidence_count": "accepted implementing and partial links",
     "evidence": "list of objects: document, date, url (original address), working_url "
-    "(where it can be read today), relation (implements, partial, contrary), reason",
+    "(where it can be read today), relation (implements, partial, contrary), reason, "
+    "document_kind (editor_source: entered by the tracker's editors, not one of the "
+    "documents searched), publisher",
     "last_changed": "when the public status last changed",
     "url": "the recommendation's page",
     "latest_action_date": "date of the latest evidence or reversal",

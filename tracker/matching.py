@@ -27,7 +27,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.preprocessing import normalize
 
-from .models import Action, Link, MatchingIndex, Recommendation
+from .models import Action, Document, Link, MatchingIndex, Recommendation
 
 DEFAULT_TOP = 10
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
@@ -347,8 +347,14 @@ class Ranking:
 
 
 def candidate_actions():
-    """The actions suggestions are drawn from: the one place to exclude kinds of action."""
-    return Action.objects.filter(withdrawn=False, is_boilerplate=False)
+    """The actions suggestions are drawn from: the one place to exclude kinds of action.
+
+    The record searched only: an editor-entered source's passage is cited by the editor
+    who entered it, never suggested.
+    """
+    return Action.objects.filter(
+        withdrawn=False, is_boilerplate=False, factsheet__kind__in=Document.IMPORTED_KINDS
+    )
 
 
 def _recommendations():

@@ -1,4 +1,5 @@
 import pickle
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown
+from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -18,8 +19,17 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(kind=Document.Kind.ESSAY)
 
     def factsheets(self):
-        """Every source of actions (fact sheets and presidential actions), not the essay."""
+        """Every source of actions (fact sheets, presidential actions, editor-entered sources),
+        not the essay."""
         return self.exclude(kind=Document.Kind.ESSAY)
+
+    def imported(self):
+        """The documents read from files: the record searched. Not the essay, and not the
+        sources editors entered by hand, which no import may match, update or count."""
+        return self.filter(kind__in=Document.IMPORTED_KINDS)
+
+    def editor_sources(self):
+        return self.filter(kind=Document.Kind.EDITOR_SOURCE)
 
     def cited_as_evidence(self):
         """Fact sheets with an action accepted as evidence, newest first."""
@@ -77,6 +87,11 @@ class Document(models.Model):
         ESSAY = "essay", "Essay"
         FACTSHEET = "factsheet", "Fact sheet"
         PRESIDENTIAL_ACTION = "presidential_action", "Presidential action"
+        # Evidence outside the record searched (a Federal Register notice, a State Department
+        # release, a court filing), entered by an editor: one action, the quoted passage.
+        EDITOR_SOURCE = "editor_source", "Editor-entered source"
+
+    IMPORTED_KINDS = [Kind.FACTSHEET, Kind.PRESIDENTIAL_ACTION]
 
     class Subtype(models.TextChoices):
         EXECUTIVE_ORDER = "executive_order", "Executive order"
@@ -133,6 +148,9 @@ class Document(models.Model):
     footnotes = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by each save, so a stale form is refused."
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -146,15 +164,33 @@ class Document(models.Model):
         models.CheckConstraint(
             condition=Q(subtype__in=["", *Subtype.values]), name="document_subtype_valid"
         ),
+        # The file tells the two apart: an imported document (or the essay) has one; an
+        # editor-entered source has none, and says who published it and where to read it.
+        models.CheckConstraint(
+            condition=Q(kind=Kind.EDITOR_SOURCE) | ~Q(source_path=""),
+            name="document_imported_has_file",
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind=Kind.EDITOR_SOURCE)
+            | (Q(source_path="") & Q(subtype="") & ~Q(publisher="") & ~Q(url="")),
+            name="document_editor_source_complete",
+        ),
     ]
 
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        save_new_version(self, super().save, args, kwargs)
+
     def get_absolute_url(self):
         if self.kind == self.Kind.ESSAY:
             return reverse("tracker:essay")
         return reverse("tracker:document_detail", args=[self.slug])
+
+    @property
+    def is_editor_source(self):
+        return self.kind == self.Kind.EDITOR_SOURCE
 
     @property
     def kind_label(self):
@@ -169,6 +205,52 @@ class Document(models.Model):
         from .record import working_url
 
         return working_url(self.url, self.published)
+
+
+DocumentManager = models.Manager.from_queryset(DocumentQuerySet)
+
+
+class EditorSourceManager(DocumentManager):
+    def get_queryset(self):
+        return super().get_queryset().editor_sources()
+
+
+class EditorSource(Document):
+    """A source an editor entered by hand (its own admin): a Document of that kind, whose one
+    action is the quoted passage, so it is linked, dated and exported like any action."""
+
+    PASSAGE_KEY = "passage"
+    PASSAGE_MAX_LENGTH = 5_000
+
+    objects: ClassVar[EditorSourceManager] = EditorSourceManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "editor-entered source"
+        ordering = ["-published", "title"]
+
+    def clean(self):
+        errors = {}
+        for name in ("title", "publisher"):
+            try:
+                validate_xml_text(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        for name, missing in [
+            ("publisher", "Say who published it (e.g. Federal Register, Department of State)."),
+            ("url", "Give the address where the source can be read."),
+        ]:
+            if not getattr(self, name).strip():
+                errors.setdefault(name, [missing])
+        if self.published and self.published > timezone.localdate():
+            errors["published"] = ["Evidence cannot be dated in the future."]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def passage(self):
+        """The quoted passage (its one action), read from prefetched actions if there are."""
+        return next((a.text for a in self.actions.all() if a.key == self.PASSAGE_KEY), "")
 
 
 class AdministrationQuerySet(models.QuerySet):

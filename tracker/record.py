@@ -92,9 +92,10 @@ class Scope:
 
 
 def scope():
-    """The documents searched for actions, by kind and administration (one query)."""
+    """The documents searched for actions, by kind and administration (one query); not the
+    sources editors entered by hand, which no search found."""
     rows = (
-        Document.objects.factsheets()
+        Document.objects.imported()
         .values_list("kind", "administration__name")
         .annotate(
             n=Count("pk"),

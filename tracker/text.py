@@ -96,9 +96,13 @@ def validate_editor_markdown(value):
         )
 
 
-def check_editor_text(value, *, field, max_length=None):
-    """The validators of a field run outside a form: a message starting with `field`, or None."""
-    validators = [validate_editor_markdown]
+def check_editor_text(value, *, field, max_length=None, markdown=True):
+    """The validators of a field run outside a form: a message starting with `field`, or None.
+
+    `markdown=False`: text shown as it is, never rendered (a quoted passage), so only its
+    characters are checked.
+    """
+    validators = [validate_editor_markdown if markdown else validate_xml_text]
     if max_length is not None:
         validators.append(MaxLengthValidator(max_length))
     for validator in validators:

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker.cache import published_data_changed
-from tracker.curation import refresh_statuses, set_override
-from tracker.models import Action, Link, Recommendation, StatusChange
+from tracker.curation import CurationError, refresh_statuses, save_editor_source, set_override
+from tracker.models import Action, Document, EditorSource, Link, Recommendation, StatusChange
 from tracker.text import STATUS_REASON_MAX_LENGTH, check_editor_text
 
 from .common import read_yaml
@@ -76,6 +76,7 @@ def curation_data():
         # Public reasons for a status the links decide (no override).
         "reasons": [{"recommendation": r.code, "reason": r.status_reason} for r in reasons],
         "history": history_data(),
+        **editor_sources_data(),
     }
 
 
@@ -136,6 +137,7 @@ class CurationLoad:
     history: int = 0
     skipped: list = field(default_factory=list)  # One line each: which entry, and why.
     created_reviewers: list = field(default_factory=list)  # Usernames of inactive accounts made.
+    sources: int = 0  # Editor-entered sources created.
 
 
 def load_curation(path):
@@ -147,6 +149,8 @@ def load_curation(path):
     """
     path = Path(path)
     data = read_yaml(path) or {}
+    # First: the links below may name them as they name any document.
+    sources = _load_editor_sources(path, data.get("sources") or [])
     entries, overrides = data.get("links") or [], data.get("overrides") or []
     reasons, history = data.get("reasons") or [], data.get("history") or []
     snapshots = [
@@ -170,7 +174,9 @@ def load_curation(path):
         overridden = _load_overrides(path, overrides, recommendations, skipped)
         explained = _load_reasons(path, reasons, recommendations, skipped)
         restored = _load_history(path, history, recommendations, actions, reviewers, skipped)
-    return CurationLoad(len(written), overridden, explained, restored, skipped, reviewers.created)
+    return CurationLoad(
+        len(written), overridden, explained, restored, skipped, reviewers.created, sources
+    )
 
 
 class Reviewers:
@@ -420,3 +426,62 @@ def _date(path, number, value):
 
 def _describe(entry):
     return f"{entry.get('recommendation')} / {_document(entry)} / {entry.get('action')}"
+
+
+# Editor-entered sources: each with its passage, under `sources:`; links name them by slug.
+
+
+def editor_sources_data():
+    """{"sources": [...]} for the file, or nothing when editors entered none."""
+    sources = EditorSource.objects.prefetch_related("actions").order_by("slug")
+    entries = [
+        {
+            "slug": source.slug,
+            "title": source.title,
+            "publisher": source.publisher,
+            "date": source.published.isoformat(),
+            "url": source.url,
+            "passage": source.passage,
+        }
+        for source in sources
+    ]
+    return {"sources": entries} if entries else {}
+
+
+@transaction.atomic
+def _load_editor_sources(path, entries):
+    """Create the sources this database lacks; one it holds (an editor may have edited it
+    since) is left as it is. A malformed entry refuses the whole file, naming it."""
+    existing = dict(Document.objects.filter(slug__in=_slugs(entries)).values_list("slug", "kind"))
+    created = 0
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not entry.get("slug"):
+            raise SourceError(path, f"source #{number}: needs a slug")
+        slug = str(entry["slug"])
+        if slug in existing:
+            if existing[slug] != Document.Kind.EDITOR_SOURCE:
+                raise SourceError(
+                    path, f"source #{number}: the slug {slug!r} is taken by an imported document"
+                )
+            continue  # The database's version wins, as editors' decisions do.
+        try:
+            published = datetime.date.fromisoformat(str(entry.get("date")))
+        except ValueError:
+            raise SourceError(path, f"source #{number}: date must be a date (YYYY-MM-DD)") from None
+        source = EditorSource(
+            slug=slug,
+            title=str(entry.get("title") or "").strip(),
+            publisher=str(entry.get("publisher") or "").strip(),
+            published=published,
+            url=str(entry.get("url") or "").strip(),
+        )
+        try:
+            save_editor_source(source, passage=str(entry.get("passage") or ""), record=False)
+        except CurationError as error:
+            raise SourceError(path, f"source #{number}: {error}") from None
+        created += 1
+    return created
+
+
+def _slugs(entries):
+    return [str(entry.get("slug")) for entry in entries if isinstance(entry, dict)]

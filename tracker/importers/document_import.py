@@ -86,7 +86,7 @@ def factsheet_paths(paths):
 def import_documents(paths, *, dry_run=False, progress=iter):
     """Import every document under `paths`; a failing file is reported and writes nothing."""
     summary = ImportSummary()
-    known = dict(Document.objects.factsheets().values_list("slug", "checksum"))
+    known = dict(Document.objects.imported().values_list("slug", "checksum"))
     finder = AdministrationFinder()
     paths = list(factsheet_paths(paths))
     batch = {path.name for path in paths}
@@ -130,9 +130,10 @@ def find_factsheet(parsed, batch=frozenset()):
     whose actions are mostly the same (re-issued under a new address and file
     name): its actions must not be duplicated. Two different fact sheets that
     share a title and a date stay apart, and so do two files of the same batch
-    (both present, so neither replaces the other).
+    (both present, so neither replaces the other). Only imported documents are
+    candidates: an editor-entered source is never a version of a file.
     """
-    factsheets = Document.objects.factsheets()
+    factsheets = Document.objects.imported()
     same_name = factsheets.filter(slug=parsed.slug).first()
     if same_name:
         return same_name
@@ -156,8 +157,12 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     batch (the same page scraped twice), it is a duplicate and writes
     nothing; otherwise it is a re-issue and updates the stored document.
     """
-    if Document.objects.essays().filter(slug=parsed.slug).exists():
-        raise SourceError(parsed.path, f"the slug {parsed.slug!r} is taken by the essay")
+    taken = Document.objects.exclude(kind__in=Document.IMPORTED_KINDS).filter(slug=parsed.slug)
+    if taken_by := taken.first():
+        raise SourceError(
+            parsed.path,
+            f"the slug {parsed.slug!r} is taken by the {taken_by.get_kind_display().lower()}",
+        )
     existing = find_factsheet(parsed, batch)
     if (
         existing

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         curation = result.curation
         self.stdout.write(
             f"Curation: {curation.links} links, {curation.overrides} overrides, "
-            f"{curation.reasons} status reasons and {curation.history} history entries loaded; "
+            f"{curation.reasons} status reasons, {curation.history} history entries and "
+            f"{curation.sources} editor-entered sources loaded; "
             f"{result.suggestions} new suggestions."
         )
         if curation.created_reviewers:
