@@ -2,10 +2,11 @@
 
 Export writes, in a stable order, every accepted and rejected link (with its
 reviewer and date), every status override, every public status reason written
-without an override, and the status history. Loading never overrides a
-decision already made in the database: it fills in pairs that are unreviewed
-there, overrides and reasons on recommendations that have none, and history
-entries the database does not hold. Loading writes no new history: a seed load
+without an override, the status history, and the editor-entered sources the
+links may cite (a notice or a filing outside the documents searched). Loading
+never overrides a decision already made in the database: it fills in pairs
+that are unreviewed there, overrides and reasons on recommendations that have
+none, and history entries the database does not hold. Loading writes no new history: a seed load
 is where the public record starts, not news; the history it restores keeps its
 original dates.
 """

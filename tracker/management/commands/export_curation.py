@@ -10,7 +10,8 @@ from tracker.importers.curation_file import export_curation
 class Command(BaseCommand):
     help = (
         "Write every accepted and rejected link (with its reviewer and date), every status "
-        "override and public status reason, and the status history to seeds/curation.yaml "
+        "override and public status reason, the status history and the editor-entered sources "
+        "to seeds/curation.yaml "
         "(stable order), so curation lives in the repository."
     )
 
@@ -21,6 +22,6 @@ class Command(BaseCommand):
         counts = export_curation(output)
         self.stdout.write(
             f"Wrote {counts['links']} links, {counts['overrides']} overrides, "
-            f"{counts['reasons']} status reasons and {counts['history']} history entries "
-            f"to {output}."
+            f"{counts['reasons']} status reasons, {counts['history']} history entries and "
+            f"{counts.get('sources', 0)} editor-entered sources to {output}."
         )
