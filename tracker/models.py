@@ -50,6 +50,25 @@ class DocumentQuerySet(models.QuerySet):
             factsheet.evidence_count = evidence.get(factsheet.pk, 0)
         return factsheets
 
+    def for_site_search(self, query):
+        """The site search's documents: fact sheets and presidential actions whose title
+        matches `query`, most relevant first, each with its administration
+        (`tracker.full_text`)."""
+        from .full_text import CONFIG, matches
+        from .search import parse
+
+        terms = parse(query)
+        if not terms:
+            return []
+        return matches(
+            self.factsheets().select_related("administration"),
+            terms,
+            table="tracker_document_search",
+            sqlite_weights=[1.0],
+            postgresql_vector=f"to_tsvector('{CONFIG}', title)",
+            where=f"tracker_document.kind <> '{Document.Kind.ESSAY.value}'",
+        )
+
     def for_factsheet_page(self):
         accepted = (
             Link.objects.accepted()
@@ -315,6 +334,14 @@ class RecommendationQuerySet(models.QuerySet):
             matches = matches.filter(found)
         return matches.annotate(relevance=score)
 
+    def for_site_search(self, query):
+        """The site search's recommendations: `search`, most relevant first, with their stage."""
+        return (
+            self.search(query)
+            .select_related("stage")
+            .order_by("-relevance", "stage__position", "position")
+        )
+
     def for_list_page(self):
         return (
             self.select_related("stage")
@@ -558,6 +585,29 @@ def bulk_update_new_versions(model, rows, fields):
     return model.objects.bulk_update(rows, [*fields, "version"])
 
 
+class ActionQuerySet(models.QuerySet):
+    def for_site_search(self, query):
+        """The site search's actions: those on their document's page (not withdrawn) whose
+        text, section or sub-heading matches `query`, most relevant first, each with its
+        document and administration. Legal boilerplate (preambles, general provisions,
+        signatures) is left out: it would match common words in every order."""
+        from .full_text import matches
+        from .search import parse
+
+        terms = parse(query)
+        if not terms:
+            return []
+        return matches(
+            self.select_related("factsheet__administration"),
+            terms,
+            table="tracker_action_search",
+            # Section, sub-heading, text: the words of the action itself count most.
+            sqlite_weights=[0.4, 0.4, 1.0],
+            postgresql_vector="search_vector",
+            where="NOT tracker_action.withdrawn AND NOT tracker_action.is_boilerplate",
+        )
+
+
 class Action(models.Model):
     """One item of a fact sheet: something the government said it did."""
 
@@ -591,6 +641,8 @@ class Action(models.Model):
         help_text="Legal boilerplate (preamble, general provisions, signature): kept as text, "
         "never suggested.",
     )
+
+    objects = ActionQuerySet.as_manager()
 
     class Meta:
         # Local fields only: ordering by "factsheet" would join the documents on every query.

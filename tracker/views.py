@@ -7,9 +7,9 @@ from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page, conditional
-from .filters import DocumentFilter, RecommendationFilter
+from .filters import MAX_QUERY_LENGTH, DocumentFilter, RecommendationFilter
 from .markup import sources_html
-from .models import Administration, Document, Recommendation, Stage
+from .models import Action, Administration, Document, Recommendation, Stage
 from .scorecard import last_reviewed, scorecard_summary, stage_intro
 
 RECOMMENDATIONS_PER_PAGE = 25
@@ -186,6 +186,68 @@ def document_detail(request, slug):
         "tracker/document_detail.html",
         {"factsheet": factsheet, "sections": sections, "unasked_count": len(unasked)},
     )
+
+
+# The site search's groups: (heading, what one result is, results the overview shows).
+SEARCH_GROUPS = {
+    "recommendations": ("Recommendations", "recommendation", 5),
+    "documents": ("Documents", "document", 5),
+    "actions": ("Actions", "action", 10),
+}
+SEARCH_RESULTS_PER_PAGE = 25
+
+
+@cached_page
+def site_search(request):
+    """Recommendations, documents (by title) and actions (by text) that match `q`, each
+    group ranked by relevance; `group` shows one group a page at a time."""
+    query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
+    chosen = request.GET.get("group", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        return bad_request(request, f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    if chosen and chosen not in SEARCH_GROUPS:
+        return bad_request(request, "Choose recommendations, documents or actions.")
+    if not query:
+        return render(request, "tracker/site_search.html", {"examples": SEARCH_EXAMPLES})
+    terms = search.parse(query)
+    finders = {
+        "recommendations": Recommendation.objects.for_site_search,
+        "documents": Document.objects.for_site_search,
+        "actions": Action.objects.for_site_search,
+    }
+    groups = []
+    for name in [chosen] if chosen else SEARCH_GROUPS:
+        heading, noun, shown = SEARCH_GROUPS[name]
+        paginator = Paginator(finders[name](query), SEARCH_RESULTS_PER_PAGE if chosen else shown)
+        page = paginator.get_page(request.GET.get("page") if chosen else 1)
+        for result in page:
+            highlight_search_result(result, terms)
+        groups.append({"name": name, "heading": heading, "noun": noun, "page": page})
+    return render(
+        request,
+        "tracker/site_search.html",
+        {
+            "query": query,
+            "groups": groups,
+            "chosen": chosen,
+            "download_query": urlencode({"q": query}),
+        },
+    )
+
+
+SEARCH_EXAMPLES = ["Guantanamo", "ICC", "refugees", "climate", "torture"]
+
+
+def highlight_search_result(result, terms):
+    """Set the result's `title_html` and `snippet_html`: escaped, the matched words marked."""
+    if isinstance(result, Recommendation):
+        result.title_html = search.highlight(result.title, terms)
+        part = search.snippet(result.search_text, terms)
+        result.snippet_html = search.highlight(part, terms) if part else ""
+    elif isinstance(result, Document):
+        result.title_html = search.highlight(result.title, terms)
+    else:
+        result.snippet_html = search.highlight(result.text, terms, search.SNIPPET_LENGTH)
 
 
 @cached_page
