@@ -11,8 +11,12 @@ table for some schema changes (`ALTER` it cannot do in place), which drops its
 triggers: a later migration that alters `tracker_action` or `tracker_document` on
 SQLite calls `install` again (tests/test_site_search.py fails if the triggers are gone).
 
-A query is `tracker.search.parse`'s terms: every term required, each term its word or
-the phrase its acronym stands for. The databases stem the words themselves.
+Only the rows searched are indexed (`Index.searched`: not the essay, not withdrawn or
+boilerplate actions), so SQLite answers from its index without reading the table.
+
+A query is `tracker.search.content_terms`: every term required, each term its word or
+the phrase its acronym stands for. The databases stem the words themselves (SQLite's
+Porter stemmer, PostgreSQL's Snowball, which `tracker.search.highlight` uses too).
 """
 
 from dataclasses import dataclass
@@ -24,52 +28,96 @@ from .search import words
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 CONFIG = "tracker_english"
 
-SQLITE_INDEXES = {
-    # FTS5 table: (content table, indexed columns)
-    "tracker_document_search": ("tracker_document", ["title"]),
-    "tracker_action_search": ("tracker_action", ["section", "subheading", "text"]),
-}
+
+@dataclass(frozen=True)
+class Index:
+    """What is searched of one table, and how."""
+
+    name: str  # the FTS5 table on SQLite, the GIN index on PostgreSQL
+    table: str
+    columns: tuple  # indexed on SQLite...
+    weights: tuple  # ...with these BM25 weights
+    vector: str  # PostgreSQL: the tsvector of a row
+    searched: str  # the rows searched (the others are not indexed), "{row}" before columns
+
+    def rows_searched(self, row=""):
+        return self.searched.format(row=row)
+
+
+DOCUMENTS = Index(
+    "tracker_document_search",
+    "tracker_document",
+    columns=("title",),
+    weights=(1.0,),
+    vector=f"to_tsvector('{CONFIG}', title)",
+    searched="{row}kind <> 'essay'",
+)
+ACTIONS = Index(
+    "tracker_action_search",
+    "tracker_action",
+    columns=("section", "subheading", "text"),
+    weights=(0.4, 0.4, 1.0),  # The words of the action itself count most.
+    vector="search_vector",
+    # Legal boilerplate would match common words in every executive order; withdrawn
+    # actions are on no document page.
+    searched="NOT {row}withdrawn AND NOT {row}is_boilerplate",
+)
 
 POSTGRESQL_INSTALL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = english)",
     f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} "
     "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
-    # The text weighs more than the section it sits in.
+    # Stored, so that ranking thousands of matches reads vectors instead of parsing texts.
     "ALTER TABLE tracker_action ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
     f"setweight(to_tsvector('{CONFIG}', text), 'A') || "
     f"setweight(to_tsvector('{CONFIG}', section || ' ' || subheading), 'B')) STORED",
-    "CREATE INDEX tracker_action_search ON tracker_action USING gin (search_vector)",
-    "CREATE INDEX tracker_document_search ON tracker_document "
-    f"USING gin (to_tsvector('{CONFIG}', title))",
+    *(
+        f"CREATE INDEX {index.name} ON {index.table} USING gin ({index.vector}) "
+        f"WHERE {index.rows_searched()}"
+        for index in (DOCUMENTS, ACTIONS)
+    ),
 ]
 POSTGRESQL_UNINSTALL = [
-    "DROP INDEX IF EXISTS tracker_document_search",
+    f"DROP INDEX IF EXISTS {DOCUMENTS.name}",
+    f"DROP INDEX IF EXISTS {ACTIONS.name}",
     "ALTER TABLE tracker_action DROP COLUMN IF EXISTS search_vector",
     f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}",
 ]
 
 
-def _sqlite_install(table, content, columns):
-    listed = ", ".join(columns)
-    new = ", ".join(f"new.{column}" for column in columns)
-    old = ", ".join(f"old.{column}" for column in columns)
-    delete = f"INSERT INTO {table}({table}, rowid, {listed}) VALUES ('delete', old.id, {old});"
-    insert = f"INSERT INTO {table}(rowid, {listed}) VALUES (new.id, {new});"
-    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in columns)
+def _sqlite_install(index):
+    name, columns = index.name, ", ".join(index.columns)
+
+    def values(row):
+        return ", ".join(f"{row}.{column}" for column in index.columns)
+
+    delete = (
+        f"INSERT INTO {name}({name}, rowid, {columns}) SELECT 'delete', old.id, {values('old')} "
+        f"WHERE {index.rows_searched('old.')};"
+    )
+    insert = (
+        f"INSERT INTO {name}(rowid, {columns}) SELECT new.id, {values('new')} "
+        f"WHERE {index.rows_searched('new.')};"
+    )
+    watched = [*index.columns, *COLUMNS_OF_CONDITIONS[index.name]]
+    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
     return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({listed}, "
-        f"content='{content}', content_rowid='id', tokenize='{TOKENIZE}')",
-        f"DROP TRIGGER IF EXISTS {table}_insert",
-        f"DROP TRIGGER IF EXISTS {table}_delete",
-        f"DROP TRIGGER IF EXISTS {table}_update",
-        f"CREATE TRIGGER {table}_insert AFTER INSERT ON {content} BEGIN {insert} END",
-        f"CREATE TRIGGER {table}_delete AFTER DELETE ON {content} BEGIN {delete} END",
-        f"CREATE TRIGGER {table}_update AFTER UPDATE ON {content} WHEN {changed} "
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
+        f"content='{index.table}', content_rowid='id', tokenize='{TOKENIZE}')",
+        *(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")),
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {index.table} BEGIN {insert} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {index.table} BEGIN {delete} END",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {index.table} WHEN {changed} "
         f"BEGIN {delete} {insert} END",
         # Index the rows already there (and mend an index whose triggers were dropped).
-        f"INSERT INTO {table}({table}) VALUES ('rebuild')",
+        f"INSERT INTO {name}({name}) VALUES ('delete-all')",
+        f"INSERT INTO {name}(rowid, {columns}) SELECT id, {columns} FROM {index.table} "
+        f"WHERE {index.rows_searched()}",
     ]
+
+
+COLUMNS_OF_CONDITIONS = {DOCUMENTS.name: ["kind"], ACTIONS.name: ["withdrawn", "is_boilerplate"]}
 
 
 def install(schema_editor):
@@ -77,9 +125,7 @@ def install(schema_editor):
         statements = POSTGRESQL_INSTALL
     elif schema_editor.connection.vendor == "sqlite":
         statements = [
-            statement
-            for table, (content, columns) in SQLITE_INDEXES.items()
-            for statement in _sqlite_install(table, content, columns)
+            statement for index in (DOCUMENTS, ACTIONS) for statement in _sqlite_install(index)
         ]
     else:
         return
@@ -92,10 +138,10 @@ def uninstall(schema_editor):
         statements = POSTGRESQL_UNINSTALL
     elif schema_editor.connection.vendor == "sqlite":
         statements = [
-            f"DROP TRIGGER IF EXISTS {table}_{event}"
-            for table in SQLITE_INDEXES
+            f"DROP TRIGGER IF EXISTS {index.name}_{event}"
+            for index in (DOCUMENTS, ACTIONS)
             for event in ("insert", "delete", "update")
-        ] + [f"DROP TABLE IF EXISTS {table}" for table in SQLITE_INDEXES]
+        ] + [f"DROP TABLE IF EXISTS {index.name}" for index in (DOCUMENTS, ACTIONS)]
     else:
         return
     for statement in statements:
@@ -124,9 +170,7 @@ def tsquery(terms):
     parts, params = [], []
     for term in terms:
         phrases = _alternatives(term)
-        parts.append(
-            "(" + " || ".join(f"phraseto_tsquery('{CONFIG}', %s)" for _ in phrases) + ")"
-        )
+        parts.append("(" + " || ".join(f"phraseto_tsquery('{CONFIG}', %s)" for _ in phrases) + ")")
         params += [" ".join(phrase) for phrase in phrases]
     return " && ".join(parts), params
 
@@ -161,34 +205,29 @@ class RankedMatches:
         return [rows[pk] for pk in ids if pk in rows]
 
 
-def matches(queryset, terms, *, table, sqlite_weights, postgresql_vector, where=""):
-    """RankedMatches of `queryset`'s model over the full-text index of `table`."""
-    main = queryset.model._meta.db_table
-    condition = f" AND {where}" if where else ""
+def matches(queryset, terms, index):
+    """RankedMatches of `queryset`'s rows (of `index.table`) for the terms."""
     if connection.vendor == "postgresql":
         query, params = tsquery(terms)
-        vector = postgresql_vector
-        base = f"FROM {main} WHERE {vector} @@ ({query}){condition}"
+        base = f"FROM {index.table} WHERE {index.vector} @@ ({query}) AND {index.rows_searched()}"
         # Normalised by length (1 + log of the number of words), as BM25 does.
         return RankedMatches(
             queryset,
             f"SELECT count(*) {base}",
             params,
-            f"SELECT id {base} ORDER BY ts_rank({vector}, ({query}), 1) DESC, id DESC "
+            f"SELECT id {base} ORDER BY ts_rank({index.vector}, ({query}), 1) DESC, id DESC "
             "LIMIT %s OFFSET %s",
             params + params,
         )
-    base = (
-        f"FROM {table} JOIN {main} ON {main}.id = {table}.rowid "
-        f"WHERE {table} MATCH %s{condition}"
-    )
-    weights = ", ".join(str(weight) for weight in sqlite_weights)
+    # Only the rows searched are in the index: no need to read the table.
+    base = f"FROM {index.name} WHERE {index.name} MATCH %s"
+    weights = ", ".join(str(weight) for weight in index.weights)
     params = [fts5_query(terms)]
     return RankedMatches(
         queryset,
         f"SELECT count(*) {base}",
         params,
-        f"SELECT {main}.id {base} ORDER BY bm25({table}, {weights}), {main}.id DESC "
+        f"SELECT rowid {base} ORDER BY bm25({index.name}, {weights}), rowid DESC "
         "LIMIT %s OFFSET %s",
         params,
     )

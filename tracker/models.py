@@ -54,19 +54,14 @@ class DocumentQuerySet(models.QuerySet):
         """The site search's documents: fact sheets and presidential actions whose title
         matches `query`, most relevant first, each with its administration
         (`tracker.full_text`)."""
-        from .full_text import CONFIG, matches
-        from .search import parse
+        from .full_text import DOCUMENTS, matches
+        from .search import content_terms
 
-        terms = parse(query)
-        if not terms:
-            return []
-        return matches(
-            self.factsheets().select_related("administration"),
-            terms,
-            table="tracker_document_search",
-            sqlite_weights=[1.0],
-            postgresql_vector=f"to_tsvector('{CONFIG}', title)",
-            where=f"tracker_document.kind <> '{Document.Kind.ESSAY.value}'",
+        terms = content_terms(query)
+        return (
+            matches(self.factsheets().select_related("administration"), terms, DOCUMENTS)
+            if terms
+            else []
         )
 
     def for_factsheet_page(self):
@@ -589,23 +584,14 @@ class ActionQuerySet(models.QuerySet):
     def for_site_search(self, query):
         """The site search's actions: those on their document's page (not withdrawn) whose
         text, section or sub-heading matches `query`, most relevant first, each with its
-        document and administration. Legal boilerplate (preambles, general provisions,
-        signatures) is left out: it would match common words in every order."""
-        from .full_text import matches
-        from .search import parse
+        document and administration; legal boilerplate (preambles, general provisions,
+        signatures) left out (`tracker.full_text.ACTIONS`)."""
+        from .full_text import ACTIONS, matches
+        from .search import content_terms
 
-        terms = parse(query)
-        if not terms:
-            return []
-        return matches(
-            self.select_related("factsheet__administration"),
-            terms,
-            table="tracker_action_search",
-            # Section, sub-heading, text: the words of the action itself count most.
-            sqlite_weights=[0.4, 0.4, 1.0],
-            postgresql_vector="search_vector",
-            where="NOT tracker_action.withdrawn AND NOT tracker_action.is_boilerplate",
-        )
+        terms = content_terms(query)
+        rows = self.select_related("factsheet__administration")
+        return matches(rows, terms, ACTIONS) if terms else []
 
 
 class Action(models.Model):

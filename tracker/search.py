@@ -80,6 +80,12 @@ def parse(query):
     return terms
 
 
+def content_terms(query):
+    """The query's terms without stop words, even when it has nothing else: the full-text
+    searches find nothing for "the" on either database (PostgreSQL drops such words)."""
+    return [term for term in parse(query) if term.word not in ENGLISH_STOP_WORDS]
+
+
 def snippet(search_text, terms, length=SNIPPET_LENGTH):
     """The first part of the text (title, statement, quote, reason, evidence) that shows a
     term, shortened around it: why the result matched. "" if none does."""

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.paginator import Paginator
@@ -188,66 +190,74 @@ def document_detail(request, slug):
     )
 
 
-# The site search's groups: (heading, what one result is, results the overview shows).
+def _mark_recommendation(recommendation, terms):
+    recommendation.title_html = search.highlight(recommendation.title, terms)
+    part = search.snippet(recommendation.search_text, terms)
+    recommendation.snippet_html = search.highlight(part, terms) if part else ""
+
+
+def _mark_document(document, terms):
+    document.title_html = search.highlight(document.title, terms)
+
+
+def _mark_action(action, terms):
+    action.snippet_html = search.highlight(action.text, terms, search.SNIPPET_LENGTH)
+
+
+@dataclass(frozen=True)
+class SearchGroup:
+    heading: str
+    noun: str  # what one result is
+    shown: int  # results on the overview; a group's own pages show SEARCH_RESULTS_PER_PAGE
+    find: Callable  # the group's named query method: query -> ranked results
+    mark: Callable  # sets the escaped HTML that shows why a result matched
+
+
 SEARCH_GROUPS = {
-    "recommendations": ("Recommendations", "recommendation", 5),
-    "documents": ("Documents", "document", 5),
-    "actions": ("Actions", "action", 10),
+    "recommendations": SearchGroup(
+        "Recommendations",
+        "recommendation",
+        5,
+        Recommendation.objects.for_site_search,
+        _mark_recommendation,
+    ),
+    "documents": SearchGroup(
+        "Documents", "document", 5, Document.objects.for_site_search, _mark_document
+    ),
+    "actions": SearchGroup("Actions", "action", 10, Action.objects.for_site_search, _mark_action),
 }
 SEARCH_RESULTS_PER_PAGE = 25
+SEARCH_EXAMPLES = ["Guantanamo", "ICC", "refugees", "climate", "torture"]
 
 
 @cached_page
 def site_search(request):
     """Recommendations, documents (by title) and actions (by text) that match `q`, each
-    group ranked by relevance; `group` shows one group a page at a time."""
+    group ranked by relevance; `group` shows one group, a page at a time."""
     query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
     chosen = request.GET.get("group", "")
     if len(query) > MAX_QUERY_LENGTH:
         return bad_request(request, f"Search for at most {MAX_QUERY_LENGTH} characters.")
     if chosen and chosen not in SEARCH_GROUPS:
-        return bad_request(request, "Choose recommendations, documents or actions.")
+        return bad_request(request, "Search in recommendations, documents or actions.")
     if not query:
         return render(request, "tracker/site_search.html", {"examples": SEARCH_EXAMPLES})
     terms = search.parse(query)
-    finders = {
-        "recommendations": Recommendation.objects.for_site_search,
-        "documents": Document.objects.for_site_search,
-        "actions": Action.objects.for_site_search,
-    }
     groups = []
     for name in [chosen] if chosen else SEARCH_GROUPS:
-        heading, noun, shown = SEARCH_GROUPS[name]
-        paginator = Paginator(finders[name](query), SEARCH_RESULTS_PER_PAGE if chosen else shown)
-        page = paginator.get_page(request.GET.get("page") if chosen else 1)
+        group = SEARCH_GROUPS[name]
+        per_page = SEARCH_RESULTS_PER_PAGE if chosen else group.shown
+        page = Paginator(group.find(query), per_page).get_page(
+            request.GET.get("page") if chosen else 1
+        )
         for result in page:
-            highlight_search_result(result, terms)
-        groups.append({"name": name, "heading": heading, "noun": noun, "page": page})
+            group.mark(result, terms)
+        groups.append({"name": name, "heading": group.heading, "noun": group.noun, "page": page})
     return render(
         request,
         "tracker/site_search.html",
-        {
-            "query": query,
-            "groups": groups,
-            "chosen": chosen,
-            "download_query": urlencode({"q": query}),
-        },
+        {"query": query, "groups": groups, "chosen": chosen, "q": urlencode({"q": query})},
     )
-
-
-SEARCH_EXAMPLES = ["Guantanamo", "ICC", "refugees", "climate", "torture"]
-
-
-def highlight_search_result(result, terms):
-    """Set the result's `title_html` and `snippet_html`: escaped, the matched words marked."""
-    if isinstance(result, Recommendation):
-        result.title_html = search.highlight(result.title, terms)
-        part = search.snippet(result.search_text, terms)
-        result.snippet_html = search.highlight(part, terms) if part else ""
-    elif isinstance(result, Document):
-        result.title_html = search.highlight(result.title, terms)
-    else:
-        result.snippet_html = search.highlight(result.text, terms, search.SNIPPET_LENGTH)
 
 
 @cached_page
