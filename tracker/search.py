@@ -88,7 +88,8 @@ def content_terms(query):
 
 def snippet(search_text, terms, length=SNIPPET_LENGTH):
     """The first part of the text (title, statement, quote, reason, evidence) that shows a
-    term, shortened around it: why the result matched. "" if none does."""
+    term, shortened around it (whole with `length=None`): why the result matched. "" if
+    none does."""
     for part in written_text(search_text).splitlines()[1:]:
         part_stems = " " + " ".join(stem(word) for word in words(part)) + " "
         if any(pattern in part_stems for term in terms for pattern in term.patterns()):
@@ -97,7 +98,7 @@ def snippet(search_text, terms, length=SNIPPET_LENGTH):
 
 
 def _shorten(part, terms, length):
-    if len(part) <= length:
+    if length is None or len(part) <= length:
         return part
     folded = fold(part)
     starts = [

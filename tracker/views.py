@@ -192,8 +192,9 @@ def document_detail(request, slug):
 
 def _mark_recommendation(recommendation, terms):
     recommendation.title_html = search.highlight(recommendation.title, terms)
-    part = search.snippet(recommendation.search_text, terms)
-    recommendation.snippet_html = search.highlight(part, terms) if part else ""
+    # The whole part that matched, shortened around the words it marks.
+    part = search.snippet(recommendation.search_text, terms, length=None)
+    recommendation.snippet_html = search.highlight(part, terms, search.SNIPPET_LENGTH)
 
 
 def _mark_document(document, terms):
