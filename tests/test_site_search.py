@@ -47,14 +47,14 @@ class SiteSearch(TestCase):
             administration=trump,
             published=datetime.date(2025, 2, 6),
         )
-        # Created first: id order alone would put the long title first.
+        # Created first: the newest first (the tie-break) would put it last.
+        cls.admissions = make_factsheet(
+            title="Fact Sheet: Refugees Welcome: Refugee Admissions", administration=biden
+        )
         cls.hemisphere = make_factsheet(
             title="Fact Sheet: Migration, climate and refugee policy across the agencies of the "
             "Western Hemisphere partnership",
             administration=biden,
-        )
-        cls.admissions = make_factsheet(
-            title="Fact Sheet: Refugees Welcome: Refugee Admissions", administration=biden
         )
         cls.transfer = make_action(
             factsheet=cls.detention,
@@ -67,16 +67,16 @@ class SiteSearch(TestCase):
             text="Blocked the property of officials of the International Criminal Court who "
             "investigate protected persons.",
         )
-        # Created first: id order alone would put it first.
-        cls.ceiling = make_action(
-            factsheet=cls.hemisphere,
-            text="Set the ceiling for refugee admissions at 125,000 for the fiscal year, among "
-            "other measures taken to rebuild the programme after four years of cuts.",
-        )
+        # Created first: the newest first (the tie-break) would put it last.
         cls.rebuilt = make_action(
             factsheet=cls.admissions,
             text="Rebuilt the refugee programme so that refugees are resettled and each refugee "
             "family is welcomed.",
+        )
+        cls.ceiling = make_action(
+            factsheet=cls.hemisphere,
+            text="Set the ceiling for refugee admissions at 125,000 for the fiscal year, among "
+            "other measures taken to rebuild the programme after four years of cuts.",
         )
         cls.boilerplate = make_action(
             factsheet=cls.admissions,
