@@ -124,6 +124,9 @@ PUBLIC_PAGES = [
     "/documents/",
     "/essay/",
     "/about/",
+    "/search/",
+    "/search/?q=refugees",
+    "/search/?q=ICC&group=actions",
 ]
 # axe-core (MPL-2.0, Deque Systems), vendored from its npm package: tests/data/README.md.
 AXE = Path(__file__).parent / "data" / "axe.min.js"

@@ -41,6 +41,7 @@ class ConditionalGetTests(TestCase):
             self.action.factsheet.get_absolute_url(),
             reverse("tracker:essay"),
             reverse("tracker:about"),
+            reverse("tracker:site_search") + "?q=thing",
             reverse("tracker:scorecard_csv"),
             reverse("tracker:scorecard_csv") + "?status=implemented",
             reverse("tracker:scorecard_json"),

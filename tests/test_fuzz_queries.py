@@ -31,9 +31,16 @@ NASTY = [
     "relevance",
     "!@#$%^&*()",
     "& | ! <-> :*",
+    '"refugee" OR NEAR(a b) *',
+    "actions",
 ]
-PARAMETERS = ["q", "stage", "status", "factsheet", "evidence", "sort", "page", "unknown"]
-URLS = ["tracker:recommendation_list", "tracker:scorecard_csv", "tracker:scorecard_json"]
+PARAMETERS = ["q", "stage", "status", "factsheet", "evidence", "sort", "page", "group", "unknown"]
+URLS = [
+    "tracker:recommendation_list",
+    "tracker:scorecard_csv",
+    "tracker:scorecard_json",
+    "tracker:site_search",
+]
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ class Search(TestCase):
         for url in [reverse("tracker:scorecard"), reverse("tracker:about")]:
             content = self.client.get(url).content.decode()
             assert 'role="search"' in content
-            assert f'action="{reverse("tracker:recommendation_list")}"' in content
+            assert f'action="{reverse("tracker:site_search")}"' in content
             assert 'name="q"' in content
 
     def test_invalid_sorts_are_refused(self):

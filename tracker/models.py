@@ -60,6 +60,20 @@ class DocumentQuerySet(models.QuerySet):
             factsheet.evidence_count = evidence.get(factsheet.pk, 0)
         return factsheets
 
+    def for_site_search(self, query):
+        """The site search's documents: fact sheets and presidential actions whose title
+        matches `query`, most relevant first, each with its administration
+        (`tracker.full_text`)."""
+        from .full_text import DOCUMENTS, matches
+        from .search import content_terms
+
+        terms = content_terms(query)
+        return (
+            matches(self.factsheets().select_related("administration"), terms, DOCUMENTS)
+            if terms
+            else []
+        )
+
     def for_factsheet_page(self):
         accepted = (
             Link.objects.accepted()
@@ -397,6 +411,14 @@ class RecommendationQuerySet(models.QuerySet):
             matches = matches.filter(found)
         return matches.annotate(relevance=score)
 
+    def for_site_search(self, query):
+        """The site search's recommendations: `search`, most relevant first, with their stage."""
+        return (
+            self.search(query)
+            .select_related("stage")
+            .order_by("-relevance", "stage__position", "position")
+        )
+
     def for_list_page(self):
         return (
             self.select_related("stage")
@@ -640,6 +662,20 @@ def bulk_update_new_versions(model, rows, fields):
     return model.objects.bulk_update(rows, [*fields, "version"])
 
 
+class ActionQuerySet(models.QuerySet):
+    def for_site_search(self, query):
+        """The site search's actions: those on their document's page (not withdrawn) whose
+        text, section or sub-heading matches `query`, most relevant first, each with its
+        document and administration; legal boilerplate (preambles, general provisions,
+        signatures) left out (`tracker.full_text.ACTIONS`)."""
+        from .full_text import ACTIONS, matches
+        from .search import content_terms
+
+        terms = content_terms(query)
+        rows = self.select_related("factsheet__administration")
+        return matches(rows, terms, ACTIONS) if terms else []
+
+
 class Action(models.Model):
     """One item of a fact sheet: something the government said it did."""
 
@@ -673,6 +709,8 @@ class Action(models.Model):
         help_text="Legal boilerplate (preamble, general provisions, signature): kept as text, "
         "never suggested.",
     )
+
+    objects = ActionQuerySet.as_manager()
 
     class Meta:
         # Local fields only: ordering by "factsheet" would join the documents on every query.

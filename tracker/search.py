@@ -14,12 +14,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .matching import ACRONYMS, WORD, stem
 
 STEMS_MARK = "\x1fstems:"
 SNIPPET_LENGTH = 220
+# A word as written, accents included ("Guantánamo"), for highlighting.
+WRITTEN_WORD = re.compile(r"[^\W_]+")
 
 
 def fold(text):
@@ -76,9 +80,16 @@ def parse(query):
     return terms
 
 
+def content_terms(query):
+    """The query's terms without stop words, even when it has nothing else: the full-text
+    searches find nothing for "the" on either database (PostgreSQL drops such words)."""
+    return [term for term in parse(query) if term.word not in ENGLISH_STOP_WORDS]
+
+
 def snippet(search_text, terms, length=SNIPPET_LENGTH):
     """The first part of the text (title, statement, quote, reason, evidence) that shows a
-    term, shortened around it: why the result matched. "" if none does."""
+    term, shortened around it (whole with `length=None`): why the result matched. "" if
+    none does."""
     for part in written_text(search_text).splitlines()[1:]:
         part_stems = " " + " ".join(stem(word) for word in words(part)) + " "
         if any(pattern in part_stems for term in terms for pattern in term.patterns()):
@@ -87,7 +98,7 @@ def snippet(search_text, terms, length=SNIPPET_LENGTH):
 
 
 def _shorten(part, terms, length):
-    if len(part) <= length:
+    if length is None or len(part) <= length:
         return part
     folded = fold(part)
     starts = [
@@ -100,3 +111,37 @@ def _shorten(part, terms, length):
     start = part.rfind(" ", 0, start) + 1 if start else 0
     shown = part[start : start + length].rsplit(" ", 1)[0]
     return ("…" if start else "") + shown + "…"
+
+
+def highlight(text, terms, length=None):
+    """The text as escaped HTML, each stretch that matches a term (a word in any form, or the
+    phrase an acronym stands for) in <mark>; with `length`, shortened to about that many
+    characters around the first match."""
+    tokens = [
+        (match.start(), match.end(), stem("".join(words(match.group()))))
+        for match in WRITTEN_WORD.finditer(text)
+    ]
+    token_stems = [token_stem for _, _, token_stem in tokens]
+    spans = sorted(
+        (tokens[i][0], tokens[i + len(phrase) - 1][1])
+        for term in terms
+        for phrase in term.phrases
+        for i in range(len(tokens) - len(phrase) + 1)
+        if token_stems[i] == phrase[0] and tuple(token_stems[i : i + len(phrase)]) == phrase
+    )
+    start, end = 0, len(text)
+    if length and len(text) > length:
+        first = spans[0][0] if spans else 0
+        start = text.rfind(" ", 0, max(0, first - length // 3)) + 1
+        end = text.rfind(" ", start, start + length) if start + length < len(text) else end
+        end = end if end > first else start + length
+    html, position = ["…" if start else ""], start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, position), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        html += [escape(text[position:span_start]), "<mark>", escape(text[span_start:span_end])]
+        html.append("</mark>")
+        position = span_end
+    html += [escape(text[position:end]), "…" if end < len(text) else ""]
+    return mark_safe("".join(html))  # Every piece of the text is escaped above.

@@ -32,6 +32,7 @@ tracker_patterns = [
         "factsheets/<slug:slug>/",
         RedirectView.as_view(pattern_name="tracker:document_detail", permanent=True),
     ),
+    path("search/", views.site_search, name="site_search"),
     path("essay/", views.essay, name="essay"),
     path("about/", views.about, name="about"),
     path("scorecard.csv", views.scorecard_csv, name="scorecard_csv"),

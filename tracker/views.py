@@ -1,3 +1,5 @@
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.paginator import Paginator
@@ -7,9 +9,9 @@ from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page, conditional
-from .filters import DocumentFilter, RecommendationFilter
+from .filters import MAX_QUERY_LENGTH, DocumentFilter, RecommendationFilter
 from .markup import sources_html
-from .models import Administration, Document, Recommendation, Stage
+from .models import Action, Administration, Document, Recommendation, Stage
 from .scorecard import last_reviewed, scorecard_summary, stage_intro
 
 RECOMMENDATIONS_PER_PAGE = 25
@@ -185,6 +187,77 @@ def document_detail(request, slug):
         request,
         "tracker/document_detail.html",
         {"factsheet": factsheet, "sections": sections, "unasked_count": len(unasked)},
+    )
+
+
+def _mark_recommendation(recommendation, terms):
+    recommendation.title_html = search.highlight(recommendation.title, terms)
+    # The whole part that matched, shortened around the words it marks.
+    part = search.snippet(recommendation.search_text, terms, length=None)
+    recommendation.snippet_html = search.highlight(part, terms, search.SNIPPET_LENGTH)
+
+
+def _mark_document(document, terms):
+    document.title_html = search.highlight(document.title, terms)
+
+
+def _mark_action(action, terms):
+    action.snippet_html = search.highlight(action.text, terms, search.SNIPPET_LENGTH)
+
+
+@dataclass(frozen=True)
+class SearchGroup:
+    heading: str
+    noun: str  # what one result is
+    shown: int  # results on the overview; a group's own pages show SEARCH_RESULTS_PER_PAGE
+    find: Callable  # the group's named query method: query -> ranked results
+    mark: Callable  # sets the escaped HTML that shows why a result matched
+
+
+SEARCH_GROUPS = {
+    "recommendations": SearchGroup(
+        "Recommendations",
+        "recommendation",
+        5,
+        Recommendation.objects.for_site_search,
+        _mark_recommendation,
+    ),
+    "documents": SearchGroup(
+        "Documents", "document", 5, Document.objects.for_site_search, _mark_document
+    ),
+    "actions": SearchGroup("Actions", "action", 10, Action.objects.for_site_search, _mark_action),
+}
+SEARCH_RESULTS_PER_PAGE = 25
+SEARCH_EXAMPLES = ["Guantanamo", "ICC", "refugees", "climate", "torture"]
+
+
+@cached_page
+def site_search(request):
+    """Recommendations, documents (by title) and actions (by text) that match `q`, each
+    group ranked by relevance; `group` shows one group, a page at a time."""
+    query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
+    chosen = request.GET.get("group", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        return bad_request(request, f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    if chosen and chosen not in SEARCH_GROUPS:
+        return bad_request(request, "Search in recommendations, documents or actions.")
+    if not query:
+        return render(request, "tracker/site_search.html", {"examples": SEARCH_EXAMPLES})
+    terms = search.parse(query)
+    groups = []
+    for name in [chosen] if chosen else SEARCH_GROUPS:
+        group = SEARCH_GROUPS[name]
+        per_page = SEARCH_RESULTS_PER_PAGE if chosen else group.shown
+        page = Paginator(group.find(query), per_page).get_page(
+            request.GET.get("page") if chosen else 1
+        )
+        for result in page:
+            group.mark(result, terms)
+        groups.append({"name": name, "heading": group.heading, "noun": group.noun, "page": page})
+    return render(
+        request,
+        "tracker/site_search.html",
+        {"query": query, "groups": groups, "chosen": chosen, "q": urlencode({"q": query})},
     )
 
 

@@ -1,0 +1,233 @@
+"""The database's own full-text search over documents' titles and actions' texts.
+
+SQLite: FTS5 tables (porter stemmer, accents removed) that read their text from
+`tracker_document` and `tracker_action` and are kept in step by triggers, so every
+write (the importer's bulk writes included) updates them. PostgreSQL: a text search
+configuration `tracker_english` (the English stemmer after `unaccent`), a stored
+`search_vector` column on actions and a GIN index on each.
+
+Both are created by migration 0017 with `install(schema_editor)`. SQLite rebuilds a
+table for some schema changes (`ALTER` it cannot do in place), which drops its
+triggers: a later migration that alters `tracker_action` or `tracker_document` on
+SQLite calls `install` again (tests/test_site_search.py fails if the triggers are gone).
+
+Only the rows searched are indexed (`Index.searched`: not the essay, not withdrawn or
+boilerplate actions), so SQLite answers from its index without reading the table.
+
+A query is `tracker.search.content_terms`: every term required, each term its word or
+the phrase its acronym stands for. The databases stem the words themselves (SQLite's
+Porter stemmer, PostgreSQL's Snowball, which `tracker.search.highlight` uses too).
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from .search import words
+
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+CONFIG = "tracker_english"
+
+
+@dataclass(frozen=True)
+class Index:
+    """What is searched of one table, and how."""
+
+    name: str  # the FTS5 table on SQLite, the GIN index on PostgreSQL
+    table: str
+    columns: tuple  # indexed on SQLite...
+    weights: tuple  # ...with these BM25 weights
+    vector: str  # PostgreSQL: the tsvector of a row
+    searched: str  # the rows searched (the others are not indexed), "{row}" before columns
+
+    def rows_searched(self, row=""):
+        return self.searched.format(row=row)
+
+
+DOCUMENTS = Index(
+    "tracker_document_search",
+    "tracker_document",
+    columns=("title",),
+    weights=(1.0,),
+    vector=f"to_tsvector('{CONFIG}', title)",
+    searched="{row}kind <> 'essay'",
+)
+ACTIONS = Index(
+    "tracker_action_search",
+    "tracker_action",
+    columns=("section", "subheading", "text"),
+    weights=(0.4, 0.4, 1.0),  # The words of the action itself count most.
+    vector="search_vector",
+    # Legal boilerplate would match common words in every executive order; withdrawn
+    # actions are on no document page.
+    searched="NOT {row}withdrawn AND NOT {row}is_boilerplate",
+)
+
+POSTGRESQL_INSTALL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = english)",
+    f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} "
+    "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
+    # Stored, so that ranking thousands of matches reads vectors instead of parsing texts.
+    "ALTER TABLE tracker_action ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    f"setweight(to_tsvector('{CONFIG}', text), 'A') || "
+    f"setweight(to_tsvector('{CONFIG}', section || ' ' || subheading), 'B')) STORED",
+    *(
+        f"CREATE INDEX {index.name} ON {index.table} USING gin ({index.vector}) "
+        f"WHERE {index.rows_searched()}"
+        for index in (DOCUMENTS, ACTIONS)
+    ),
+]
+POSTGRESQL_UNINSTALL = [
+    f"DROP INDEX IF EXISTS {DOCUMENTS.name}",
+    f"DROP INDEX IF EXISTS {ACTIONS.name}",
+    "ALTER TABLE tracker_action DROP COLUMN IF EXISTS search_vector",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}",
+]
+
+
+def _sqlite_install(index):
+    name, columns = index.name, ", ".join(index.columns)
+
+    def values(row):
+        return ", ".join(f"{row}.{column}" for column in index.columns)
+
+    delete = (
+        f"INSERT INTO {name}({name}, rowid, {columns}) SELECT 'delete', old.id, {values('old')} "
+        f"WHERE {index.rows_searched('old.')};"
+    )
+    insert = (
+        f"INSERT INTO {name}(rowid, {columns}) SELECT new.id, {values('new')} "
+        f"WHERE {index.rows_searched('new.')};"
+    )
+    watched = [*index.columns, *COLUMNS_OF_CONDITIONS[index.name]]
+    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
+        f"content='{index.table}', content_rowid='id', tokenize='{TOKENIZE}')",
+        *(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")),
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {index.table} BEGIN {insert} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {index.table} BEGIN {delete} END",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {index.table} WHEN {changed} "
+        f"BEGIN {delete} {insert} END",
+        # Index the rows already there (and mend an index whose triggers were dropped).
+        f"INSERT INTO {name}({name}) VALUES ('delete-all')",
+        f"INSERT INTO {name}(rowid, {columns}) SELECT id, {columns} FROM {index.table} "
+        f"WHERE {index.rows_searched()}",
+    ]
+
+
+COLUMNS_OF_CONDITIONS = {DOCUMENTS.name: ["kind"], ACTIONS.name: ["withdrawn", "is_boilerplate"]}
+
+
+def install(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        statements = POSTGRESQL_INSTALL
+    elif schema_editor.connection.vendor == "sqlite":
+        statements = [
+            statement for index in (DOCUMENTS, ACTIONS) for statement in _sqlite_install(index)
+        ]
+    else:
+        return
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def uninstall(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        statements = POSTGRESQL_UNINSTALL
+    elif schema_editor.connection.vendor == "sqlite":
+        statements = [
+            f"DROP TRIGGER IF EXISTS {index.name}_{event}"
+            for index in (DOCUMENTS, ACTIONS)
+            for event in ("insert", "delete", "update")
+        ] + [f"DROP TABLE IF EXISTS {index.name}" for index in (DOCUMENTS, ACTIONS)]
+    else:
+        return
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def _alternatives(term):
+    """The term's spellings as word lists: ["icc"], ["international", "criminal", "court"]."""
+    return [found for spelled in term.spelled if (found := words(" ".join(spelled)))]
+
+
+def fts5_query(terms):
+    """An FTS5 MATCH expression: each term a quoted phrase or its alternatives, all required.
+
+    The words are letters and digits only (`tracker.search.words`), so quoting is enough.
+    """
+    return " AND ".join(
+        "(" + " OR ".join(f'"{" ".join(phrase)}"' for phrase in _alternatives(term)) + ")"
+        for term in terms
+    )
+
+
+def tsquery(terms):
+    """(SQL, parameters) of a PostgreSQL tsquery: each term a phrase or its alternatives,
+    all required; every word goes as a parameter."""
+    parts, params = [], []
+    for term in terms:
+        phrases = _alternatives(term)
+        parts.append("(" + " || ".join(f"phraseto_tsquery('{CONFIG}', %s)" for _ in phrases) + ")")
+        params += [" ".join(phrase) for phrase in phrases]
+    return " && ".join(parts), params
+
+
+@dataclass
+class RankedMatches:
+    """The rows of `queryset` that the database's full-text search matches, most relevant
+    first, for a Paginator: `count()` is one query, a slice two (the ranked ids, then the
+    rows with what `queryset` selects)."""
+
+    queryset: object
+    count_sql: str
+    count_params: list
+    ids_sql: str  # ends with LIMIT %s OFFSET %s
+    ids_params: list
+
+    def count(self):
+        with connection.cursor() as cursor:
+            cursor.execute(self.count_sql, self.count_params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            raise TypeError("RankedMatches is read a page (a slice) at a time")
+        start = window.start or 0
+        if window.stop <= start:  # A Paginator's page of no results.
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(self.ids_sql, [*self.ids_params, window.stop - start, start])
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = self.queryset.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def matches(queryset, terms, index):
+    """RankedMatches of `queryset`'s rows (of `index.table`) for the terms."""
+    if connection.vendor == "postgresql":
+        query, params = tsquery(terms)
+        base = f"FROM {index.table} WHERE {index.vector} @@ ({query}) AND {index.rows_searched()}"
+        # Normalised by length (1 + log of the number of words), as BM25 does.
+        return RankedMatches(
+            queryset,
+            f"SELECT count(*) {base}",
+            params,
+            f"SELECT id {base} ORDER BY ts_rank({index.vector}, ({query}), 1) DESC, id DESC "
+            "LIMIT %s OFFSET %s",
+            params + params,
+        )
+    # Only the rows searched are in the index: no need to read the table.
+    base = f"FROM {index.name} WHERE {index.name} MATCH %s"
+    weights = ", ".join(str(weight) for weight in index.weights)
+    params = [fts5_query(terms)]
+    return RankedMatches(
+        queryset,
+        f"SELECT count(*) {base}",
+        params,
+        f"SELECT rowid {base} ORDER BY bm25({index.name}, {weights}), rowid DESC "
+        "LIMIT %s OFFSET %s",
+        params,
+    )
