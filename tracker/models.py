@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connection, models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -243,14 +244,21 @@ class Stage(models.Model):
 
 class RecommendationQuerySet(models.QuerySet):
     def with_evidence_count(self):
-        """Annotate the number of accepted links that count as evidence (not merely related)."""
-        return self.annotate(
-            evidence_count=Count(
-                "links",
-                filter=LinkQuerySet.evidence_condition("links__"),
-                distinct=True,
-            )
+        """Annotate the number of accepted links that count as evidence (not merely related).
+
+        A correlated subquery rather than a join: grouping the recommendations over every
+        link row made each expression of the row (a search's relevance over the long
+        search text) run once per link, and the list's count group them all again.
+        """
+        evidence = (
+            Link.objects.evidence()
+            .filter(recommendation=OuterRef("pk"))
+            .order_by()
+            .values("recommendation")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        return self.annotate(evidence_count=Coalesce(Subquery(evidence), 0))
 
     def with_last_changed(self):
         """Annotate when the status last changed (None if never since import)."""
