@@ -100,7 +100,8 @@ def main():
     parser.add_argument("--pages", default="", help="Only these pages (comma separated names).")
     args = parser.parse_args()
     settings.DEBUG = False
-    figures = {"database": connection.vendor, "pages": pages(args.repetitions, [n for n in args.pages.split(",") if n])}
+    only = [name for name in args.pages.split(",") if name]
+    figures = {"database": connection.vendor, "pages": pages(args.repetitions, only)}
     if args.downloads:
         figures["downloads"] = downloads(max(3, args.repetitions // 4))
     print(json.dumps(figures, indent=2))
