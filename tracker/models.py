@@ -1,11 +1,12 @@
 import pickle
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connection, models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -302,10 +303,10 @@ class RecommendationQuerySet(models.QuerySet):
                     output_field=IntegerField(),
                 )
         if connection.vendor == "postgresql":
-            # Matched by its full-text search on the indexed expression (stemmed by
-            # PostgreSQL, accents folded by the stems line), in a subquery apart from the
-            # grouping that the list's other annotations need.
-            vector = SearchVector("search_text", config="english")
+            # Matched by its full-text search (stemmed by PostgreSQL, accents folded by the
+            # stems line) on the vector of the search text that PostgreSQL stores beside it
+            # (a generated column, migration 0019), in a subquery of its own.
+            vector = RawSQL("search_vector", [], output_field=SearchVectorField())
             terms_query = None
             for term in terms:
                 alternatives = None
