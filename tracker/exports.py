@@ -288,6 +288,11 @@ def _plain(value):
 
 def copy_link_lines(as_of=None, site_url=None):
     """links.csv's data lines from PostgreSQL's COPY, in bytes blocks of whole lines."""
+    return _copy_lines(*_links_copy_sql(as_of, site_url))
+
+
+def _links_copy_sql(as_of=None, site_url=None):
+    """The COPY statement of links.csv's data lines, and its params."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
     values, params = _link_values_sql(site_url)
@@ -298,8 +303,7 @@ def copy_link_lines(as_of=None, site_url=None):
         f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(values)} "
         f"FROM ({inner}) AS links({_LINK_FIELDS}) OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
     )
-    params = [*params, *map(_plain, inner_params)]
-    return _copy_lines(sql, params)
+    return sql, [*params, *map(_plain, inner_params)]
 
 
 def _copy_lines(sql, params):
