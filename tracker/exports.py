@@ -132,6 +132,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
         if as_of is None or fields[2] <= as_of:
             links.setdefault(recommendation_id, []).append(fields)
     labels = dict(Recommendation.Status.choices)
+    url_of = reverse("tracker:recommendation_detail", args=["CODE"]).replace("CODE", "{}")
     for recommendation in recommendations:
         dated = links.get(recommendation.pk, [])
         evidence = [link for link in dated if link[0] in Link.EVIDENCE_RELATIONS]
@@ -165,7 +166,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
                 if recommendation.last_changed
                 else ""
             ),
-            "url": site_url + recommendation.get_absolute_url(),
+            "url": site_url + url_of.format(recommendation.code),
             "latest_action_date": latest.isoformat() if latest else "",
             **{
                 column: record.status_on(day) if as_of is None or day <= as_of else ""
