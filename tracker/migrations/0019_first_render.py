@@ -1,4 +1,5 @@
-"""On PostgreSQL, keep each recommendation's full-text vector in a stored generated column.
+"""The first render after a change: an index covering the record's scope, and on PostgreSQL
+each recommendation's full-text vector kept in a stored generated column.
 
 The expression index of 0005 was not used on a table this small, so every search parsed
 every search text (tens of kilobytes each) again: 0.2 s on 48 recommendations. A stored
@@ -6,7 +7,7 @@ vector is parsed once, when the text is written. SQLite searches the stems line 
 and has no such column; the model does not declare it (`RecommendationQuerySet.search`).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 OLD_INDEX = "recommendation_search_text"
 INDEX = "recommendation_search_vector"
@@ -37,4 +38,13 @@ def drop_vector(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("tracker", "0015_editor_text_validators")]
 
-    operations = [migrations.RunPython(add_vector, drop_vector)]
+    operations = [
+        migrations.RunPython(add_vector, drop_vector),
+        migrations.AddIndex(
+            model_name="document",
+            index=models.Index(
+                fields=["kind", "administration", "published", "updated_at"],
+                name="document_scope",
+            ),
+        ),
+    ]
