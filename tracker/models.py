@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connection, models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -24,9 +24,13 @@ class DocumentQuerySet(models.QuerySet):
         return self.exclude(kind=Document.Kind.ESSAY)
 
     def cited_as_evidence(self):
-        """Fact sheets with an action accepted as evidence, newest first."""
-        cited = Link.objects.evidence().values("action__factsheet_id")
-        return self.factsheets().filter(pk__in=cited).order_by("-published", "title")
+        """Fact sheets with an action accepted as evidence, newest first.
+
+        Asked document by document (EXISTS) in the order of the `document_order` index, so
+        the list's menu of the latest few stops early instead of joining every link.
+        """
+        cited = Link.objects.evidence().filter(action__factsheet=OuterRef("pk"))
+        return self.factsheets().filter(Exists(cited)).order_by("-published", "title")
 
     def for_factsheet_list(self):
         return self.factsheets().select_related("administration").order_by("-published", "title")
@@ -142,6 +146,7 @@ class Document(models.Model):
         ordering = ["-published", "title"]
         indexes = [
             models.Index(fields=["kind", "-published"], name="document_kind_published"),
+            models.Index(fields=["-published", "title"], name="document_order"),
             # Covers what the scope of the record counts (`record.scope`): an index scan, not
             # a pass over every document, on the scorecard and the about page.
             models.Index(

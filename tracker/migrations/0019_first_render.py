@@ -1,4 +1,5 @@
-"""The first render after a change: an index covering the record's scope, and on PostgreSQL
+"""The first render after a change: indexes for the documents' order (the list's menu of the
+latest cited documents) and for the record's scope, and on PostgreSQL
 each recommendation's full-text vector kept in a stored generated column.
 
 The expression index of 0005 was not used on a table this small, so every search parsed
@@ -40,6 +41,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(add_vector, drop_vector),
+        migrations.AddIndex(
+            model_name="document",
+            index=models.Index(fields=["-published", "title"], name="document_order"),
+        ),
         migrations.AddIndex(
             model_name="document",
             index=models.Index(
