@@ -13,6 +13,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.urls import reverse
@@ -436,16 +437,15 @@ def _scorecard_copy_sql(export):
     return sql, params
 
 
-def copy_scorecard_lines(export):
-    """scorecard.csv's data lines from PostgreSQL's COPY, in bytes blocks of whole lines."""
-    return _copy_lines(*_scorecard_copy_sql(export))
-
-
 def scorecard_csv_lines(export):
     """scorecard.csv: streamed from PostgreSQL's COPY, else written row by row in Python."""
-    if connection.vendor == "postgresql":
-        return _after(csv_header(export.columns), copy_scorecard_lines(export))
-    return csv_lines(export.rows(), export.columns)
+    if connection.vendor != "postgresql":
+        return csv_lines(export.rows(), export.columns)
+    try:
+        statement = _scorecard_copy_sql(export)
+    except EmptyResultSet:  # Filters no row can match (a search of punctuation only).
+        return iter([csv_header(export.columns)])
+    return _after(csv_header(export.columns), _copy_lines(*statement))
 
 
 def links_csv_lines(as_of=None, site_url=None):
