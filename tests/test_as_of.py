@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 
+from django.db import connection
 from django.urls import reverse
 
 from tracker.exports import LINK_COLUMNS, SCORECARD_COLUMNS
@@ -155,9 +156,10 @@ class AsOfTests(AsOfSite):
 
     def test_download_query_counts_on_a_date(self):
         # The data version (for the ETag), dated links for the statuses, administrations,
-        # then recommendations and their links per chunk of 500 rows; links.csv is the data
-        # version and one query either way.
-        for name, count in [("tracker:scorecard_csv", 5), ("tracker:links_csv", 2)]:
+        # then recommendations and their links per chunk of 500 rows (on PostgreSQL one COPY,
+        # which Django does not count); links.csv is the data version and one query either way.
+        scorecard = 3 if connection.vendor == "postgresql" else 5
+        for name, count in [("tracker:scorecard_csv", scorecard), ("tracker:links_csv", 2)]:
             for _ in range(2):
                 with self.assertNumQueries(count):
                     self.download(name, as_of="2024-12-31")

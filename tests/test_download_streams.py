@@ -1,17 +1,18 @@
 """Downloads near the database's speed, and downloads that fail visibly.
 
-On PostgreSQL links.csv streams PostgreSQL's own COPY output; it must be the same
-bytes as the Python writer, cell for cell (formula-neutralised, quoted alike).
+On PostgreSQL links.csv and scorecard.csv stream PostgreSQL's own COPY output; it must be
+the same bytes as the Python writer, cell for cell (formula-neutralised, quoted alike).
 """
 
 import datetime
+import random
 
 import pytest
 from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from tracker import exports
-from tracker.models import Document
+from tracker.models import Document, Recommendation
 
 from .factories import (
     make_action,
@@ -149,7 +150,14 @@ def test_a_download_whose_first_query_fails_is_an_error_not_a_header(client, nam
         client.get(reverse(name))
 
 
-def test_a_download_that_fails_mid_stream_says_so_and_aborts(client):
+def test_a_download_that_fails_mid_stream_says_so_and_aborts(client, monkeypatch):
+    # The Python writer, which reads the links a chunk of recommendations at a time (on
+    # PostgreSQL the download is one COPY statement, already planned when the table goes).
+    monkeypatch.setattr(
+        exports,
+        "scorecard_csv_lines",
+        lambda export: exports.csv_lines(export.rows(), export.columns),
+    )
     stage = make_recommendation().stage
     for _ in range(exports.CHUNK):  # More than one chunk of recommendations.
         make_recommendation(stage=stage)
@@ -162,3 +170,74 @@ def test_a_download_that_fails_mid_stream_says_so_and_aborts(client):
     with pytest.raises(DatabaseError):
         received.extend(chunks)
     assert received[-1].decode().strip().startswith("!!! This download broke off here")
+
+
+def dated_record(seed=15):
+    """Recommendations with evidence, contrary actions and overrides on many dates, around the
+    end of the Biden administration, with the awkward texts as reasons and titles."""
+    rng = random.Random(seed)
+    awkward_record()
+    start = datetime.date(2021, 1, 20)
+    days = [datetime.date(2025, 1, 19), datetime.date(2025, 1, 20), datetime.date(2021, 2, 1)]
+    for _ in range(40):
+        override = rng.choice(["", "", "", "implemented", "not_found", "contrary"])
+        recommendation = make_recommendation(
+            title=rng.choice(AWKWARD) or "untitled",
+            status=override or rng.choice(Recommendation.Status.values),
+            status_override=override,
+            status_override_since=rng.choice([None, *days]) if override else None,
+            status_reason="An editor's reason." if override else "",
+        )
+        for _ in range(rng.randint(0, 5)):
+            published = rng.choice([*days, start + datetime.timedelta(days=rng.randint(0, 2000))])
+            document = make_factsheet(
+                title=rng.choice(AWKWARD) or "untitled",
+                url=rng.choice(URLS[:3]),
+                published=published,
+            )
+            make_link(
+                recommendation=recommendation,
+                action=make_action(factsheet=document, position=rng.randint(1, 3)),
+                relation=rng.choice(["implements", "partial", "contrary", "related"]),
+                reason=rng.choice(AWKWARD) or "-",
+            )
+
+
+def scorecard_bytes(lines):
+    return b"".join(line if isinstance(line, bytes) else line.encode() for line in lines)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "as_of",
+    [None, datetime.date(2021, 2, 1), datetime.date(2025, 1, 19), datetime.date(2025, 3, 1)],
+)
+def test_scorecard_copy_writes_the_same_bytes_as_the_python_writer(as_of):
+    dated_record()
+    recommendations = Recommendation.objects.for_scorecard()
+    if as_of:
+        from tracker.status import annotate_on, status_records
+
+        recommendations = annotate_on(recommendations, status_records(), as_of)
+    export = exports.ScorecardExport(recommendations, as_of)
+    assert len(export.ends) == 1
+    copied = scorecard_bytes(exports.scorecard_csv_lines(export))
+    expected = scorecard_bytes(exports.csv_lines(export.rows(), export.columns))
+    assert expected.count(b"\r\n") > 50
+    assert as_of or expected.count(b",reversed") > 3  # At the end of the Biden years, or today.
+    assert copied.splitlines(keepends=True) == expected.splitlines(keepends=True)
+    assert copied == expected
+
+
+@postgres_only
+def test_the_scorecard_download_streams_copy_in_the_filtered_order(client):
+    dated_record()
+    query = {"status": "implemented", "sort": "evidence"}
+    response = client.get(reverse("tracker:scorecard_csv"), query)
+    body = b"".join(response.streaming_content)  # Read first: COPY holds the connection.
+    recommendations = Recommendation.objects.for_scorecard().filter(status="implemented")
+    export = exports.ScorecardExport(
+        recommendations.order_by("-evidence_count", "stage__position", "position")
+    )
+    expected = scorecard_bytes(exports.csv_lines(export.rows(), export.columns))
+    assert body == expected and body.count(b"\r\n") > 5

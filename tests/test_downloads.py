@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from tracker.curation import review_links
@@ -96,16 +97,18 @@ def test_the_command_writes_the_same_csv_as_the_download(client, tracker_data, c
 
 def test_download_queries_do_not_grow_with_rows(client, tracker_data, django_assert_num_queries):
     # The data version (for the ETag), the administrations (for the end-of-term columns),
-    # then one query for the recommendations and one for their links, per chunk of 500 rows.
+    # then one query for the recommendations and one for their links, per chunk of 500 rows
+    # (on PostgreSQL one COPY for them all, which Django does not count).
     def fetch():
         response = client.get(reverse("tracker:scorecard_csv"))
         return b"".join(response.streaming_content)
 
-    with django_assert_num_queries(4):
+    count = 2 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(count):
         fetch()
     for _ in range(20):
         make_link(recommendation=make_recommendation())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(count):
         fetch()
 
 

@@ -13,6 +13,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.urls import reverse
@@ -120,7 +121,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
             recommendation__in=[r.pk for r in recommendations],
             relation__in=STATUS_RELATIONS,
         )
-        .order_by("action__factsheet__published", "action__position")
+        .order_by("action__factsheet__published", "action__position", "pk")
         .values_list(
             "recommendation_id",
             "relation",
@@ -138,6 +139,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
         if as_of is None or fields[2] <= as_of:
             links.setdefault(recommendation_id, []).append(fields)
     labels = dict(Recommendation.Status.choices)
+    url_of = reverse("tracker:recommendation_detail", args=["CODE"]).replace("CODE", "{}")
     for recommendation in recommendations:
         dated = links.get(recommendation.pk, [])
         evidence = [link for link in dated if link[0] in Link.EVIDENCE_RELATIONS]
@@ -172,7 +174,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
                 if recommendation.last_changed
                 else ""
             ),
-            "url": site_url + recommendation.get_absolute_url(),
+            "url": site_url + url_of.format(recommendation.code),
             "latest_action_date": latest.isoformat() if latest else "",
             **{
                 column: record.status_on(day) if as_of is None or day <= as_of else ""
@@ -310,6 +312,11 @@ def _plain(value):
 
 def copy_link_lines(as_of=None, site_url=None):
     """links.csv's data lines from PostgreSQL's COPY, in bytes blocks of whole lines."""
+    return _copy_lines(*_links_copy_sql(as_of, site_url))
+
+
+def _links_copy_sql(as_of=None, site_url=None):
+    """The COPY statement of links.csv's data lines, and its params."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
     values, params = _link_values_sql(site_url)
@@ -320,7 +327,11 @@ def copy_link_lines(as_of=None, site_url=None):
         f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(values)} "
         f"FROM ({inner}) AS links({_LINK_FIELDS}) OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
     )
-    params = [*params, *map(_plain, inner_params)]
+    return sql, [*params, *map(_plain, inner_params)]
+
+
+def _copy_lines(sql, params):
+    """COPY's output, turned into CSV lines (`_csv_block`) a block at a time."""
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
@@ -343,6 +354,120 @@ def _csv_block(lines):
     if b"\\" in data:
         data = _ESCAPE.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), data)
     return data
+
+
+# scorecard.csv through COPY, cell for cell as `scorecard_rows` + `csv_lines` write it. The
+# statuses at the end of each administration follow `status.status_on` in closed form: with
+# D the day, c the latest contrary action by then, an override holding on D wins; then no
+# link: not found; no evidence: contrary; no evidence after c (same day counts before it):
+# reversed; an implementing link after c: implemented; else partly implemented.
+_STATUS_ON = (
+    "CASE WHEN override <> '' AND (since IS NULL OR since <= {d}) THEN override "
+    "WHEN evidence_{n} IS NULL AND contrary_{n} IS NULL THEN 'not_found' "
+    "WHEN evidence_{n} IS NULL THEN 'contrary' "
+    "WHEN contrary_{n} IS NOT NULL AND evidence_{n} <= contrary_{n} THEN 'reversed' "
+    "WHEN implements_{n} > contrary_{n} OR (contrary_{n} IS NULL AND implements_{n} IS NOT NULL) "
+    "THEN 'implemented' ELSE 'partial' END"
+)
+_LINKS_OF = (
+    "FROM tracker_link l JOIN tracker_action a ON a.id = l.action_id "
+    "JOIN tracker_document d ON d.id = a.factsheet_id "
+    "WHERE l.recommendation_id = r.pk AND l.review = %s"
+)
+
+
+def _scorecard_copy_sql(export):
+    """The COPY statement of scorecard.csv's data lines, and its params."""
+    as_of, ends = export.as_of, list(export.ends.values())
+    on = as_of or today()
+    status = "status_on_date" if as_of else "status"
+    count = "evidence_on_date" if as_of else "evidence_count"
+    inner, inner_params = export.recommendations.values_list(
+        "pk", "code", "stage__name", "title", "statement", "quote", status, "status_reason",
+        "status_override", "status_override_since", count, "last_changed",
+    ).query.sql_with_params()  # fmt: skip
+    evidence_relations = list(map(_plain, Link.EVIDENCE_RELATIONS))
+    up_to = as_of or datetime.date.max
+    accepted = _plain(Link.Review.ACCEPTED)
+    contrary, implements = _plain(Link.Relation.CONTRARY), _plain(Link.Relation.IMPLEMENTS)
+    # Per end day: the latest evidence, contrary action and implementing link by then.
+    per_day, day_params = [], []
+    for n, day in enumerate(ends):
+        for name, relations in (
+            ("evidence", evidence_relations),
+            ("contrary", [contrary]),
+            ("implements", [implements]),
+        ):
+            per_day.append(
+                f"max(d.published) FILTER (WHERE l.relation = ANY(%s) AND d.published <= %s) "
+                f"AS {name}_{n}"
+            )
+            day_params += [relations, day]
+    prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
+    labels = " ".join("WHEN %s THEN %s" for _ in Recommendation.Status.choices)
+    label_params = [value for choice in Recommendation.Status.choices for value in choice]
+    values = [
+        "code",
+        "stage",
+        "title",
+        "statement",
+        "quote",
+        "status",
+        f"CASE status {labels} END",
+        "CASE WHEN override = '' OR since IS NULL OR since <= %s THEN reason ELSE '' END",
+        "evidence_count",
+        "evidence",
+        "urls",
+        "to_char(last_changed AT TIME ZONE %s, 'YYYY-MM-DD')",
+        "%s || code || %s",
+        "to_char(latest, 'YYYY-MM-DD')",
+    ]
+    params = [*label_params, on, settings.TIME_ZONE, export.site_url + prefix, suffix]
+    for n, day in enumerate(ends):
+        values.append(
+            f"CASE WHEN %s::date > %s::date THEN '' ELSE {_STATUS_ON.format(d='%s::date', n=n)} END"
+        )
+        params += [day, up_to, day]
+    cells = [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)]
+    columns = range(len(values))
+    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
+    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    sql = (
+        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(cells)} "
+        "FROM (SELECT row_number() OVER () AS n, r.* FROM ("
+        f"{inner}) AS r(pk, code, stage, title, statement, quote, status, reason, override, "
+        "since, evidence_count, last_changed)) AS r "
+        "LEFT JOIN LATERAL (SELECT string_agg(d.title || ' (' || to_char(d.published, "
+        "'YYYY-MM-DD') || '): ' || l.reason, ' | ' ORDER BY d.published, a.position, l.id) "
+        "FILTER (WHERE l.relation = ANY(%s) AND d.published <= %s) AS evidence, "
+        "max(d.published) FILTER (WHERE d.published <= %s) AS latest"
+        f"{''.join(', ' + column for column in per_day)} "
+        f"{_LINKS_OF} AND l.relation = ANY(%s)) AS links ON true "
+        "LEFT JOIN LATERAL (SELECT string_agg(url, ' ' ORDER BY published, position, id) AS urls "
+        "FROM (SELECT DISTINCT ON (d.url) d.url, d.published, a.position, l.id "
+        f"{_LINKS_OF} AND l.relation = ANY(%s) AND d.published <= %s AND d.url <> '' "
+        "ORDER BY d.url, d.published, a.position, l.id) AS first_cited) AS cited ON true "
+        "ORDER BY r.n OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+    )
+    statuses = list(map(_plain, STATUS_RELATIONS))
+    params = [
+        *params,
+        *map(_plain, inner_params),
+        evidence_relations, up_to, on, *day_params, accepted, statuses,
+        accepted, evidence_relations, up_to,
+    ]  # fmt: skip
+    return sql, params
+
+
+def scorecard_csv_lines(export):
+    """scorecard.csv: streamed from PostgreSQL's COPY, else written row by row in Python."""
+    if connection.vendor != "postgresql":
+        return csv_lines(export.rows(), export.columns)
+    try:
+        statement = _scorecard_copy_sql(export)
+    except EmptyResultSet:  # Filters no row can match (a search of punctuation only).
+        return iter([csv_header(export.columns)])
+    return _after(csv_header(export.columns), _copy_lines(*statement))
 
 
 def links_csv_lines(as_of=None, site_url=None):

@@ -315,8 +315,7 @@ def scorecard_csv(request):
     download = _download(request, Recommendation.objects.for_scorecard())
     if download is None:
         return _invalid(request)
-    export = exports.ScorecardExport(*download)
-    lines = exports.csv_lines(export.rows(), export.columns)
+    lines = exports.scorecard_csv_lines(exports.ScorecardExport(*download))
     return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "scorecard.csv")
 
 
