@@ -37,7 +37,7 @@ def drop_vector(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0015_editor_text_validators")]
+    dependencies = [("tracker", "0017_full_text_search")]
 
     operations = [
         migrations.RunPython(add_vector, drop_vector),
