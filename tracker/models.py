@@ -414,7 +414,7 @@ class RecommendationQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             # Matched by its full-text search (stemmed by PostgreSQL, accents folded by the
             # stems line) on the vector of the search text that PostgreSQL stores beside it
-            # (a generated column, migration 0019), in a subquery of its own.
+            # (a generated column, migration 0018), in a subquery of its own.
             vector = RawSQL("search_vector", [], output_field=SearchVectorField())
             terms_query = None
             for term in terms:
