@@ -58,7 +58,7 @@ def load_thesaurus(path=THESAURUS_PATH):
     return frozenset(ENGLISH_STOP_WORDS | stop_words), acronyms, concepts
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=200_000)
 def stem(word):
     return _stemmer.stemWord(word)
 
@@ -75,33 +75,60 @@ def stems(text, *, stop_words=None, acronyms=None):
     """
     stop_words = STOP_WORDS if stop_words is None else stop_words
     acronyms = ACRONYMS if acronyms is None else acronyms
+    tables = _tables(stop_words, acronyms)
+    word_stems = tables.word_stems
     result, plain = [], []
-    phrases, longest = _acronym_phrases(stop_words, acronyms)
+    for word in WORD.findall(text.lower()):
+        if word in acronyms:
+            _join_phrases(plain, result, tables)
+            result.append(stem(word))
+            result.extend(_content_stems(acronyms[word].split(), stop_words))
+            continue
+        found = word_stems.get(word)
+        if found is None:
+            found = word_stems[word] = "" if word in stop_words or len(word) < 2 else stem(word)
+        if found:
+            plain.append(found)
+    _join_phrases(plain, result, tables)
+    return result
 
-    def flush():
+
+def _join_phrases(plain, result, tables):
+    """Move the stems of `plain` to `result`, an acronym before each phrase it stands for."""
+    if tables.lengths.keys().isdisjoint(plain):
+        result.extend(plain)
+    else:
         position = 0
         while position < len(plain):
-            for length in range(min(longest, len(plain) - position), 0, -1):
-                acronym = phrases.get(tuple(plain[position : position + length]))
-                if acronym:
-                    result.append(acronym)
-                    result.extend(plain[position : position + length])
-                    position += length
-                    break
+            length, acronym = _longest_phrase(plain, position, tables.phrases, tables.lengths)
+            if acronym:
+                result.append(acronym)
+                result.extend(plain[position : position + length])
+                position += length
             else:
                 result.append(plain[position])
                 position += 1
-        plain.clear()
+    plain.clear()
 
-    for word in WORD.findall(text.lower()):
-        if word in acronyms:
-            flush()
-            result.append(stem(word))
-            result.extend(_content_stems(acronyms[word].split(), stop_words))
-        else:
-            plain.extend(_content_stems([word], stop_words))
-    flush()
-    return result
+
+def _longest_phrase(tokens, position, table, lengths):
+    """(length, value) of the longest phrase of `table` at `position`, or (0, None).
+
+    `lengths` maps a phrase's first token to the lengths of its phrases, longest first,
+    so a token that starts none costs one lookup.
+    """
+    for length in lengths.get(tokens[position], ()):
+        value = table.get(tuple(tokens[position : position + length]))
+        if value:
+            return length, value
+    return 0, None
+
+
+def _lengths_by_first_token(table):
+    lengths = {}
+    for key in table:
+        lengths.setdefault(key[0], set()).add(len(key))
+    return {first: sorted(found, reverse=True) for first, found in lengths.items()}
 
 
 @lru_cache(maxsize=4)
@@ -111,11 +138,31 @@ def _acronym_phrases_cached(stop_words, acronyms):
         key = tuple(_content_stems(words.split(), stop_words))
         if len(key) > 1:
             phrases[key] = stem(acronym)
-    return phrases, max((len(key) for key in phrases), default=0)
+    return phrases, _lengths_by_first_token(phrases)
 
 
-def _acronym_phrases(stop_words, acronyms):
-    return _acronym_phrases_cached(frozenset(stop_words), tuple(sorted(acronyms.items())))
+class _Tables:
+    """What `stems` looks up for one set of stop words and acronyms, built once.
+
+    `stems` runs on every field of every text; building a cache key from the sets'
+    contents on each call cost more than the stemming, so the last tables are kept.
+    """
+
+    def __init__(self, stop_words, acronyms):
+        self.stop_words, self.acronyms = stop_words, acronyms
+        key = (frozenset(stop_words), tuple(sorted(acronyms.items())))
+        self.phrases, self.lengths = _acronym_phrases_cached(*key)
+        self.word_stems = {}  # word: its stem, or "" for a stop word or a single character
+
+
+_last_tables: list = [None]
+
+
+def _tables(stop_words, acronyms):
+    tables = _last_tables[0]
+    if tables is None or tables.stop_words is not stop_words or tables.acronyms is not acronyms:
+        tables = _last_tables[0] = _Tables(stop_words, acronyms)
+    return tables
 
 
 def concept_table(thesaurus, *, stop_words=None, acronyms=None):
@@ -140,12 +187,13 @@ def concept_table(thesaurus, *, stop_words=None, acronyms=None):
 @lru_cache(maxsize=1)
 def _concepts():
     table = concept_table(CONCEPTS)
-    return table, max((len(key) for key in table), default=0)
+    return table, _lengths_by_first_token(table)
 
 
 def clear_caches():
     _concepts.cache_clear()
     _acronym_phrases_cached.cache_clear()
+    _last_tables[0] = None
 
 
 STOP_WORDS, ACRONYMS, CONCEPTS = load_thesaurus()
@@ -155,15 +203,15 @@ CONCEPT_WEIGHT = 2
 
 def concepts(tokens):
     """The concepts the stems name, longest phrase first, each word used once."""
-    table, longest = _concepts()
+    table, lengths = _concepts()
+    if lengths.keys().isdisjoint(tokens):
+        return []
     found, position = [], 0
     while position < len(tokens):
-        for length in range(min(longest, len(tokens) - position), 0, -1):
-            concept = table.get(tuple(tokens[position : position + length]))
-            if concept:
-                found.append(concept)
-                position += length
-                break
+        length, concept = _longest_phrase(tokens, position, table, lengths)
+        if concept:
+            found.append(concept)
+            position += length
         else:
             position += 1
     return found
