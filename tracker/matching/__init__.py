@@ -28,7 +28,7 @@ from .evaluation import (
     tune,
 )
 from .feedback import Decisions, Feedback
-from .index import PARAMS, Model, Params, Ranking, index_key, rank, rank_new
+from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
 from .review import describe, highlight, matched_stems, matched_words
 from .suggestions import DEFAULT_TOP, explain, ranking_rows, suggest_all, suggest_for_actions
 from .thesaurus import (
@@ -58,8 +58,10 @@ __all__ = [
     "Feedback",
     "Model",
     "Params",
+    "Queries",
     "Ranking",
     "ThesaurusError",
+    "action_rows",
     "action_text",
     "analyse",
     "candidate_actions",
@@ -78,7 +80,6 @@ __all__ = [
     "matched_stems",
     "matched_words",
     "rank",
-    "rank_new",
     "ranking_rows",
     "recommendation_text",
     "split_of",

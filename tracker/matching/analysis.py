@@ -41,6 +41,10 @@ def _plain(document):
     return " ".join(text for _, text in document)
 
 
+# What `action_text` reads: load only these when analysing many actions.
+ACTION_FIELDS = ("id", "lead_in", "subheading", "section", "text")
+
+
 def candidate_actions():
     """The actions suggestions are drawn from: the one place to exclude kinds of action."""
     return Action.objects.filter(withdrawn=False, is_boilerplate=False)

@@ -32,26 +32,57 @@ class Decisions:
                 accepted.setdefault(recommendation_id, []).append((pk, action_id))
         return cls(accepted, rejected)
 
-    def action_ids(self):
-        return {a for by in (self.accepted, self.rejected) for d in by.values() for _, a in d}
+    def action_ids(self, recommendation_ids=None):
+        """The decided actions, of every recommendation or of those in `recommendation_ids`."""
+        return {
+            action_id
+            for by in (self.accepted, self.rejected)
+            for recommendation_id, decided in by.items()
+            if recommendation_ids is None or recommendation_id in recommendation_ids
+            for _, action_id in decided
+        }
+
+    def of(self, recommendation_id):
+        """What a recommendation's feedback row depends on: compared to find changed queries."""
+        return (
+            tuple(sorted(self.accepted.get(recommendation_id, []))),
+            tuple(sorted(self.rejected.get(recommendation_id, []))),
+        )
 
 
 class Feedback:
-    """Rocchio feedback rows (one per recommendation) in the model's cosine space."""
+    """Rocchio feedback rows (one per recommendation) in the model's cosine space.
+
+    Only the decided actions of `recommendations` are analysed, so an incremental run
+    that re-scores one recommendation reads that recommendation's decisions only.
+    """
 
     def __init__(self, model, recommendations, decisions):
         self.model, self.decisions = model, decisions
         self.params = model.params
-        ids = sorted(decisions.action_ids())
-        actions = candidate_actions().filter(pk__in=ids).in_bulk() if ids else {}
+        wanted = {r.pk for r in recommendations}
+        ids = sorted(decisions.action_ids(wanted))
+        actions = candidate_actions().in_bulk(ids) if ids else {}
         ids = [pk for pk in ids if pk in actions]
-        vectors = (
-            model.unit(model.counts([action_text(actions[pk]) for pk in ids])) if ids else None
-        )
-        self.unit = {pk: vectors[row] for row, pk in enumerate(ids)}
         width = len(model.vectorizer.vocabulary_)
-        rows = [self._row(r.pk, width) for r in recommendations]
-        self.matrix = sparse.vstack(rows).tocsr() if rows else sparse.csr_matrix((0, width))
+        self.row_of = {pk: row for row, pk in enumerate(ids)}
+        self.units = (
+            model.unit(model.counts([action_text(actions[pk]) for pk in ids]))
+            if ids
+            else sparse.csr_matrix((0, width), dtype=np.float32)
+        )
+        # One weight per (recommendation, decided action): the Rocchio rows in one product.
+        rows, columns, weights = [], [], []
+        for row, recommendation in enumerate(recommendations):
+            for _, _, action_id, weight in self._terms(recommendation.pk):
+                rows.append(row)
+                columns.append(self.row_of[action_id])
+                weights.append(weight)
+        shape = (len(recommendations), len(ids))
+        weight_matrix = sparse.csr_matrix(
+            (np.array(weights, dtype=np.float32), (rows, columns)), shape=shape
+        )
+        self.matrix = (weight_matrix @ self.units).tocsr().astype(np.float32)
 
     def _terms(self, recommendation_id):
         weights = {
@@ -60,23 +91,25 @@ class Feedback:
         }
         for kind, weight in weights.items():
             decided = getattr(self.decisions, kind).get(recommendation_id, [])
-            decided = [(pk, a) for pk, a in decided if a in self.unit]
+            decided = [(pk, a) for pk, a in decided if a in self.row_of]
             for link_id, action_id in decided:
                 yield kind, link_id, action_id, weight / len(decided)
 
-    def _row(self, recommendation_id, width):
-        row = sparse.csr_matrix((1, width), dtype=np.float32)
-        for _, _, action_id, weight in self._terms(recommendation_id):
-            if weight:
-                row = row + self.unit[action_id] * weight
-        return row
-
-    def strongest(self, recommendation_id, unit_vector):
-        """The decision that moved this candidate most, or None below 0.01."""
-        best = None
-        for kind, link_id, action_id, weight in self._terms(recommendation_id):
-            effect = weight * float((self.unit[action_id] @ unit_vector.T).toarray()[0, 0])
-            if abs(effect) >= 0.01 and (best is None or abs(effect) > abs(best["effect"])):
-                best = {"review": kind, "link": link_id, "action": action_id}
-                best["effect"] = round(effect, 4)
-        return best
+    def strongest(self, recommendation_id, unit_vectors):
+        """For each row of `unit_vectors`: the decision that moved it most, or None below 0.01."""
+        terms = list(self._terms(recommendation_id))
+        if not terms:
+            return [None] * unit_vectors.shape[0]
+        decided = self.units[[self.row_of[action_id] for _, _, action_id, _ in terms]]
+        weights = np.array([weight for *_, weight in terms], dtype=np.float64)
+        effects = (decided @ unit_vectors.T).toarray().T * weights
+        result = []
+        for row in effects:
+            best = None
+            for (kind, link_id, action_id, _), effect in zip(terms, row, strict=True):
+                effect = float(effect)
+                if abs(effect) >= 0.01 and (best is None or abs(effect) > abs(best["effect"])):
+                    best = {"review": kind, "link": link_id, "action": action_id}
+                    best["effect"] = round(effect, 4)
+            result.append(best)
+        return result

@@ -12,11 +12,11 @@ from sklearn.preprocessing import normalize
 
 from ..models import MatchingIndex, Recommendation
 from . import thesaurus
-from .analysis import action_text, analyse, candidate_actions, recommendation_text
+from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
 from .feedback import Decisions, Feedback
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 5
+ENGINE_VERSION = 6
 BLOCK = 64
 
 
@@ -164,23 +164,61 @@ def index_key(recommendations, params=None):
     return digest.hexdigest()
 
 
-def _combined(model, query_vectors, feedback, action_counts):
-    """Query and action rows side by side: base score plus feedback in one product."""
-    actions = sparse.hstack([model.action_vectors(action_counts), model.unit(action_counts)])
-    queries = sparse.hstack([query_vectors, feedback.matrix])
-    return queries.tocsr(), actions.tocsr()
+def action_rows(model, counts):
+    """An action's row for the product with `Queries.combined`: base weights, then its unit."""
+    return sparse.hstack([model.action_vectors(counts), model.unit(counts)]).tocsr()
+
+
+@dataclass
+class Queries:
+    """The recommendations' rows as the index stores them, beside the fitted `Model`.
+
+    `base` holds the query weights, `feedback` the Rocchio rows of editors' decisions, and
+    `decided` what each feedback row was built from (`Decisions.of`), so an incremental run
+    rebuilds the rows of only the recommendations whose decisions changed since.
+    """
+
+    recommendation_ids: list
+    base: sparse.csr_matrix
+    feedback: sparse.csr_matrix
+    decided: dict
+
+    def combined(self):
+        return sparse.hstack([self.base, self.feedback]).tocsr()
+
+    def changed(self, recommendations, decisions):
+        """The recommendations whose decisions differ from those of their feedback row."""
+        return [r for r in recommendations if self.decided.get(r.pk) != decisions.of(r.pk)]
+
+    def refresh(self, model, recommendations, decisions):
+        """Rebuild the feedback rows of `recommendations` from `decisions`; returns the
+        `Feedback` built for them."""
+        feedback = Feedback(model, recommendations, decisions)
+        row_of = {pk: row for row, pk in enumerate(self.recommendation_ids)}
+        rows = [row_of[r.pk] for r in recommendations]
+        kept = np.ones(len(self.recommendation_ids), dtype=np.float32)
+        kept[rows] = 0
+        placed = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, range(len(rows)))),
+            shape=(len(self.recommendation_ids), len(rows)),
+        )
+        self.feedback = (sparse.diags(kept) @ self.feedback + placed @ feedback.matrix).tocsr()
+        self.feedback.eliminate_zeros()
+        for recommendation in recommendations:
+            self.decided[recommendation.pk] = decisions.of(recommendation.pk)
+        return feedback
 
 
 def rank(*, store_index=False, params=None, decisions=None):
     """Fit the analysis on every candidate action and the recommendations, and score.
 
     Scores include editors' feedback (`decisions`, by default every decision in the
-    database). With `store_index`, keep the fitted model and the recommendations' base
-    vectors so that later incremental runs score new actions without refitting.
+    database). With `store_index`, keep the fitted model and the recommendations' rows
+    so that later incremental runs score new actions without refitting.
     """
     params = params or PARAMS
     recommendations = _recommendations()
-    actions = list(candidate_actions().only("id", "lead_in", "subheading", "section", "text"))
+    actions = list(candidate_actions().only(*ACTION_FIELDS))
     if not (recommendations and actions):
         return Ranking([], np.array([], dtype=np.int64), None, None)
     texts = [recommendation_text(r) for r in recommendations]
@@ -190,18 +228,28 @@ def rank(*, store_index=False, params=None, decisions=None):
     except ValueError:  # No feature is shared by two texts: nothing can match.
         return Ranking([], np.array([], dtype=np.int64), None, None)
     counts = model.fitted_counts
-    queries = model.query_vectors(counts[: len(recommendations)])
+    decisions = Decisions.load() if decisions is None else decisions
+    feedback = Feedback(model, recommendations, decisions)
+    queries = Queries(
+        [r.pk for r in recommendations],
+        model.query_vectors(counts[: len(recommendations)]),
+        feedback.matrix,
+        {r.pk: decisions.of(r.pk) for r in recommendations},
+    )
     if store_index:
         MatchingIndex.store(index_key(recommendations, params), model, queries)
-    decisions = Decisions.load() if decisions is None else decisions
-    return _ranking(
-        model, recommendations, queries, decisions, actions, counts[len(texts) - len(actions) :]
+    ranking = Ranking(
+        recommendations=recommendations,
+        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
+        recommendation_vectors=queries.combined(),
+        action_vectors=action_rows(model, counts[len(recommendations) :]),
     )
+    ranking.model, ranking.feedback = model, feedback
+    return ranking
 
 
-def rank_new(actions):
-    """Score `actions` with the stored index and today's decisions; None if it is stale."""
-    recommendations = _recommendations()
+def stored_index(recommendations):
+    """(index row, model, queries) of the stored fit, or None when it is stale or missing."""
     index = MatchingIndex.objects.order_by("-pk").first()
     if index is None or index.recommendations_key != index_key(recommendations):
         return None
@@ -209,18 +257,8 @@ def rank_new(actions):
         model, queries = index.load()
     except Exception:  # An index pickled by another version of this code: refit.
         return None
-    counts = model.counts([action_text(a) for a in actions])
-    return _ranking(model, recommendations, queries, Decisions.load(), actions, counts)
-
-
-def _ranking(model, recommendations, queries, decisions, actions, counts):
-    feedback = Feedback(model, recommendations, decisions)
-    query_rows, action_rows = _combined(model, queries, feedback, counts)
-    ranking = Ranking(
-        recommendations=recommendations,
-        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
-        recommendation_vectors=query_rows,
-        action_vectors=action_rows,
-    )
-    ranking.model, ranking.feedback = model, feedback
-    return ranking
+    if not isinstance(queries, Queries) or queries.recommendation_ids != [
+        r.pk for r in recommendations
+    ]:
+        return None
+    return index, model, queries
