@@ -153,6 +153,7 @@ def index_key(recommendations, params=None):
         "params": params or PARAMS,
         "scikit-learn": sklearn.__version__,
         "snowballstemmer": version("snowballstemmer"),
+        "pystemmer": version("pystemmer"),
         "stop words": sorted(thesaurus.STOP_WORDS),
         "acronyms": sorted(thesaurus.ACRONYMS.items()),
         "concepts": sorted((name, sorted(terms)) for name, terms in thesaurus.CONCEPTS.items()),
