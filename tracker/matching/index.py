@@ -1,6 +1,9 @@
 """The fitted analysis (vocabulary, BM25 or TF-IDF weights), the stored index and the ranking."""
 
 import hashlib
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -17,7 +20,7 @@ from .feedback import Decisions, Feedback
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
 ENGINE_VERSION = 6
-BLOCK = 64
+BLOCK = 32
 
 
 @dataclass(frozen=True)
@@ -114,14 +117,34 @@ class Ranking:
         return self._best(self.scores(row), count, exclude)
 
     def top_all(self, count, exclude_by_recommendation):
-        """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time."""
-        actions_t = self.action_vectors.T.tocsc()
-        for first in range(0, len(self.recommendations), BLOCK):
-            block = (self.recommendation_vectors[first : first + BLOCK] @ actions_t).toarray()
-            for offset, scores in enumerate(block):
-                recommendation = self.recommendations[first + offset]
-                exclude = exclude_by_recommendation.get(recommendation.pk, frozenset())
-                yield recommendation, self._best(scores, count, exclude)
+        """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time.
+
+        scipy's sparse product releases the GIL, so blocks are scored on every core; at most
+        one block per core waits to be ranked, which bounds the memory.
+        """
+        workers = os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            waiting = deque()
+            for first in range(0, len(self.recommendations), BLOCK):
+                waiting.append((first, pool.submit(self._block_scores, first)))
+                if len(waiting) > workers:
+                    yield from self._ranked_block(
+                        *waiting.popleft(), count, exclude_by_recommendation
+                    )
+            while waiting:
+                yield from self._ranked_block(*waiting.popleft(), count, exclude_by_recommendation)
+
+    def _block_scores(self, first):
+        # Actions (rows, CSR) times a block of queries turned into columns: no copy of the
+        # action matrix, and each action's sums fit in a short accumulator.
+        queries = self.recommendation_vectors[first : first + BLOCK].T.tocsr()
+        return (self.action_vectors @ queries).toarray().T
+
+    def _ranked_block(self, first, scores, count, exclude_by_recommendation):
+        for offset, row in enumerate(scores.result()):
+            recommendation = self.recommendations[first + offset]
+            exclude = exclude_by_recommendation.get(recommendation.pk, frozenset())
+            yield recommendation, self._best(row, count, exclude)
 
     def _best(self, scores, count, exclude):
         wanted = min(len(scores), count + len(exclude))
@@ -246,6 +269,7 @@ def rank(*, store_index=False, params=None, decisions=None):
         action_vectors=action_rows(model, counts[len(recommendations) :]),
     )
     ranking.model, ranking.feedback = model, feedback
+    model.fitted_counts = None  # the rows above hold what is needed
     return ranking
 
 
