@@ -58,9 +58,12 @@ def test_a_new_document_leaves_other_recommendations_pending_rows_alone(two_topi
     council, refugees = two_topics
     analysed = []
     counts = Model.counts
-    monkeypatch.setattr(
-        Model, "counts", lambda self, texts: counts(self, analysed.extend(texts) or texts)
-    )
+
+    def recording_counts(model, texts):
+        analysed.extend(texts)
+        return counts(model, texts)
+
+    monkeypatch.setattr(Model, "counts", recording_counts)
     before = pending_rows(refugees)
     council_before = pending_rows(council)
     new = make_action(text="The United States was elected to the Human Rights Council.")
