@@ -128,17 +128,18 @@ def _suggest(ranking, top, *, recompute=False):
             for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
             for action_id, score in ranked
         }
-    column = {int(a): column for column, a in enumerate(ranking.action_ids)}
-    actions = candidate_actions().only(*ACTION_FIELDS).in_bulk({a for _, a in wanted})
-    explanations = explain(
-        ranking.model,
-        ranking.feedback,
-        {r.pk: r for r in ranking.recommendations},
-        actions,
-        ranking.action_vectors,
-        column,
-        wanted,
-    )
+    explanations = {}
+    if wanted:
+        column = {int(a): column for column, a in enumerate(ranking.action_ids)}
+        explanations = explain(
+            ranking.model,
+            ranking.feedback,
+            {r.pk: r for r in ranking.recommendations},
+            candidate_actions().only(*ACTION_FIELDS).in_bulk({a for _, a in wanted}),
+            ranking.action_vectors,
+            column,
+            wanted,
+        )
     with transaction.atomic():
         pending = Link.objects.filter(review=Link.Review.SUGGESTED)
         if recompute:
