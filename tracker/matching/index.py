@@ -161,7 +161,9 @@ class Ranking:
 
 
 def _recommendations():
-    return list(Recommendation.objects.order_by("stage__position", "position"))
+    # What the ranking reads (the texts, and the code evaluations and CSV rows name).
+    fields = ("id", "code", "title", "statement", "quote")
+    return list(Recommendation.objects.only(*fields).order_by("stage__position", "position"))
 
 
 def index_key(recommendations, params=None):
