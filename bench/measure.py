@@ -56,6 +56,13 @@ source_url: https://example.org/benchmark/
 """
 
 
+SECOND_NEW_FACTSHEET = (
+    NEW_FACTSHEET.replace("Benchmark fact sheet", "Second benchmark fact sheet")
+    .replace("/benchmark/", "/benchmark-second/")
+    .replace("We ", "The United States ")
+)
+
+
 def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
@@ -133,19 +140,32 @@ def import_record(corpus):
 
 
 def suggestions():
+    """The full run, then one new fact sheet's incremental run, before and after an editor's
+    decision (which rebuilds that recommendation's query and rescores its pending rows)."""
     (created, _, _), full = timed(suggest_all, recompute=True)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "benchmark-new.md")
-        path.write_text(NEW_FACTSHEET, encoding="utf-8")
-        summary = import_documents([path])
-        _, incremental = timed(suggest_for_actions, summary.new_action_ids)
+    incremental = _incremental(NEW_FACTSHEET, "benchmark-new.md")
+    decided = Link.objects.filter(review=Link.Review.SUGGESTED).order_by("-score").first()
+    decided.review, decided.reason = Link.Review.REJECTED, "Benchmark decision."
+    decided.save()
+    after_decision = _incremental(SECOND_NEW_FACTSHEET, "benchmark-second.md")
     actions = Action.objects.count()
     return {
         "full_seconds": round(full, 2),
         "full_microseconds_per_action": round(1e6 * full / actions, 1),
+        "recommendations": Recommendation.objects.count(),
         "suggestions_stored": created,
         "incremental_seconds": round(incremental, 3),
+        "incremental_after_decision_seconds": round(after_decision, 3),
     }
+
+
+def _incremental(factsheet, name):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, name)
+        path.write_text(factsheet, encoding="utf-8")
+        summary = import_documents([path])
+    _, seconds = timed(suggest_for_actions, summary.new_action_ids)
+    return seconds
 
 
 def pages(repetitions):

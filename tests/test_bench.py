@@ -1,6 +1,6 @@
 """`make bench` at a tiny scale, so the benchmark cannot silently rot.
 
-The real run takes many minutes on the archive; this one builds a database from
+The real run takes many minutes on the whole record; this one builds a database from
 the seeds and a one-file corpus, scales it up twofold with a few synthetic rows,
 measures it with bench/measure.py's own functions (and bench/download.py's) and
 writes the report with bench/report.py.

@@ -106,7 +106,7 @@ def test_incremental_scores_all_come_from_one_fit():
     [
         lambda monkeypatch: monkeypatch.setitem(matching.CONCEPTS, "new", ["elected"]),
         lambda monkeypatch: monkeypatch.setattr(
-            matching, "STOP_WORDS", matching.STOP_WORDS | {"council"}
+            matching.thesaurus, "STOP_WORDS", matching.STOP_WORDS | {"council"}
         ),
         lambda monkeypatch: monkeypatch.setattr(sklearn, "__version__", "0.0.1"),
     ],

@@ -973,6 +973,15 @@ class MatchingIndex(models.Model):
         # Written only by `store` above, from this application's own objects.
         return pickle.loads(self.vectorizer), pickle.loads(self.recommendation_vectors)
 
+    def store_recommendation_vectors(self, recommendation_vectors):
+        """Replace the recommendations' rows only: the fitted vocabulary stays as it is."""
+        self.recommendation_vectors = pickle.dumps(
+            recommendation_vectors, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        type(self).objects.filter(pk=self.pk).update(
+            recommendation_vectors=self.recommendation_vectors
+        )
+
 
 class SiteVersion(models.Model):
     """A number bumped whenever published data changes: cached pages are keyed on it.

@@ -1,0 +1,121 @@
+"""An incremental run scores the new document only, and re-scores only what a decision changed."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tracker.matching import Model, action_rows, action_text, suggest_all, suggest_for_actions
+from tracker.models import Link, MatchingIndex
+
+from .factories import make_action, make_recommendation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_topics():
+    council = make_recommendation(
+        title="Rejoin the UN Human Rights Council",
+        statement="Rejoin the Human Rights Council.",
+        quote="rejoin the council",
+    )
+    refugees = make_recommendation(
+        title="Raise the refugee admissions ceiling",
+        statement="Resettle more refugees.",
+        quote="refugee admissions",
+    )
+    for text in [
+        "We rejoined the UN Human Rights Council.",
+        "We stood for election to the Human Rights Council.",
+        "The Council adopted a resolution we led.",
+        "We raised the refugee admissions ceiling to 125,000.",
+        "We rebuilt the refugee resettlement programme.",
+        "Refugees from Afghanistan were resettled.",
+    ]:
+        make_action(text=text)
+    suggest_all(top=2)
+    return council, refugees
+
+
+def pending_rows(recommendation):
+    return {
+        (pk, action_id, score, repr(explanation))
+        for pk, action_id, score, explanation in Link.objects.filter(
+            recommendation=recommendation, review=Link.Review.SUGGESTED
+        ).values_list("pk", "action_id", "score", "explanation")
+    }
+
+
+def link_writes(queries):
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith(("UPDATE", "INSERT", "DELETE")) and "tracker_link" in q["sql"]
+    ]
+
+
+def test_a_new_document_leaves_other_recommendations_pending_rows_alone(two_topics, monkeypatch):
+    council, refugees = two_topics
+    analysed = []
+    counts = Model.counts
+
+    def recording_counts(model, texts):
+        analysed.extend(texts)
+        return counts(model, texts)
+
+    monkeypatch.setattr(Model, "counts", recording_counts)
+    before = pending_rows(refugees)
+    council_before = pending_rows(council)
+    new = make_action(text="The United States was elected to the Human Rights Council.")
+
+    with CaptureQueriesContext(connection) as queries:
+        created, updated, deleted = suggest_for_actions([new.pk], top=2)
+
+    assert analysed == [action_text(new)]  # the pending actions are not read again
+    assert (created, updated, deleted) == (1, 0, 1)  # it entered and pushed the weakest out
+    assert pending_rows(refugees) == before
+    kept = pending_rows(council) - council_before
+    assert [row[1] for row in kept] == [new.pk]
+    assert len(pending_rows(council) & council_before) == 1  # the strongest kept its row
+    writes = link_writes(queries.captured_queries)
+    assert len(writes) == 2 and not any(w.startswith("UPDATE") for w in writes)
+
+
+def test_a_document_that_matches_nothing_writes_nothing(two_topics):
+    new = make_action(text="We hosted the Our Ocean Conference in 2022.")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert suggest_for_actions([new.pk], top=2) == (0, 0, 0)
+
+    assert link_writes(queries.captured_queries) == []
+
+
+def test_a_new_decision_rescores_that_recommendation_only(two_topics):
+    council, refugees = two_topics
+    index = MatchingIndex.objects.get()
+    refugees_before = pending_rows(refugees)
+    _, queries_before = index.load()
+    before_scores = dict(
+        council.links.filter(review=Link.Review.SUGGESTED).values_list("action_id", "score")
+    )
+    rejected = council.links.filter(review=Link.Review.SUGGESTED).order_by("-score").first()
+    rejected.review, rejected.reason = Link.Review.REJECTED, "Not this."
+    rejected.save()
+    new = make_action(text="We hosted the Our Ocean Conference in 2022.")
+
+    suggest_for_actions([new.pk], top=2)
+
+    assert MatchingIndex.objects.get().pk == index.pk  # no refit
+    _, queries_after = MatchingIndex.objects.get().load()
+    rows = {pk: row for row, pk in enumerate(queries_after.recommendation_ids)}
+    changed = queries_after.feedback[rows[council.pk]] - queries_before.feedback[rows[council.pk]]
+    same = queries_after.feedback[rows[refugees.pk]] - queries_before.feedback[rows[refugees.pk]]
+    assert changed.count_nonzero() > 0 and same.count_nonzero() == 0
+    assert pending_rows(refugees) == refugees_before
+    model, _ = index.load()  # scores come from the stored fit and the council's new row
+    for link in council.links.filter(review=Link.Review.SUGGESTED):
+        vector = action_rows(model, model.counts([action_text(link.action)]))
+        expected = (queries_after.combined()[rows[council.pk]] @ vector.T).toarray()[0, 0]
+        assert link.score == pytest.approx(expected, abs=1e-5)
+        assert link.score != before_scores.get(link.action_id)
+        assert link.explanation["feedback"]["link"] == rejected.pk

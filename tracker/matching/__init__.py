@@ -1,0 +1,91 @@
+"""Rank fact-sheet actions by how likely they implement each recommendation.
+
+The system suggests, editors decide. Features are stemmed words, word pairs
+(Snowball) and thesaurus concepts (tracker/data/thesaurus.yaml), with the
+action's bold lead-in and section heading as extra signal; scores are BM25 over
+scikit-learn's sparse count matrix (TF-IDF cosine is kept for comparison). Suggestions are stored as
+`Link` rows in review state `suggested`; a reviewed pair (accepted or
+rejected) is never overwritten nor suggested again.
+
+- `thesaurus`: the validated thesaurus file, stems and concepts;
+- `analysis`: the features of a recommendation and of an action;
+- `index`: the fitted weights (`Model`), the stored index and the `Ranking`;
+- `feedback`: editors' decisions as relevance feedback;
+- `suggestions`: the full and incremental runs that store pending suggestions;
+- `evaluation`: recall and MRR, held out, and the tuning grid;
+- `review`: matched words and highlighting for the review queue.
+"""
+
+from .analysis import action_text, analyse, candidate_actions, recommendation_text
+from .evaluation import (
+    SMALL_GRID,
+    TUNING_GRID,
+    describe_params,
+    evaluate,
+    evaluate_held_out,
+    evaluation_report,
+    split_of,
+    tune,
+)
+from .feedback import Decisions, Feedback
+from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
+from .review import describe, highlight, matched_stems, matched_words
+from .suggestions import DEFAULT_TOP, explain, ranking_rows, suggest_all, suggest_for_actions
+from .thesaurus import (
+    ACRONYMS,
+    CONCEPTS,
+    STOP_WORDS,
+    WORD,
+    ThesaurusError,
+    clear_caches,
+    concept_table,
+    concepts,
+    load_thesaurus,
+    stem,
+    stems,
+)
+
+__all__ = [
+    "ACRONYMS",
+    "CONCEPTS",
+    "DEFAULT_TOP",
+    "PARAMS",
+    "SMALL_GRID",
+    "STOP_WORDS",
+    "TUNING_GRID",
+    "WORD",
+    "Decisions",
+    "Feedback",
+    "Model",
+    "Params",
+    "Queries",
+    "Ranking",
+    "ThesaurusError",
+    "action_rows",
+    "action_text",
+    "analyse",
+    "candidate_actions",
+    "clear_caches",
+    "concept_table",
+    "concepts",
+    "describe",
+    "describe_params",
+    "evaluate",
+    "evaluate_held_out",
+    "evaluation_report",
+    "explain",
+    "highlight",
+    "index_key",
+    "load_thesaurus",
+    "matched_stems",
+    "matched_words",
+    "rank",
+    "ranking_rows",
+    "recommendation_text",
+    "split_of",
+    "stem",
+    "stems",
+    "suggest_all",
+    "suggest_for_actions",
+    "tune",
+]

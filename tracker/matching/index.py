@@ -1,0 +1,291 @@
+"""The fitted analysis (vocabulary, BM25 or TF-IDF weights), the stored index and the ranking."""
+
+import hashlib
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import numpy as np
+import sklearn
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from ..models import MatchingIndex, Recommendation
+from . import thesaurus
+from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
+from .feedback import Decisions, Feedback
+
+# Bump when the analysis or the stored index's format changes in code: stored indexes refit.
+ENGINE_VERSION = 6
+BLOCK = 32
+
+
+@dataclass(frozen=True)
+class Params:
+    """How actions are scored; the shipped values were chosen on the tuning split."""
+
+    weighting: str = "bm25"  # "bm25" or "tfidf" (cosine of sublinear TF-IDF, as before)
+    k1: float = 0.9  # BM25: how fast a repeated feature saturates
+    b: float = 0.5  # BM25: how much a long action is discounted
+    # Relevance feedback (Rocchio): the mean cosine to a recommendation's accepted actions
+    # raises a candidate, the mean cosine to its rejected ones lowers it.
+    # The tuning split cannot tell 0 from 0.25 (5 labelled links) and finds 0.5 worse.
+    accepted_weight: float = 0.25
+    rejected_weight: float = 0.25
+
+
+PARAMS = Params()
+
+
+class Model:
+    """The fitted analysis: vocabulary and feature statistics, picklable for `MatchingIndex`.
+
+    Both weightings share one sparse count matrix. TF-IDF: the cosine of sublinear,
+    smoothed TF-IDF vectors (scikit-learn's formula). BM25 (Lucene's idf, always positive):
+    each action feature weighs idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen));
+    a query weighs its sublinear counts, scaled so that its best possible score is 1, so
+    scores of different recommendations stay comparable.
+    """
+
+    def __init__(self, params, documents, action_count):
+        self.params = params
+        # A feature seen in a single text can never match another; dropping it keeps the
+        # index small.
+        self.vectorizer = CountVectorizer(analyzer=analyse, min_df=2, dtype=np.float32)
+        counts = self.vectorizer.fit_transform(documents).tocsr()
+        total = counts.shape[0]
+        df_all = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf = (np.log((1 + total) / (1 + df_all)) + 1).astype(np.float32)
+        actions = counts[total - action_count :]
+        df = np.bincount(actions.indices, minlength=counts.shape[1])
+        self.bm25_idf = np.log1p((action_count - df + 0.5) / (df + 0.5)).astype(np.float32)
+        lengths = np.asarray(actions.sum(axis=1)).ravel()
+        self.average_length = float(lengths.mean()) if action_count else 1.0
+        self.fitted_counts = counts  # dropped before pickling
+
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "fitted_counts"}
+
+    def counts(self, documents):
+        return self.vectorizer.transform(documents).tocsr()
+
+    def unit(self, counts):
+        """L2-normalised sublinear TF-IDF rows: the space of cosine similarity."""
+        vectors = counts.copy()
+        vectors.data = np.log(vectors.data) + 1
+        vectors = vectors.multiply(self.idf).tocsr()
+        return normalize(vectors).astype(np.float32)
+
+    def action_vectors(self, counts):
+        if self.params.weighting == "tfidf":
+            return self.unit(counts)
+        k1, b = self.params.k1, self.params.b
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        norm = k1 * (1 - b + b * lengths / self.average_length)
+        vectors = counts.copy().astype(np.float32)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        vectors.data = vectors.data * (k1 + 1) / (vectors.data + norm[rows])
+        return vectors.multiply(self.bm25_idf).tocsr().astype(np.float32)
+
+    def query_vectors(self, counts):
+        if self.params.weighting == "tfidf":
+            return self.unit(counts)
+        vectors = counts.copy().astype(np.float32)
+        vectors.data = np.log(vectors.data) + 1
+        best = np.asarray(vectors.multiply(self.bm25_idf * (self.params.k1 + 1)).sum(axis=1))
+        best[best == 0] = 1
+        return vectors.multiply(1 / best).tocsr().astype(np.float32)
+
+
+@dataclass
+class Ranking:
+    """Scores of every action (columns) for every recommendation (rows)."""
+
+    recommendations: list
+    action_ids: np.ndarray
+    recommendation_vectors: object
+    action_vectors: object
+
+    def scores(self, row):
+        return (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
+
+    def top(self, row, count, exclude=frozenset()):
+        """[(action id, score)] best first for one recommendation, skipping `exclude`."""
+        return self._best(self.scores(row), count, exclude)
+
+    def top_all(self, count, exclude_by_recommendation):
+        """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time.
+
+        scipy's sparse product releases the GIL, so blocks are scored on every core; at most
+        one block per core waits to be ranked, which bounds the memory.
+        """
+        workers = os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            waiting = deque()
+            for first in range(0, len(self.recommendations), BLOCK):
+                waiting.append((first, pool.submit(self._block_scores, first)))
+                if len(waiting) > workers:
+                    yield from self._ranked_block(
+                        *waiting.popleft(), count, exclude_by_recommendation
+                    )
+            while waiting:
+                yield from self._ranked_block(*waiting.popleft(), count, exclude_by_recommendation)
+
+    def _block_scores(self, first):
+        # Actions (rows, CSR) times a block of queries turned into columns: no copy of the
+        # action matrix, and each action's sums fit in a short accumulator.
+        queries = self.recommendation_vectors[first : first + BLOCK].T.tocsr()
+        return (self.action_vectors @ queries).toarray().T
+
+    def _ranked_block(self, first, scores, count, exclude_by_recommendation):
+        for offset, row in enumerate(scores.result()):
+            recommendation = self.recommendations[first + offset]
+            exclude = exclude_by_recommendation.get(recommendation.pk, frozenset())
+            yield recommendation, self._best(row, count, exclude)
+
+    def _best(self, scores, count, exclude):
+        wanted = min(len(scores), count + len(exclude))
+        if wanted == 0:
+            return []
+        best = np.argpartition(-scores, wanted - 1)[:wanted]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        ranked = [
+            (int(self.action_ids[i]), float(scores[i]))
+            for i in best
+            if scores[i] > 0 and int(self.action_ids[i]) not in exclude
+        ]
+        return ranked[:count]
+
+
+def _recommendations():
+    # What the ranking reads (the texts, and the code evaluations and CSV rows name).
+    fields = ("id", "code", "title", "statement", "quote")
+    return list(Recommendation.objects.only(*fields).order_by("stage__position", "position"))
+
+
+def index_key(recommendations, params=None):
+    """What a stored index depends on: the recommendations' texts and every part of the analysis.
+
+    A change to any of them (thesaurus, stop words, weights, scikit-learn or the stemmer)
+    gives a new key, so the next incremental run refits instead of using a stale vocabulary.
+    """
+    digest = hashlib.sha256()
+    analysis = {
+        "engine": ENGINE_VERSION,
+        "params": params or PARAMS,
+        "scikit-learn": sklearn.__version__,
+        "snowballstemmer": version("snowballstemmer"),
+        "pystemmer": version("pystemmer"),
+        "stop words": sorted(thesaurus.STOP_WORDS),
+        "acronyms": sorted(thesaurus.ACRONYMS.items()),
+        "concepts": sorted((name, sorted(terms)) for name, terms in thesaurus.CONCEPTS.items()),
+        "concept weight": thesaurus.CONCEPT_WEIGHT,
+    }
+    digest.update(repr(analysis).encode())
+    for recommendation in recommendations:
+        digest.update(f"{recommendation.pk}\x00{recommendation_text(recommendation)}\x01".encode())
+    return digest.hexdigest()
+
+
+def action_rows(model, counts):
+    """An action's row for the product with `Queries.combined`: base weights, then its unit."""
+    return sparse.hstack([model.action_vectors(counts), model.unit(counts)]).tocsr()
+
+
+@dataclass
+class Queries:
+    """The recommendations' rows as the index stores them, beside the fitted `Model`.
+
+    `base` holds the query weights, `feedback` the Rocchio rows of editors' decisions, and
+    `decided` what each feedback row was built from (`Decisions.of`), so an incremental run
+    rebuilds the rows of only the recommendations whose decisions changed since.
+    """
+
+    recommendation_ids: list
+    base: sparse.csr_matrix
+    feedback: sparse.csr_matrix
+    decided: dict
+
+    def combined(self):
+        return sparse.hstack([self.base, self.feedback]).tocsr()
+
+    def changed(self, recommendations, decisions):
+        """The recommendations whose decisions differ from those of their feedback row."""
+        return [r for r in recommendations if self.decided.get(r.pk) != decisions.of(r.pk)]
+
+    def refresh(self, model, recommendations, decisions):
+        """Rebuild the feedback rows of `recommendations` from `decisions`; returns the
+        `Feedback` built for them."""
+        feedback = Feedback(model, recommendations, decisions)
+        row_of = {pk: row for row, pk in enumerate(self.recommendation_ids)}
+        rows = [row_of[r.pk] for r in recommendations]
+        kept = np.ones(len(self.recommendation_ids), dtype=np.float32)
+        kept[rows] = 0
+        placed = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, range(len(rows)))),
+            shape=(len(self.recommendation_ids), len(rows)),
+        )
+        self.feedback = (sparse.diags(kept) @ self.feedback + placed @ feedback.matrix).tocsr()
+        self.feedback.eliminate_zeros()
+        for recommendation in recommendations:
+            self.decided[recommendation.pk] = decisions.of(recommendation.pk)
+        return feedback
+
+
+def rank(*, store_index=False, params=None, decisions=None):
+    """Fit the analysis on every candidate action and the recommendations, and score.
+
+    Scores include editors' feedback (`decisions`, by default every decision in the
+    database). With `store_index`, keep the fitted model and the recommendations' rows
+    so that later incremental runs score new actions without refitting.
+    """
+    params = params or PARAMS
+    recommendations = _recommendations()
+    actions = list(candidate_actions().only(*ACTION_FIELDS))
+    if not (recommendations and actions):
+        return Ranking([], np.array([], dtype=np.int64), None, None)
+    texts = [recommendation_text(r) for r in recommendations]
+    texts += [action_text(action) for action in actions]
+    try:
+        model = Model(params, texts, len(actions))
+    except ValueError:  # No feature is shared by two texts: nothing can match.
+        return Ranking([], np.array([], dtype=np.int64), None, None)
+    counts = model.fitted_counts
+    decisions = Decisions.load() if decisions is None else decisions
+    feedback = Feedback(model, recommendations, decisions)
+    queries = Queries(
+        [r.pk for r in recommendations],
+        model.query_vectors(counts[: len(recommendations)]),
+        feedback.matrix,
+        {r.pk: decisions.of(r.pk) for r in recommendations},
+    )
+    if store_index:
+        MatchingIndex.store(index_key(recommendations, params), model, queries)
+    ranking = Ranking(
+        recommendations=recommendations,
+        action_ids=np.array([action.pk for action in actions], dtype=np.int64),
+        recommendation_vectors=queries.combined(),
+        action_vectors=action_rows(model, counts[len(recommendations) :]),
+    )
+    ranking.model, ranking.feedback = model, feedback
+    model.fitted_counts = None  # the rows above hold what is needed
+    return ranking
+
+
+def stored_index(recommendations):
+    """(index row, model, queries) of the stored fit, or None when it is stale or missing."""
+    index = MatchingIndex.objects.order_by("-pk").first()
+    if index is None or index.recommendations_key != index_key(recommendations):
+        return None
+    try:
+        model, queries = index.load()
+    except Exception:  # An index pickled by another version of this code: refit.
+        return None
+    if not isinstance(queries, Queries) or queries.recommendation_ids != [
+        r.pk for r in recommendations
+    ]:
+        return None
+    return index, model, queries

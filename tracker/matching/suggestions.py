@@ -1,0 +1,246 @@
+"""Pending suggestions stored as `Link` rows: full and incremental runs, and their explanation."""
+
+from functools import lru_cache
+
+import numpy as np
+from django.db import transaction
+
+from ..models import Action, Link
+from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
+from .feedback import Decisions, Feedback
+from .index import _recommendations, action_rows, rank, stored_index
+
+# An explanation never equal to a new one: rows rescored incrementally are always rewritten.
+_STORED = object()
+
+DEFAULT_TOP = 10
+
+
+def _reviewed_pairs():
+    reviewed = {}
+    pairs = Link.objects.exclude(review=Link.Review.SUGGESTED).values_list(
+        "recommendation_id", "action_id"
+    )
+    for recommendation_id, action_id in pairs:
+        reviewed.setdefault(recommendation_id, set()).add(action_id)
+    return reviewed
+
+
+def suggest_all(top=DEFAULT_TOP, *, recompute=False):
+    """Store the top `top` unreviewed actions per recommendation as pending suggestions.
+
+    With `recompute`, every pending suggestion is rebuilt; otherwise pending
+    rows that stay in the top keep their identity and get the new score.
+    Returns (created, updated, deleted).
+    """
+    return _suggest(rank(store_index=True), top, recompute=recompute)
+
+
+def suggest_for_actions(action_ids, top=DEFAULT_TOP):
+    """Incremental: score the new actions with the stored index, without refitting.
+
+    The new actions are scored against every recommendation's stored rows, and enter its
+    pending suggestions where they beat the weakest; the other pending rows keep their
+    scores. A recommendation whose decisions changed since its feedback row was built gets
+    a new row (only its decided actions are read), and its pending suggestions are rescored
+    with it, so no two scores from different feedback are compared. When the stored fit is
+    stale, this is a full run. Returns (created, updated, deleted).
+    """
+    new_actions = list(candidate_actions().filter(pk__in=action_ids).only(*ACTION_FIELDS))
+    if not new_actions:
+        return 0, 0, 0
+    recommendations = _recommendations()
+    stored = stored_index(recommendations)
+    if stored is None:
+        return suggest_all(top)
+    index, model, queries = stored
+    decisions = Decisions.load()
+    changed = queries.changed(recommendations, decisions)
+    if changed:
+        queries.refresh(model, changed, decisions)
+        index.store_recommendation_vectors(queries)
+    changed_ids = {r.pk for r in changed}
+    pending = {}
+    for link in Link.objects.filter(review=Link.Review.SUGGESTED).values(
+        "pk", "recommendation_id", "action_id", "score"
+    ):
+        pending.setdefault(link["recommendation_id"], {})[link["action_id"]] = link
+    new_ids = [action.pk for action in new_actions]
+    rescored = {a for r in changed_ids for a in pending.get(r, {})} - set(new_ids)
+    actions = new_actions + list(candidate_actions().filter(pk__in=rescored).only(*ACTION_FIELDS))
+    vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
+    scores = (queries.combined() @ vectors.T).toarray()
+    column = {action.pk: index for index, action in enumerate(actions)}
+    reviewed = set(
+        Link.objects.exclude(review=Link.Review.SUGGESTED)
+        .filter(action_id__in=new_ids)
+        .values_list("recommendation_id", "action_id")
+    )
+    touched = set(np.flatnonzero((scores[:, : len(new_ids)] > 0).any(axis=1)))
+    touched |= {row for row, r in enumerate(recommendations) if r.pk in changed_ids}
+    wanted, deleted = {}, []
+    for row in sorted(touched):
+        recommendation_id = recommendations[row].pk
+        current = pending.get(recommendation_id, {})
+        rescore = recommendation_id in changed_ids
+        if rescore:  # a pending action no longer a candidate, or no longer matching, leaves
+            candidates = {a: float(scores[row, column[a]]) for a in current if a in column}
+        else:
+            candidates = {a: link["score"] for a, link in current.items()}
+        entering = {
+            a: float(scores[row, column[a]])
+            for a in new_ids
+            if (recommendation_id, a) not in reviewed and scores[row, column[a]] > 0
+        }
+        if not (rescore or entering):
+            continue
+        candidates.update(entering)
+        best = sorted(
+            ((a, score) for a, score in candidates.items() if score > 0), key=lambda item: -item[1]
+        )[:top]
+        kept = dict(best)
+        deleted += [link["pk"] for a, link in current.items() if a not in kept]
+        for action_id, score in best:
+            if rescore or action_id not in current:
+                wanted[(recommendation_id, action_id)] = score
+    by_id = {r.pk: r for r in recommendations}
+    feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
+    explanations = explain(
+        model, feedback, by_id, {a.pk: a for a in actions}, vectors, column, wanted
+    )
+    existing = {}
+    for recommendation_id, action_id in wanted:
+        link = pending.get(recommendation_id, {}).get(action_id)
+        if link is not None:
+            existing[(recommendation_id, action_id)] = Link(
+                pk=link["pk"], score=link["score"], explanation=_STORED
+            )
+    with transaction.atomic():
+        return (*_store(wanted, existing, explanations), _delete(deleted))
+
+
+def _suggest(ranking, top, *, recompute=False):
+    if ranking.action_vectors is None:
+        wanted = {}
+    else:
+        wanted = {
+            (recommendation.pk, action_id): score
+            for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
+            for action_id, score in ranked
+        }
+    explanations = {}
+    if wanted:
+        column = {int(a): column for column, a in enumerate(ranking.action_ids)}
+        explanations = explain(
+            ranking.model,
+            ranking.feedback,
+            {r.pk: r for r in ranking.recommendations},
+            candidate_actions().only(*ACTION_FIELDS).in_bulk({a for _, a in wanted}),
+            ranking.action_vectors,
+            column,
+            wanted,
+        )
+    with transaction.atomic():
+        pending = Link.objects.filter(review=Link.Review.SUGGESTED)
+        if recompute:
+            deleted, _ = pending.delete()
+            existing = {}
+        else:
+            existing = {
+                (link.recommendation_id, link.action_id): link
+                for link in pending.only(
+                    "id", "recommendation_id", "action_id", "score", "explanation"
+                )
+            }
+            stale = [link.pk for pair, link in existing.items() if pair not in wanted]
+            deleted = _delete(stale)
+        return (*_store(wanted, existing, explanations), deleted)
+
+
+def explain(model, feedback, recommendations, actions, action_vectors, column, pairs):
+    """{(recommendation id, action id): {"concepts": [...], "feedback": decision or None}}.
+
+    Stored on each suggestion so the review queue can show why without recomputing.
+    `action_vectors` are the actions' rows (`action_rows`), found by `column[action id]`;
+    `feedback` must cover the pairs' recommendations.
+    """
+    if not pairs:
+        return {}
+    width = len(model.vectorizer.vocabulary_)
+    features = lru_cache(maxsize=None)(
+        lambda kind, pk: frozenset(
+            f
+            for f in analyse(
+                recommendation_text(recommendations[pk])
+                if kind == "r"
+                else action_text(actions[pk])
+            )
+            if f.startswith("concept:")
+        )
+    )
+    by_recommendation = {}
+    for recommendation_id, action_id in pairs:
+        by_recommendation.setdefault(recommendation_id, []).append(action_id)
+    result = {}
+    for recommendation_id, action_ids in by_recommendation.items():
+        units = action_vectors[[column[a] for a in action_ids], width:]
+        moved = feedback.strongest(recommendation_id, units)
+        for action_id, decision in zip(action_ids, moved, strict=True):
+            shared = features("r", recommendation_id) & features("a", action_id)
+            result[(recommendation_id, action_id)] = {
+                "concepts": sorted(c.removeprefix("concept:") for c in shared),
+                "feedback": decision,
+            }
+    return result
+
+
+def _delete(link_ids):
+    deleted = 0
+    for first in range(0, len(link_ids), 1000):
+        deleted += Link.objects.filter(pk__in=link_ids[first : first + 1000]).delete()[0]
+    return deleted
+
+
+def _store(wanted, existing, explanations):
+    to_create, to_update = [], []
+    for pair, score in wanted.items():
+        recommendation_id, action_id = pair
+        link = existing.get(pair)
+        explanation = explanations.get(pair)
+        if link is None:
+            to_create.append(
+                Link(
+                    recommendation_id=recommendation_id,
+                    action_id=action_id,
+                    score=round(score, 6),
+                    explanation=explanation,
+                )
+            )
+        elif (
+            link.score is None or abs(link.score - score) > 1e-6 or link.explanation != explanation
+        ):
+            link.score, link.explanation = round(score, 6), explanation
+            to_update.append(link)
+    Link.objects.bulk_create(to_create, batch_size=1000)
+    Link.objects.bulk_update(to_update, ["score", "explanation"], batch_size=1000)
+    return len(to_create), len(to_update)
+
+
+def ranking_rows(top=DEFAULT_TOP):
+    """The engine's ranking for every recommendation, regardless of review state."""
+    rows = [
+        (recommendation, position, action_id, score)
+        for recommendation, ranked in rank().top_all(top, {})
+        for position, (action_id, score) in enumerate(ranked, start=1)
+    ]
+    actions = Action.objects.select_related("factsheet").in_bulk([row[2] for row in rows])
+    for recommendation, position, action_id, score in rows:
+        action = actions[action_id]
+        yield {
+            "recommendation_code": recommendation.code,
+            "rank": position,
+            "score": f"{score:.4f}",
+            "action_id": action_id,
+            "factsheet_title": action.factsheet.title,
+            "action_text": action.text,
+        }
