@@ -48,7 +48,7 @@ from tracker.management.commands.evaluate_suggestions import (  # noqa: E402
     read_curation_labels,
     read_labels,
 )
-from tracker.models import Action  # noqa: E402
+from tracker.models import Action, Link  # noqa: E402
 
 CUTOFFS = (5, 10, 20, 50, 100)
 CANDIDATES = 300  # the re-ranker sees the first stage's top 300 per trial
@@ -106,6 +106,13 @@ class Record:
         self.texts = [" ".join(part for part in r[6:] if part) for r in ordered]
         self.length = np.array([len(r[8].split()) for r in ordered])
         self.decisions = matching.Decisions.load()
+        # Every reviewed pair, related and contrary too: what the review queue leaves out.
+        self.reviewed = defaultdict(set)
+        for pk, action_id in Link.objects.exclude(review=Link.Review.SUGGESTED).values_list(
+            "recommendation_id", "action_id"
+        ):
+            if action_id in self.column:
+                self.reviewed[pk].add(self.column[action_id])
         self.title_score = self._field_scores(self.title)
         self.section_score = self._field_scores(self.section)
 
@@ -310,6 +317,16 @@ def main():
                     )
                     documents = document_rank(record, first_stage, exclude, hidden)
                     results["bm25 + feedback, document hit"].append(documents)
+                    queue = exclude | (record.reviewed[record.recommendations[row].pk] - {hidden})
+                    results["bm25 + feedback, every reviewed link out"].append(
+                        int(rank_positions(first_stage, queue)[hidden])
+                    )
+                    boosted = document_boost(
+                        record, row, kept, first_stage, queue, *rerank_weights()
+                    )
+                    results["+ document context, every reviewed link out"].append(
+                        int(rank_positions(boosted, queue)[hidden])
+                    )
                 if embeddings is not None and split == "test":
                     semantic = embeddings.base[row].copy()
                     results["wordllama cosine"].append(
@@ -419,6 +436,10 @@ def main():
 
 # (weight of the best score in the action's document, bonus for a document already accepted)
 DOCUMENT_GRID = [(a, b) for a in (0.0, 0.25, 0.5, 1.0) for b in (0.0, 0.05, 0.1, 0.2)]
+
+
+def rerank_weights():
+    return rerank.DOCUMENT_WEIGHT, rerank.ACCEPTED_DOCUMENT_BONUS
 
 
 def objective(positions):
