@@ -73,6 +73,7 @@ def test_the_command_reports_both_label_sets_on_the_test_split(write_file):
     text = out.getvalue()
     assert "recall@5  1.000" in text
     assert "seed labels, test split" in text and "bm25 + feedback (link held out)" in text
+    assert "bm25 + feedback + document context (link held out)" in text
 
 
 @pytest.mark.django_db

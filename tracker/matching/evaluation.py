@@ -2,6 +2,7 @@
 
 import hashlib
 
+from .. import rerank
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Params, rank
 
@@ -41,7 +42,7 @@ def split_of(code):
     return "tune" if hashlib.sha256(code.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def evaluate_held_out(gold, params=None, *, split="test", protocol="link"):
+def evaluate_held_out(gold, params=None, *, split="test", protocol="link", document_context=False):
     """Recall@5, recall@10 and MRR with each recommendation's labels hidden from feedback.
 
     Only recommendations in `split` (see `split_of`) are measured. Decisions come from the
@@ -51,9 +52,12 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link"):
     - "link": each labelled link is hidden in turn; the recommendation keeps its other
       decisions (feedback), and the actions they decided are out of the ranking, as in the
       review queue. MRR is then the mean reciprocal rank of the hidden links.
+    With `document_context`, scores get their document's share (see tracker/rerank.py).
     """
     ranking = rank(params=params, decisions=Decisions({}, {}))
     decisions = Decisions.load()
+    documents = rerank.document_numbers(ranking.action_ids) if document_context else None
+    columns = {int(a): column for column, a in enumerate(ranking.action_ids)}
     found = {5: 0, 10: 0}
     reciprocal, total = [], 0
     for row, recommendation in enumerate(ranking.recommendations):
@@ -62,7 +66,7 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link"):
             continue
         base = ranking.scores(row)
         if protocol == "recommendation":
-            trials = [(expected, base, frozenset())]
+            trials = [(expected, base, frozenset(), [])]
         else:
             trials = []
             for hidden in expected:
@@ -74,8 +78,11 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link"):
                 width = feedback.matrix.shape[1]
                 unit = ranking.action_vectors[:, -width:]
                 scores = base + (feedback.matrix @ unit.T).toarray().ravel()
-                trials.append(({hidden}, scores, frozenset(kept.action_ids())))
-        for wanted, scores, exclude in trials:
+                accepted = [a for _, a in kept.accepted.get(recommendation.pk, [])]
+                trials.append(({hidden}, scores, frozenset(kept.action_ids()), accepted))
+        for wanted, scores, exclude, accepted in trials:
+            if documents is not None:
+                scores = rerank.with_document_context(scores, documents, columns, exclude, accepted)
             ranked = [a for a, _ in ranking._best(scores, len(scores), exclude)]
             positions = {action_id: index for index, action_id in enumerate(ranked, start=1)}
             total += len(wanted)
@@ -156,6 +163,9 @@ def evaluation_report(labels, params=None):
             "tf-idf + feedback (link held out)": evaluate_held_out(gold, tfidf, split="test"),
             f"{params.weighting} + feedback (link held out)": evaluate_held_out(
                 gold, params, split="test"
+            ),
+            f"{params.weighting} + feedback + document context (link held out)": (
+                evaluate_held_out(gold, params, split="test", document_context=True)
             ),
         }
     return report
