@@ -437,7 +437,9 @@ def _scorecard_copy_sql(export):
         "FROM (SELECT row_number() OVER () AS n, r.* FROM ("
         f"{inner}) AS r(pk, code, stage, title, statement, quote, status, reason, override, "
         "since, evidence_count, last_changed)) AS r "
-        "LEFT JOIN LATERAL (SELECT string_agg(d.title || ' (' || to_char(d.published, "
+        # `_cited`: an editor-entered source is named as such, with its publisher.
+        "LEFT JOIN LATERAL (SELECT string_agg(CASE WHEN d.kind = %s THEN %s || ': ' || "
+        "d.publisher || ', ' ELSE '' END || d.title || ' (' || to_char(d.published, "
         "'YYYY-MM-DD') || '): ' || l.reason, ' | ' ORDER BY d.published, a.position, l.id) "
         "FILTER (WHERE l.relation = ANY(%s) AND d.published <= %s) AS evidence, "
         "max(d.published) FILTER (WHERE d.published <= %s) AS latest"
@@ -453,6 +455,7 @@ def _scorecard_copy_sql(export):
     params = [
         *params,
         *map(_plain, inner_params),
+        _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
         evidence_relations, up_to, on, *day_params, accepted, statuses,
         accepted, evidence_relations, up_to,
     ]  # fmt: skip
