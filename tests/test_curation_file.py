@@ -147,3 +147,11 @@ def test_an_override_keeps_its_date_through_export_and_load(seeds_copy, tmp_path
         "reversed",
         datetime.date(2024, 3, 23),
     )
+
+
+@pytest.mark.parametrize("section", ["links", "overrides", "reasons", "history", "sources"])
+def test_a_section_that_is_not_a_list_of_mappings_refuses_the_file(write_file, section):
+    for malformed, where in [(["x"], "#1"), ("x", "must be a list"), ({"a": 1}, "must be a list")]:
+        path = write_file("curation.yaml", yaml.safe_dump({section: malformed}))
+        with pytest.raises(SourceError, match=f"curation.yaml.*{where}"):
+            load_curation(path)

@@ -343,3 +343,13 @@ def test_export_then_seed_into_a_fresh_database_keeps_it(tmp_path):
     assert guantanamo.status == "partial"
     assert Link.objects.get(action__factsheet=restored, recommendation=guantanamo).is_evidence
     assert seed(seeds).curation.sources == 0  # A second run changes nothing.
+
+
+def test_a_refused_curation_file_leaves_no_source_behind(write_file):
+    source = {"slug": "editor-x", "title": "X", "publisher": "FR", "date": "2025-03-01"}
+    source |= {"url": NOTICE["url"], "passage": PASSAGE}
+    bad_link = {"recommendation": "r", "factsheet": "editor-x", "action": "p", "review": "maybe"}
+    path = write_file("curation.yaml", yaml.safe_dump({"sources": [source], "links": [bad_link]}))
+    with pytest.raises(SourceError, match="link #1: review"):
+        load_curation(path)
+    assert not Document.objects.exists()

@@ -150,24 +150,26 @@ def load_curation(path):
     """
     path = Path(path)
     data = read_yaml(path) or {}
-    # First: the links below may name them as they name any document.
-    sources = _load_editor_sources(path, data.get("sources") or [])
-    entries, overrides = data.get("links") or [], data.get("overrides") or []
-    reasons, history = data.get("reasons") or [], data.get("history") or []
+    sections = {name: _section(path, data, name) for name in SECTIONS}
+    entries, overrides, reasons = sections["links"], sections["overrides"], sections["reasons"]
+    history = sections["history"]
     snapshots = [
         snapshot
         for number, change in enumerate(history, start=1)
         for snapshot in _history_links(path, change, number)
     ]
-    actions = {
-        (action.factsheet.slug, action.key): action
-        for action in Action.objects.select_related("factsheet").filter(
-            key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
-        )
-    }
     reviewers = Reviewers(path)
     skipped = []
+    # One transaction: a file refused half-way leaves the database as it was.
     with transaction.atomic():
+        # First: the links below may name them as they name any document.
+        sources = _load_editor_sources(path, sections["sources"])
+        actions = {
+            (action.factsheet.slug, action.key): action
+            for action in Action.objects.select_related("factsheet").filter(
+                key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
+            )
+        }
         recommendations = Recommendation.objects.in_bulk(field_name="code")
         written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
         # Read again: loading the links re-derived and saved some of them.
@@ -178,6 +180,29 @@ def load_curation(path):
     return CurationLoad(
         len(written), overridden, explained, restored, skipped, reviewers.created, sources
     )
+
+
+# The file's sections, each a list of mappings; the singular names its entries in messages.
+SECTIONS = {
+    "sources": "source",
+    "links": "link",
+    "overrides": "override",
+    "reasons": "reason",
+    "history": "history",
+}
+
+
+def _section(path, data, name):
+    """The entries of one section, refused (naming the entry) unless a list of mappings."""
+    if not isinstance(data, dict):
+        raise SourceError(path, "must be a mapping of sections (links, overrides, ...)")
+    entries = data.get(name) or []
+    if not isinstance(entries, list):
+        raise SourceError(path, f"{name}: must be a list of entries")
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise SourceError(path, f"{SECTIONS[name]} #{number}: must be a mapping")
+    return entries
 
 
 class Reviewers:
@@ -375,8 +400,6 @@ def _load_history(path, entries, recommendations, actions, reviewers, skipped):
 
 def _history_links(path, entry, number):
     """The links a history entry names (checked before anything is loaded)."""
-    if not isinstance(entry, dict):
-        raise SourceError(path, f"history #{number}: must be a mapping")
     snapshots = entry.get("links") or []
     if not isinstance(snapshots, list) or not all(isinstance(s, dict) for s in snapshots):
         raise SourceError(path, f"history #{number}: links must be a list of mappings")
@@ -449,14 +472,13 @@ def editor_sources_data():
     return {"sources": entries} if entries else {}
 
 
-@transaction.atomic
 def _load_editor_sources(path, entries):
     """Create the sources this database lacks; one it holds (an editor may have edited it
     since) is left as it is. A malformed entry refuses the whole file, naming it."""
     existing = dict(Document.objects.filter(slug__in=_slugs(entries)).values_list("slug", "kind"))
     created = 0
     for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not entry.get("slug"):
+        if not entry.get("slug"):
             raise SourceError(path, f"source #{number}: needs a slug")
         slug = str(entry["slug"])
         if slug in existing:
@@ -485,4 +507,4 @@ def _load_editor_sources(path, entries):
 
 
 def _slugs(entries):
-    return [str(entry.get("slug")) for entry in entries if isinstance(entry, dict)]
+    return [str(entry.get("slug")) for entry in entries]
