@@ -151,18 +151,27 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
         reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
     ):
         raise CurationError(problem)
-    stored_reason = (
+    stored_override, stored_reason = (
         Recommendation.objects.filter(pk=recommendation.pk)
-        .values_list("status_reason", flat=True)
+        .values_list("status_override", "status_reason")
         .first()
-    )
+    ) or ("", "")
+    # A removal is recorded even when the status stays: the decision the next seed respects.
+    override_removed = bool(stored_override) and not status
+    reason_removed = bool(stored_reason) and not reason
     recommendation.status_override = status
     recommendation.status_override_since = since if status else None
     recommendation.status_reason = reason
     recommendation.refresh_status(
         user=user,
-        reason=reason or "Override removed.",
-        reason_rewritten=reason != stored_reason,
+        reason=(
+            "Override removed."
+            if override_removed and not reason
+            else reason or ("Reason removed." if reason_removed else "")
+        ),
+        decided=override_removed
+        or reason_removed
+        or (bool(status) and reason != stored_reason),
         record=record,
     )
     recommendation.save()

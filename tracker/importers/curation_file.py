@@ -19,6 +19,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from tracker.cache import published_data_changed
@@ -174,8 +175,9 @@ def load_curation(path):
         written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
         # Read again: loading the links re-derived and saved some of them.
         recommendations = Recommendation.objects.in_bulk(field_name="code")
-        overridden = _load_overrides(path, overrides, recommendations, skipped)
-        explained = _load_reasons(path, reasons, recommendations, skipped)
+        decided = Decided(path, history)
+        overridden = _load_overrides(path, overrides, recommendations, decided, skipped)
+        explained = _load_reasons(path, reasons, recommendations, decided, skipped)
         restored = _load_history(path, history, recommendations, actions, reviewers, skipped)
     return CurationLoad(
         len(written), overridden, explained, restored, skipped, reviewers.created, sources
@@ -292,7 +294,40 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped):
     return written
 
 
-def _load_overrides(path, overrides, recommendations, skipped):
+class Decided:
+    """Which recommendations an editor decided on here after the file's record of them.
+
+    An editor who removed an override or a reason made a decision (the history
+    records it, as a deleted link is kept as a rejection): the file's override or
+    reason, older, must not come back. The file's record of a recommendation ends
+    at its latest history entry, or else where its override holds from (`since`).
+    """
+
+    def __init__(self, path, history):
+        self.file = {}
+        for number, entry in enumerate(history, start=1):
+            moment = _moment(path, f"history #{number}", "changed_at", entry.get("changed_at"))
+            code = entry.get("recommendation")
+            if moment is not None and (code not in self.file or moment > self.file[code]):
+                self.file[code] = moment
+        self.here = dict(
+            StatusChange.objects.filter(changed_by__isnull=False)
+            .values("recommendation")
+            .annotate(latest=Max("changed_at"))
+            .values_list("recommendation", "latest")
+        )
+
+    def since_file(self, recommendation, since=None):
+        latest_here = self.here.get(recommendation.pk)
+        if latest_here is None:
+            return False
+        file_ends = self.file.get(recommendation.code) or (
+            datetime.datetime.combine(since, datetime.time(), datetime.UTC) if since else None
+        )
+        return file_ends is None or latest_here > file_ends
+
+
+def _load_overrides(path, overrides, recommendations, decided, skipped):
     count = 0
     for number, entry in enumerate(overrides, start=1):
         status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
@@ -309,14 +344,14 @@ def _load_overrides(path, overrides, recommendations, skipped):
                 f"override #{number}: unknown recommendation {entry.get('recommendation')}"
             )
             continue
-        if recommendation.status_override:
-            continue
+        if recommendation.status_override or decided.since_file(recommendation, since):
+            continue  # The database's decision wins over the file.
         set_override(recommendation, status=status, reason=reason, since=since, record=False)
         count += 1
     return count
 
 
-def _load_reasons(path, entries, recommendations, skipped):
+def _load_reasons(path, entries, recommendations, decided, skipped):
     """Public reasons for a status the links decide, on recommendations that have none."""
     count = 0
     for number, entry in enumerate(entries, start=1):
@@ -333,8 +368,12 @@ def _load_reasons(path, entries, recommendations, skipped):
                 f"reason #{number}: unknown recommendation {entry.get('recommendation')}"
             )
             continue
-        if recommendation.status_override or recommendation.status_reason:
-            continue  # The database's own reason wins over the file.
+        if (
+            recommendation.status_override
+            or recommendation.status_reason
+            or decided.since_file(recommendation)
+        ):
+            continue  # The database's own reason (or its removal) wins over the file.
         set_override(recommendation, status="", reason=reason, record=False)
         count += 1
     return count
