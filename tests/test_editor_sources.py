@@ -353,3 +353,28 @@ def test_a_refused_curation_file_leaves_no_source_behind(write_file):
     with pytest.raises(SourceError, match="link #1: review"):
         load_curation(path)
     assert not Document.objects.exists()
+
+
+def test_the_source_form_never_overwrites_a_decided_link(client, editor, cited):
+    recommendation, source = cited
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:tracker_editorsource_change", args=[source.pk]),
+        {
+            **NOTICE,
+            "published": "2025-03-01",
+            "passage": PASSAGE,
+            "seen_version": source.version,
+            "recommendation": recommendation.pk,
+            "relation": "contrary",
+            "reason": "A stale form says otherwise.",
+        },
+    )
+    errors = response.context["adminform"].form.errors
+    assert "the link's own page" in errors["recommendation"][0]
+    link = Link.objects.get(action__factsheet=source)
+    assert (link.relation, link.reason) == ("implements", "The notice rescinds the rule.")
+    Link.objects.filter(pk=link.pk).update(review="rejected", reason="Deleted by ed.")
+    with pytest.raises(CurationError, match=r"link.s own page"):
+        cite_editor_source(source, recommendation, relation="implements", reason="Back again.")
+    assert Link.objects.get(pk=link.pk).review == "rejected"

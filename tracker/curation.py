@@ -169,9 +169,7 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
             if override_removed and not reason
             else reason or ("Reason removed." if reason_removed else "")
         ),
-        decided=override_removed
-        or reason_removed
-        or (bool(status) and reason != stored_reason),
+        decided=override_removed or reason_removed or (bool(status) and reason != stored_reason),
         record=record,
     )
     recommendation.save()
@@ -245,11 +243,32 @@ def save_editor_source(source, *, passage, user=None, record=True):
     return source
 
 
+CITED_ALREADY = (
+    "An editor already decided on this source for this recommendation; change that "
+    "decision on the link's own page (the source's links, below)."
+)
+
+
+@transaction.atomic
 def cite_editor_source(source, recommendation, *, relation, reason, user=None):
     """Link the source's passage to a recommendation, accepted with a relation and a public
-    reason, as an editor decides on any action (`review_links`); return the link."""
+    reason, as an editor decides on any action (`review_links`); return the link.
+
+    A link already decided on (accepted, or rejected: a deletion) is refused: this form
+    did not show it, so it must not overwrite it; its own page, which checks versions, does.
+    """
     action = Action.objects.get(factsheet=source, key=EditorSource.PASSAGE_KEY)
     link, _ = Link.objects.get_or_create(recommendation=recommendation, action=action)
-    review_links([link], review=Link.Review.ACCEPTED, relation=relation, reason=reason, user=user)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.review != Link.Review.SUGGESTED:
+        raise CurationError(CITED_ALREADY)
+    review_links(
+        [link],
+        review=Link.Review.ACCEPTED,
+        relation=relation,
+        reason=reason,
+        user=user,
+        expected_versions={link.pk: link.version},
+    )
     link.refresh_from_db()
     return link
