@@ -378,3 +378,12 @@ def test_the_source_form_never_overwrites_a_decided_link(client, editor, cited):
     with pytest.raises(CurationError, match=r"link.s own page"):
         cite_editor_source(source, recommendation, relation="implements", reason="Back again.")
     assert Link.objects.get(pk=link.pk).review == "rejected"
+
+
+@pytest.mark.parametrize("page", ["tracker:scorecard", "tracker:about"])
+def test_the_public_wording_names_editor_entered_sources(client, page):
+    make_administrations()
+    cache.clear()
+    text = client.get(reverse(page)).content.decode()
+    assert "editor-entered source" in text
+    assert "by the White House’s own documents" not in text
