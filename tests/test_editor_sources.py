@@ -24,7 +24,15 @@ from tracker.importers.document_import import import_documents
 from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
 from tracker.matching import candidate_actions
-from tracker.models import Action, Document, EditorSource, Link, Recommendation, StatusChange
+from tracker.models import (
+    Action,
+    Administration,
+    Document,
+    EditorSource,
+    Link,
+    Recommendation,
+    StatusChange,
+)
 from tracker.status import status_records
 
 from .factories import make_administrations, make_factsheet, make_recommendation
@@ -387,3 +395,27 @@ def test_the_public_wording_names_editor_entered_sources(client, page):
     text = client.get(reverse(page)).content.decode()
     assert "editor-entered source" in text
     assert "by the White House’s own documents" not in text
+
+
+def test_a_source_slug_keeps_the_editor_prefix(write_file):
+    make_administrations()
+    assert enter_source().slug.startswith("editor-2025-03-01-")
+    source = {"slug": "fs-2026-01-01", "title": "X", "publisher": "FR", "date": "2025-03-01"}
+    path = write_file("curation.yaml", yaml.safe_dump({"sources": [source]}))
+    with pytest.raises(SourceError, match="source #1: .*must start with 'editor-'"):
+        load_curation(path)
+    assert not Document.objects.filter(slug="fs-2026-01-01").exists()
+
+
+def test_an_administration_an_editor_corrected_stays_until_the_date_changes():
+    make_administrations()
+    source = enter_source()
+    Document.objects.filter(pk=source.pk).update(
+        administration=Administration.objects.get(slug="biden")
+    )
+    source = EditorSource.objects.get(pk=source.pk)
+    save_editor_source(source, passage=PASSAGE + " Amended.")
+    assert Document.objects.get(pk=source.pk).administration.slug == "biden"
+    source.published = datetime.date(2025, 3, 2)
+    save_editor_source(source, passage=PASSAGE)
+    assert Document.objects.get(pk=source.pk).administration.slug == "trump-2"

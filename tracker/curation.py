@@ -179,7 +179,7 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
 def editor_source_slug(published, title):
     """A free slug for a new editor-entered source; the prefix keeps it apart from the
     imported documents' slugs, which are their file names."""
-    base = slugify(f"editor {published.isoformat()} {title}")[:190].rstrip("-")
+    base = EditorSource.SLUG_PREFIX + slugify(f"{published.isoformat()} {title}")[:183].rstrip("-")
     slug, number = base, 1
     while Document.objects.filter(slug=slug).exists():
         number += 1
@@ -196,7 +196,8 @@ def save_editor_source(source, *, passage, user=None, record=True):
     does: the administration names the period in which it falls; the source's author is
     its publisher (a court filing is not the administration's act). The statuses of the
     recommendations it is linked to are re-derived, since a new date moves it in their
-    timelines and a new passage changes what search finds. `record=False`: no history
+    timelines and a new passage changes what search finds; the administration is
+    recomputed only when the date changed. `record=False`: no history
     (a seed load).
     """
     passage = " ".join(passage.split())
@@ -207,7 +208,10 @@ def save_editor_source(source, *, passage, user=None, record=True):
     ):
         raise CurationError(problem)
     source.kind, source.subtype, source.source_path = Document.Kind.EDITOR_SOURCE, "", ""
-    source.administration = Administration.objects.in_office_on(source.published)
+    stored_date = Document.objects.filter(pk=source.pk).values_list("published", flat=True)
+    if source.pk is None or stored_date.first() != source.published:
+        # Only then: an editor may have corrected the administration (DocumentAdmin).
+        source.administration = Administration.objects.in_office_on(source.published)
     if not source.slug:
         source.slug = editor_source_slug(source.published, source.title)
     try:  # EditorSource.clean: a publisher, an address, characters a page can show.

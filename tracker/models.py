@@ -221,6 +221,8 @@ class EditorSource(Document):
 
     PASSAGE_KEY = "passage"
     PASSAGE_MAX_LENGTH = 5_000
+    # Keeps its slug apart from the imported documents', which are their file names.
+    SLUG_PREFIX = "editor-"
 
     objects: ClassVar[EditorSourceManager] = EditorSourceManager()
 

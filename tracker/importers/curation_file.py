@@ -520,6 +520,11 @@ def _load_editor_sources(path, entries):
         if not entry.get("slug"):
             raise SourceError(path, f"source #{number}: needs a slug")
         slug = str(entry["slug"])
+        if not slug.startswith(EditorSource.SLUG_PREFIX):
+            # Else a document of that file name, imported later, would be refused.
+            raise SourceError(
+                path, f"source #{number}: the slug must start with {EditorSource.SLUG_PREFIX!r}"
+            )
         if slug in existing:
             if existing[slug] != Document.Kind.EDITOR_SOURCE:
                 raise SourceError(
