@@ -402,7 +402,7 @@ def test_a_source_slug_keeps_the_editor_prefix(write_file):
     assert enter_source().slug.startswith("editor-2025-03-01-")
     source = {"slug": "fs-2026-01-01", "title": "X", "publisher": "FR", "date": "2025-03-01"}
     path = write_file("curation.yaml", yaml.safe_dump({"sources": [source]}))
-    with pytest.raises(SourceError, match="source #1: .*must start with 'editor-'"):
+    with pytest.raises(SourceError, match=r"source #1: .*must start with 'editor-'"):
         load_curation(path)
     assert not Document.objects.filter(slug="fs-2026-01-01").exists()
 
