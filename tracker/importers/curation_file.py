@@ -6,9 +6,10 @@ without an override, the status history, and the editor-entered sources the
 links may cite (a notice or a filing outside the documents searched). Loading
 never overrides a decision already made in the database: it fills in pairs
 that are unreviewed there, overrides and reasons on recommendations that have
-none, and history entries the database does not hold. Loading writes no new history: a seed load
-is where the public record starts, not news; the history it restores keeps its
-original dates.
+none and that no editor decided on here since the file's record of them (a
+removal is a decision), and history entries the database does not hold.
+Loading writes no new history: a seed load is where the public record starts,
+not news; the history it restores keeps its original dates.
 """
 
 import datetime
