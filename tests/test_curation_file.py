@@ -147,3 +147,30 @@ def test_an_override_keeps_its_date_through_export_and_load(seeds_copy, tmp_path
         "reversed",
         datetime.date(2024, 3, 23),
     )
+
+
+@pytest.mark.parametrize("section", ["links", "overrides", "reasons", "history", "sources"])
+def test_a_section_that_is_not_a_list_of_mappings_refuses_the_file(write_file, section):
+    for malformed, where in [(["x"], "#1"), ("x", "must be a list"), ({"a": 1}, "must be a list")]:
+        path = write_file("curation.yaml", yaml.safe_dump({section: malformed}))
+        with pytest.raises(SourceError, match=f"curation.yaml.*{where}"):
+            load_curation(path)
+
+
+def test_an_override_or_a_reason_an_editor_removed_stays_removed(seeds_copy, django_user_model):
+    editor = django_user_model.objects.create_user("ed")
+    seed(seeds_copy)
+    gitmo = Recommendation.objects.get(code="close-guantanamo")
+    set_override(gitmo, status="", reason="Nothing in the record closes it.", user=editor)
+    export_curation(seeds_copy / "curation.yaml")
+    unrwa = Recommendation.objects.get(code="restore-unrwa-funding")
+    set_override(unrwa, status="", reason="", user=editor)
+    set_override(gitmo, status="", reason="", user=editor)
+    before = decisions()
+
+    seed(seeds_copy)
+
+    assert decisions() == before
+    # Each removal is in the history, the decision the next seed respects.
+    assert list(gitmo.status_changes.values_list("reason", flat=True)) == ["Reason removed."]
+    assert unrwa.status_changes.first().reason == "Override removed."

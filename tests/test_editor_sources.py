@@ -24,7 +24,15 @@ from tracker.importers.document_import import import_documents
 from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
 from tracker.matching import candidate_actions
-from tracker.models import Action, Document, EditorSource, Link, Recommendation, StatusChange
+from tracker.models import (
+    Action,
+    Administration,
+    Document,
+    EditorSource,
+    Link,
+    Recommendation,
+    StatusChange,
+)
 from tracker.status import status_records
 
 from .factories import make_administrations, make_factsheet, make_recommendation
@@ -343,3 +351,71 @@ def test_export_then_seed_into_a_fresh_database_keeps_it(tmp_path):
     assert guantanamo.status == "partial"
     assert Link.objects.get(action__factsheet=restored, recommendation=guantanamo).is_evidence
     assert seed(seeds).curation.sources == 0  # A second run changes nothing.
+
+
+def test_a_refused_curation_file_leaves_no_source_behind(write_file):
+    source = {"slug": "editor-x", "title": "X", "publisher": "FR", "date": "2025-03-01"}
+    source |= {"url": NOTICE["url"], "passage": PASSAGE}
+    bad_link = {"recommendation": "r", "factsheet": "editor-x", "action": "p", "review": "maybe"}
+    path = write_file("curation.yaml", yaml.safe_dump({"sources": [source], "links": [bad_link]}))
+    with pytest.raises(SourceError, match="link #1: review"):
+        load_curation(path)
+    assert not Document.objects.exists()
+
+
+def test_the_source_form_never_overwrites_a_decided_link(client, editor, cited):
+    recommendation, source = cited
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:tracker_editorsource_change", args=[source.pk]),
+        {
+            **NOTICE,
+            "published": "2025-03-01",
+            "passage": PASSAGE,
+            "seen_version": source.version,
+            "recommendation": recommendation.pk,
+            "relation": "contrary",
+            "reason": "A stale form says otherwise.",
+        },
+    )
+    errors = response.context["adminform"].form.errors
+    assert "the link's own page" in errors["recommendation"][0]
+    link = Link.objects.get(action__factsheet=source)
+    assert (link.relation, link.reason) == ("implements", "The notice rescinds the rule.")
+    Link.objects.filter(pk=link.pk).update(review="rejected", reason="Deleted by ed.")
+    with pytest.raises(CurationError, match=r"link.s own page"):
+        cite_editor_source(source, recommendation, relation="implements", reason="Back again.")
+    assert Link.objects.get(pk=link.pk).review == "rejected"
+
+
+@pytest.mark.parametrize("page", ["tracker:scorecard", "tracker:about"])
+def test_the_public_wording_names_editor_entered_sources(client, page):
+    make_administrations()
+    cache.clear()
+    text = client.get(reverse(page)).content.decode()
+    assert "editor-entered source" in text
+    assert "by the White House’s own documents" not in text
+
+
+def test_a_source_slug_keeps_the_editor_prefix(write_file):
+    make_administrations()
+    assert enter_source().slug.startswith("editor-2025-03-01-")
+    source = {"slug": "fs-2026-01-01", "title": "X", "publisher": "FR", "date": "2025-03-01"}
+    path = write_file("curation.yaml", yaml.safe_dump({"sources": [source]}))
+    with pytest.raises(SourceError, match=r"source #1: .*must start with 'editor-'"):
+        load_curation(path)
+    assert not Document.objects.filter(slug="fs-2026-01-01").exists()
+
+
+def test_an_administration_an_editor_corrected_stays_until_the_date_changes():
+    make_administrations()
+    source = enter_source()
+    Document.objects.filter(pk=source.pk).update(
+        administration=Administration.objects.get(slug="biden")
+    )
+    source = EditorSource.objects.get(pk=source.pk)
+    save_editor_source(source, passage=PASSAGE + " Amended.")
+    assert Document.objects.get(pk=source.pk).administration.slug == "biden"
+    source.published = datetime.date(2025, 3, 2)
+    save_editor_source(source, passage=PASSAGE)
+    assert Document.objects.get(pk=source.pk).administration.slug == "trump-2"

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from .admin_site import review_queue_url
 from .context_processors import SITE_NAME
 from .curation import (
+    CITED_ALREADY,
     CurationError,
     cite_editor_source,
     review_links,
@@ -837,6 +838,11 @@ class EditorSourceForm(VersionedForm):
             self.add_error("reason", "A link shown to the public needs a one-line reason.")
         if (relation or reason) and not recommendation:
             self.add_error("recommendation", "Choose the recommendation to link it to.")
+        decided = Link.objects.reviewed().filter(
+            recommendation=recommendation, action__factsheet=self.instance.pk
+        )
+        if recommendation and self.instance.pk and decided.exists():
+            self.add_error("recommendation", CITED_ALREADY)
         return cleaned
 
 

@@ -151,18 +151,25 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
         reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
     ):
         raise CurationError(problem)
-    stored_reason = (
+    stored_override, stored_reason = (
         Recommendation.objects.filter(pk=recommendation.pk)
-        .values_list("status_reason", flat=True)
+        .values_list("status_override", "status_reason")
         .first()
-    )
+    ) or ("", "")
+    # A removal is recorded even when the status stays: the decision the next seed respects.
+    override_removed = bool(stored_override) and not status
+    reason_removed = bool(stored_reason) and not reason
     recommendation.status_override = status
     recommendation.status_override_since = since if status else None
     recommendation.status_reason = reason
     recommendation.refresh_status(
         user=user,
-        reason=reason or "Override removed.",
-        reason_rewritten=reason != stored_reason,
+        reason=(
+            "Override removed."
+            if override_removed and not reason
+            else reason or ("Reason removed." if reason_removed else "")
+        ),
+        decided=override_removed or reason_removed or (bool(status) and reason != stored_reason),
         record=record,
     )
     recommendation.save()
@@ -172,7 +179,7 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
 def editor_source_slug(published, title):
     """A free slug for a new editor-entered source; the prefix keeps it apart from the
     imported documents' slugs, which are their file names."""
-    base = slugify(f"editor {published.isoformat()} {title}")[:190].rstrip("-")
+    base = EditorSource.SLUG_PREFIX + slugify(f"{published.isoformat()} {title}")[:183].rstrip("-")
     slug, number = base, 1
     while Document.objects.filter(slug=slug).exists():
         number += 1
@@ -189,7 +196,8 @@ def save_editor_source(source, *, passage, user=None, record=True):
     does: the administration names the period in which it falls; the source's author is
     its publisher (a court filing is not the administration's act). The statuses of the
     recommendations it is linked to are re-derived, since a new date moves it in their
-    timelines and a new passage changes what search finds. `record=False`: no history
+    timelines and a new passage changes what search finds; the administration is
+    recomputed only when the date changed. `record=False`: no history
     (a seed load).
     """
     passage = " ".join(passage.split())
@@ -200,7 +208,10 @@ def save_editor_source(source, *, passage, user=None, record=True):
     ):
         raise CurationError(problem)
     source.kind, source.subtype, source.source_path = Document.Kind.EDITOR_SOURCE, "", ""
-    source.administration = Administration.objects.in_office_on(source.published)
+    stored_date = Document.objects.filter(pk=source.pk).values_list("published", flat=True)
+    if source.pk is None or stored_date.first() != source.published:
+        # Only then: an editor may have corrected the administration (DocumentAdmin).
+        source.administration = Administration.objects.in_office_on(source.published)
     if not source.slug:
         source.slug = editor_source_slug(source.published, source.title)
     try:  # EditorSource.clean: a publisher, an address, characters a page can show.
@@ -236,11 +247,32 @@ def save_editor_source(source, *, passage, user=None, record=True):
     return source
 
 
+CITED_ALREADY = (
+    "An editor already decided on this source for this recommendation; change that "
+    "decision on the link's own page (the source's links, below)."
+)
+
+
+@transaction.atomic
 def cite_editor_source(source, recommendation, *, relation, reason, user=None):
     """Link the source's passage to a recommendation, accepted with a relation and a public
-    reason, as an editor decides on any action (`review_links`); return the link."""
+    reason, as an editor decides on any action (`review_links`); return the link.
+
+    A link already decided on (accepted, or rejected: a deletion) is refused: this form
+    did not show it, so it must not overwrite it; its own page, which checks versions, does.
+    """
     action = Action.objects.get(factsheet=source, key=EditorSource.PASSAGE_KEY)
     link, _ = Link.objects.get_or_create(recommendation=recommendation, action=action)
-    review_links([link], review=Link.Review.ACCEPTED, relation=relation, reason=reason, user=user)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.review != Link.Review.SUGGESTED:
+        raise CurationError(CITED_ALREADY)
+    review_links(
+        [link],
+        review=Link.Review.ACCEPTED,
+        relation=relation,
+        reason=reason,
+        user=user,
+        expected_versions={link.pk: link.version},
+    )
     link.refresh_from_db()
     return link

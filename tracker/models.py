@@ -250,6 +250,8 @@ class EditorSource(Document):
 
     PASSAGE_KEY = "passage"
     PASSAGE_MAX_LENGTH = 5_000
+    # Keeps its slug apart from the imported documents', which are their file names.
+    SLUG_PREFIX = "editor-"
 
     objects: ClassVar[EditorSourceManager] = EditorSourceManager()
 
@@ -636,15 +638,13 @@ class Recommendation(models.Model):
         record.override, record.override_since = self.status_override, self.status_override_since
         return record.status_on(today())
 
-    def refresh_status(
-        self, *, user=None, reason="", links=(), reason_rewritten=False, record=True
-    ):
+    def refresh_status(self, *, user=None, reason="", links=(), decided=False, record=True):
         """Set the public status (today's) from the override and the accepted links.
 
         Saves the recommendation if its status or search text changed. Records
         an entry in its history (who, why, the links that caused it) only when
-        the public status changed, or when an editor rewrote the reason of an
-        override (`reason_rewritten`); never with `record=False` (loading the
+        the public status changed, or when an editor decided on the override or
+        the reason without changing it (`decided`); never with `record=False` (loading the
         seeds is not news: it is where the record starts).
         """
         old_status = self.status
@@ -656,7 +656,7 @@ class Recommendation(models.Model):
             self.save()
         if not record:
             return self.status
-        if self.status != old_status or (reason_rewritten and self.status_override):
+        if self.status != old_status or decided:
             StatusChange.objects.create(
                 recommendation=self,
                 changed_by=user,

@@ -6,9 +6,10 @@ without an override, the status history, and the editor-entered sources the
 links may cite (a notice or a filing outside the documents searched). Loading
 never overrides a decision already made in the database: it fills in pairs
 that are unreviewed there, overrides and reasons on recommendations that have
-none, and history entries the database does not hold. Loading writes no new history: a seed load
-is where the public record starts, not news; the history it restores keeps its
-original dates.
+none and that no editor decided on here since the file's record of them (a
+removal is a decision), and history entries the database does not hold.
+Loading writes no new history: a seed load is where the public record starts,
+not news; the history it restores keeps its original dates.
 """
 
 import datetime
@@ -19,6 +20,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from tracker.cache import published_data_changed
@@ -150,34 +152,60 @@ def load_curation(path):
     """
     path = Path(path)
     data = read_yaml(path) or {}
-    # First: the links below may name them as they name any document.
-    sources = _load_editor_sources(path, data.get("sources") or [])
-    entries, overrides = data.get("links") or [], data.get("overrides") or []
-    reasons, history = data.get("reasons") or [], data.get("history") or []
+    sections = {name: _section(path, data, name) for name in SECTIONS}
+    entries, overrides, reasons = sections["links"], sections["overrides"], sections["reasons"]
+    history = sections["history"]
     snapshots = [
         snapshot
         for number, change in enumerate(history, start=1)
         for snapshot in _history_links(path, change, number)
     ]
-    actions = {
-        (action.factsheet.slug, action.key): action
-        for action in Action.objects.select_related("factsheet").filter(
-            key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
-        )
-    }
     reviewers = Reviewers(path)
     skipped = []
+    # One transaction: a file refused half-way leaves the database as it was.
     with transaction.atomic():
+        # First: the links below may name them as they name any document.
+        sources = _load_editor_sources(path, sections["sources"])
+        actions = {
+            (action.factsheet.slug, action.key): action
+            for action in Action.objects.select_related("factsheet").filter(
+                key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
+            )
+        }
         recommendations = Recommendation.objects.in_bulk(field_name="code")
         written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
         # Read again: loading the links re-derived and saved some of them.
         recommendations = Recommendation.objects.in_bulk(field_name="code")
-        overridden = _load_overrides(path, overrides, recommendations, skipped)
-        explained = _load_reasons(path, reasons, recommendations, skipped)
+        decided = Decided(path, history)
+        overridden = _load_overrides(path, overrides, recommendations, decided, skipped)
+        explained = _load_reasons(path, reasons, recommendations, decided, skipped)
         restored = _load_history(path, history, recommendations, actions, reviewers, skipped)
     return CurationLoad(
         len(written), overridden, explained, restored, skipped, reviewers.created, sources
     )
+
+
+# The file's sections, each a list of mappings; the singular names its entries in messages.
+SECTIONS = {
+    "sources": "source",
+    "links": "link",
+    "overrides": "override",
+    "reasons": "reason",
+    "history": "history",
+}
+
+
+def _section(path, data, name):
+    """The entries of one section, refused (naming the entry) unless a list of mappings."""
+    if not isinstance(data, dict):
+        raise SourceError(path, "must be a mapping of sections (links, overrides, ...)")
+    entries = data.get(name) or []
+    if not isinstance(entries, list):
+        raise SourceError(path, f"{name}: must be a list of entries")
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise SourceError(path, f"{SECTIONS[name]} #{number}: must be a mapping")
+    return entries
 
 
 class Reviewers:
@@ -267,7 +295,40 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped):
     return written
 
 
-def _load_overrides(path, overrides, recommendations, skipped):
+class Decided:
+    """Which recommendations an editor decided on here after the file's record of them.
+
+    An editor who removed an override or a reason made a decision (the history
+    records it, as a deleted link is kept as a rejection): the file's override or
+    reason, older, must not come back. The file's record of a recommendation ends
+    at its latest history entry, or else where its override holds from (`since`).
+    """
+
+    def __init__(self, path, history):
+        self.file = {}
+        for number, entry in enumerate(history, start=1):
+            moment = _moment(path, f"history #{number}", "changed_at", entry.get("changed_at"))
+            code = entry.get("recommendation")
+            if moment is not None and (code not in self.file or moment > self.file[code]):
+                self.file[code] = moment
+        self.here = dict(
+            StatusChange.objects.filter(changed_by__isnull=False)
+            .values("recommendation")
+            .annotate(latest=Max("changed_at"))
+            .values_list("recommendation", "latest")
+        )
+
+    def since_file(self, recommendation, since=None):
+        latest_here = self.here.get(recommendation.pk)
+        if latest_here is None:
+            return False
+        file_ends = self.file.get(recommendation.code) or (
+            datetime.datetime.combine(since, datetime.time(), datetime.UTC) if since else None
+        )
+        return file_ends is None or latest_here > file_ends
+
+
+def _load_overrides(path, overrides, recommendations, decided, skipped):
     count = 0
     for number, entry in enumerate(overrides, start=1):
         status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
@@ -284,14 +345,14 @@ def _load_overrides(path, overrides, recommendations, skipped):
                 f"override #{number}: unknown recommendation {entry.get('recommendation')}"
             )
             continue
-        if recommendation.status_override:
-            continue
+        if recommendation.status_override or decided.since_file(recommendation, since):
+            continue  # The database's decision wins over the file.
         set_override(recommendation, status=status, reason=reason, since=since, record=False)
         count += 1
     return count
 
 
-def _load_reasons(path, entries, recommendations, skipped):
+def _load_reasons(path, entries, recommendations, decided, skipped):
     """Public reasons for a status the links decide, on recommendations that have none."""
     count = 0
     for number, entry in enumerate(entries, start=1):
@@ -308,8 +369,12 @@ def _load_reasons(path, entries, recommendations, skipped):
                 f"reason #{number}: unknown recommendation {entry.get('recommendation')}"
             )
             continue
-        if recommendation.status_override or recommendation.status_reason:
-            continue  # The database's own reason wins over the file.
+        if (
+            recommendation.status_override
+            or recommendation.status_reason
+            or decided.since_file(recommendation)
+        ):
+            continue  # The database's own reason (or its removal) wins over the file.
         set_override(recommendation, status="", reason=reason, record=False)
         count += 1
     return count
@@ -375,8 +440,6 @@ def _load_history(path, entries, recommendations, actions, reviewers, skipped):
 
 def _history_links(path, entry, number):
     """The links a history entry names (checked before anything is loaded)."""
-    if not isinstance(entry, dict):
-        raise SourceError(path, f"history #{number}: must be a mapping")
     snapshots = entry.get("links") or []
     if not isinstance(snapshots, list) or not all(isinstance(s, dict) for s in snapshots):
         raise SourceError(path, f"history #{number}: links must be a list of mappings")
@@ -449,16 +512,20 @@ def editor_sources_data():
     return {"sources": entries} if entries else {}
 
 
-@transaction.atomic
 def _load_editor_sources(path, entries):
     """Create the sources this database lacks; one it holds (an editor may have edited it
     since) is left as it is. A malformed entry refuses the whole file, naming it."""
     existing = dict(Document.objects.filter(slug__in=_slugs(entries)).values_list("slug", "kind"))
     created = 0
     for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not entry.get("slug"):
+        if not entry.get("slug"):
             raise SourceError(path, f"source #{number}: needs a slug")
         slug = str(entry["slug"])
+        if not slug.startswith(EditorSource.SLUG_PREFIX):
+            # Else a document of that file name, imported later, would be refused.
+            raise SourceError(
+                path, f"source #{number}: the slug must start with {EditorSource.SLUG_PREFIX!r}"
+            )
         if slug in existing:
             if existing[slug] != Document.Kind.EDITOR_SOURCE:
                 raise SourceError(
@@ -485,4 +552,4 @@ def _load_editor_sources(path, entries):
 
 
 def _slugs(entries):
-    return [str(entry.get("slug")) for entry in entries if isinstance(entry, dict)]
+    return [str(entry.get("slug")) for entry in entries]
