@@ -3,7 +3,16 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from .factories import make_action, make_administrations, make_factsheet, make_link
+from tracker.models import Document, Link
+
+from .factories import (
+    make_action,
+    make_administrations,
+    make_dated_link,
+    make_factsheet,
+    make_link,
+    make_recommendation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +88,20 @@ def test_the_list_accepts_factsheet_as_an_alias_of_document(client, documents):
         client.get(reverse("tracker:scorecard_csv"), {"factsheet": "eo-14203"}).streaming_content
     )
     assert link.recommendation.code.encode() not in rows
+
+
+def test_the_list_offers_the_documents_cited_by_the_latest_evidence_newest_first(client):
+    """The menu reads the latest evidence links, not every document newest first: a new
+    administration's many uncited documents cost nothing."""
+    recommendation = make_recommendation()
+    cited_first = make_dated_link(recommendation, datetime.date(2024, 6, 1)).action.factsheet
+    older = make_dated_link(recommendation, datetime.date(2022, 1, 1)).action.factsheet
+    newer = make_dated_link(recommendation, datetime.date(2023, 1, 1)).action.factsheet
+    uncited = make_factsheet(published=datetime.date(2026, 1, 1))
+    make_link(action=make_action(factsheet=uncited), review=Link.Review.SUGGESTED, reason="")
+
+    assert list(Document.objects.recently_cited(links=2)) == [newer, older]
+    menu = client.get(reverse("tracker:recommendation_list")).content.decode()
+    for document in (cited_first, older, newer):
+        assert f'value="{document.slug}"' in menu
+    assert f'value="{uncited.slug}"' not in menu

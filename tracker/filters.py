@@ -128,7 +128,7 @@ class RecommendationFilter(django_filters.FilterSet):
         It offers the documents most recently cited as evidence (an archive has
         thousands); any document's slug in the query string still filters.
         """
-        cited = Document.objects.cited_as_evidence()
+        cited = Document.objects.recently_cited()
         choices = list(cited.values_list("slug", "title")[:FACTSHEET_CHOICES])
         chosen = self.data.get("document", "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
