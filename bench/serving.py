@@ -11,39 +11,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextmanager
 def gunicorn(environment, port, probe_path, *, threads=None, workers=None):
     """Serve the tracker until the block ends: with the shipped gunicorn.conf.py, or with the
     given number of workers and threads."""
     sizes = [*(["--workers", str(workers)] if workers else []),
              *(["--threads", str(threads)] if threads else [])]  # fmt: skip
-    server = subprocess.Popen(
+    return _serving(
         [sys.executable, "-m", "gunicorn", "tracker.wsgi:application", *sizes,
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          # gunicorn.conf.py is read too; its access log would only slow the load test down.
          "--access-logfile", "/dev/null"],
-        env=environment, cwd=ROOT,
+        f"http://127.0.0.1:{port}{probe_path}",
+        env=environment,
     )  # fmt: skip
-    try:
-        _wait(f"http://127.0.0.1:{port}{probe_path}")
-        yield server
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
-@contextmanager
 def datasette(database, port, probe_path):
     """Serve a SQLite file with Datasette (one process) until the block ends: the peer the
     tracker's pages and downloads are compared with. Query CSVs may return every row."""
-    server = subprocess.Popen(
+    return _serving(
         [sys.executable, "-m", "datasette", "serve", str(database), "--port", str(port),
          "--host", "127.0.0.1", "--setting", "max_returned_rows", "1000000",
          "--setting", "sql_time_limit_ms", "60000", "--setting", "num_sql_threads", "4"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        f"http://127.0.0.1:{port}{probe_path}",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+@contextmanager
+def _serving(command, probe_url, **popen):
+    """Start a server, wait until it answers at `probe_url`, stop it when the block ends."""
+    server = subprocess.Popen(command, cwd=ROOT, **popen)
     try:
-        _wait(f"http://127.0.0.1:{port}{probe_path}")
+        _wait(probe_url)
         yield server
     finally:
         server.send_signal(signal.SIGTERM)
