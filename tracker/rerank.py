@@ -15,8 +15,6 @@ the evaluation can share them.
 
 import numpy as np
 
-from .models import Action
-
 # Chosen on the tuning split of the curation (grid: 0, 0.25, 0.5, 1 x 0, 0.05, 0.1, 0.2).
 DOCUMENT_WEIGHT = 0.25
 ACCEPTED_DOCUMENT_BONUS = 0.1
@@ -52,13 +50,10 @@ def document_boost(
 
 
 def document_numbers(action_ids):
-    """Each action's document, numbered 0..n-1, aligned with `action_ids`."""
-    wanted = {int(a) for a in action_ids}
-    documents = {
-        pk: document
-        for pk, document in Action.objects.values_list("pk", "factsheet_id").iterator(10_000)
-        if pk in wanted
-    }
+    """Each action's document, numbered 0..n-1, aligned with `action_ids` (candidates)."""
+    from .matching import candidate_actions  # The matching package imports this module.
+
+    documents = dict(candidate_actions().values_list("pk", "factsheet_id"))
     _, numbers = np.unique(
         np.array([documents[int(a)] for a in action_ids], dtype=np.int64), return_inverse=True
     )

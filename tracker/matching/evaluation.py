@@ -42,7 +42,9 @@ def split_of(code):
     return "tune" if hashlib.sha256(code.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def evaluate_held_out(gold, params=None, *, split="test", protocol="link", document_context=False):
+def evaluate_held_out(
+    gold, params=None, *, split="test", protocol="link", document_context=False, ranking=None
+):
     """Recall@5, recall@10 and MRR with each recommendation's labels hidden from feedback.
 
     Only recommendations in `split` (see `split_of`) are measured. Decisions come from the
@@ -53,8 +55,9 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link", docum
       decisions (feedback), and the actions they decided are out of the ranking, as in the
       review queue. MRR is then the mean reciprocal rank of the hidden links.
     With `document_context`, scores get their document's share (see tracker/rerank.py).
+    `ranking`, when given, is the engine already fitted with `params` (it is only read).
     """
-    ranking = rank(params=params, decisions=Decisions({}, {}))
+    ranking = ranking or rank(params=params, decisions=Decisions({}, {}))
     decisions = Decisions.load()
     documents = rerank.document_numbers(ranking.action_ids) if document_context else None
     columns = {int(a): column for column, a in enumerate(ranking.action_ids)}
@@ -151,21 +154,25 @@ def evaluation_report(labels, params=None):
     """
     params = params or PARAMS
     tfidf = Params("tfidf", params.k1, params.b, params.accepted_weight, params.rejected_weight)
+    # One fit per setting serves every label set and protocol: a fit covers every action.
+    tfidf_ranking, ranking = (rank(params=p, decisions=Decisions({}, {})) for p in (tfidf, params))
     report = {}
     for name, gold in labels.items():
         report[name] = {
             "tf-idf, no feedback": evaluate_held_out(
-                gold, tfidf, split="test", protocol="recommendation"
+                gold, tfidf, protocol="recommendation", ranking=tfidf_ranking
             ),
             f"{params.weighting}, no feedback (recommendation held out)": evaluate_held_out(
-                gold, params, split="test", protocol="recommendation"
+                gold, params, protocol="recommendation", ranking=ranking
             ),
-            "tf-idf + feedback (link held out)": evaluate_held_out(gold, tfidf, split="test"),
+            "tf-idf + feedback (link held out)": evaluate_held_out(
+                gold, tfidf, ranking=tfidf_ranking
+            ),
             f"{params.weighting} + feedback (link held out)": evaluate_held_out(
-                gold, params, split="test"
+                gold, params, ranking=ranking
             ),
             f"{params.weighting} + feedback + document context (link held out)": (
-                evaluate_held_out(gold, params, split="test", document_context=True)
+                evaluate_held_out(gold, params, document_context=True, ranking=ranking)
             ),
         }
     return report
