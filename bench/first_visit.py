@@ -24,6 +24,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from tracker import exports  # noqa: E402
 from tracker.models import Document, Recommendation, Stage  # noqa: E402
 
 
@@ -105,9 +106,6 @@ def downloads(repetitions):
 
 def bare_copy_rows_per_second(repetitions):
     """Rows a second of the downloads' COPY statements run bare: no request, no response."""
-    from tracker import exports
-    from tracker.models import Recommendation
-
     export = exports.ScorecardExport(Recommendation.objects.for_scorecard())
     statements = {
         "/scorecard.csv": exports._scorecard_copy_sql(export),

@@ -379,9 +379,8 @@ def main():
             if not expected or matching.split_of(recommendation.code) != "test":
                 continue
             columns = [record.column[a] for a in expected if a in record.column]
-            best = int(rank_positions(record.base[row], set())[columns].min())
-            cold["success@k per recommendation, held out cold"].append(best)
             positions = rank_positions(record.base[row], set())[columns]
+            cold["success@k per recommendation, held out cold"].append(int(positions.min()))
             for k in (5, 10):
                 hits, possible = capped.get((name, k), (0, 0))
                 capped[(name, k)] = (

@@ -217,8 +217,7 @@ class Queries:
         return [r for r in recommendations if self.decided.get(r.pk) != decisions.of(r.pk)]
 
     def refresh(self, model, recommendations, decisions):
-        """Rebuild the feedback rows of `recommendations` from `decisions`; returns the
-        `Feedback` built for them."""
+        """Rebuild the feedback rows of `recommendations` from `decisions`."""
         feedback = Feedback(model, recommendations, decisions)
         row_of = {pk: row for row, pk in enumerate(self.recommendation_ids)}
         rows = [row_of[r.pk] for r in recommendations]
@@ -232,7 +231,6 @@ class Queries:
         self.feedback.eliminate_zeros()
         for recommendation in recommendations:
             self.decided[recommendation.pk] = decisions.of(recommendation.pk)
-        return feedback
 
 
 def rank(*, store_index=False, params=None, decisions=None):

@@ -16,7 +16,7 @@ from tracker.matching import (
     evaluation_report,
     tune,
 )
-from tracker.models import Action
+from tracker.models import Action, Link
 
 DEFAULT_LABELS = settings.BASE_DIR / "tests/data/suggestion_labels.csv"
 CURATION = settings.SEEDS_DIR / "curation.yaml"
@@ -45,11 +45,8 @@ def read_labels(path: str | Path) -> tuple[dict[str, set[int]], list[dict[str, s
     return gold, missing
 
 
-EVIDENCE = ("implements", "partial")
-
-
 def read_curation_labels(
-    path: str | Path = CURATION, relations: tuple[str, ...] = EVIDENCE
+    path: str | Path = CURATION, relations: tuple[str, ...] = tuple(Link.EVIDENCE_RELATIONS)
 ) -> dict[str, set[int]]:
     """{recommendation code: {action ids}} of the accepted links of `relations`."""
     links = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("links", [])
