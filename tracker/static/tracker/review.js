@@ -33,6 +33,9 @@
         row.classList.toggle("decided", data.ok);
         if (data.ok) {
           version.value = data.version;
+          // The bulk actions' version of the same row: a later bulk decision is not stale.
+          const seen = document.querySelector("input[name=seen_version_" + pk + "]");
+          if (seen) seen.value = data.version;
           row.querySelector(".state").textContent = data.state;
         }
       })
