@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -29,6 +29,7 @@ from .models import (
     Document,
     EditorSource,
     Link,
+    LinkQuerySet,
     Recommendation,
     Stage,
     StatusChange,
@@ -360,7 +361,7 @@ class LinkAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and not request.GET:
             # Opened bare (the index, the breadcrumbs): the recommendations still without evidence.
-            request.GET = QueryDict(f"{CoverageFilter.parameter_name}={CoverageFilter.NO_EVIDENCE}")
+            request.GET = QueryDict(review_queue_url().partition("?")[2])
         context = {
             "title": "Review queue: decide which actions implement which recommendations",
             # The texts and the decisions need the width of a 1366 px screen: no side menu.
@@ -875,7 +876,8 @@ class EditorSourceAdmin(admin.ModelAdmin):
         ]
 
     def get_queryset(self, request):
-        accepted = Count("actions__links", filter=Q(actions__links__review=Link.Review.ACCEPTED))
+        accepted_link = LinkQuerySet.accepted_condition("actions__links__")
+        accepted = Count("actions__links", filter=accepted_link)
         return super().get_queryset(request).annotate(accepted_count=accepted)
 
     @admin.display(description="accepted links", ordering="accepted_count")
@@ -885,8 +887,8 @@ class EditorSourceAdmin(admin.ModelAdmin):
     @admin.display(description="links")
     def links(self, source):
         links = (
-            Link.objects.filter(action__factsheet=source)
-            .exclude(review=Link.Review.SUGGESTED)
+            Link.objects.reviewed()
+            .filter(action__factsheet=source)
             .select_related("recommendation")
             .order_by("recommendation__code")
         )

@@ -10,6 +10,7 @@ templates); a request whose `If-None-Match` holds it is answered 304 after one
 query (the data version), without touching the rows or rendering anything.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
 from functools import wraps
@@ -31,6 +32,7 @@ PAGE_SECONDS = 60 * 60
 View = Callable[..., HttpResponseBase]
 
 
+@functools.cache
 def _release() -> str:
     """A digest of the code, templates and static files: a deployment that changes how a
     page looks changes its ETag even when the data has not changed."""
@@ -44,15 +46,12 @@ def _release() -> str:
     return digest.hexdigest()[:12]
 
 
-RELEASE = _release()
-
-
 def page_key(request: HttpRequest) -> str:
     """What a public response depends on: the data version, the day (pages show statuses
     "today" and a chart up to this month), the full path with its query, the release and
     the address exports write links to."""
     path = hashlib.sha256(f"{settings.SITE_URL} {request.get_full_path()}".encode()).hexdigest()
-    return f"{SiteVersion.current()}:{timezone.localdate()}:{RELEASE}:{path}"
+    return f"{SiteVersion.current()}:{timezone.localdate()}:{_release()}:{path}"
 
 
 def _etag(key: str) -> str:

@@ -485,9 +485,9 @@ class RecommendationQuerySet(models.QuerySet):
     def status_totals(self):
         """{status: count} over the queryset, every status present.
 
-        Counted over the queryset's rows by primary key, apart from its annotations: the
-        list page's evidence count joins every link row, and grouping over that join would
-        count links, not recommendations.
+        Counted over the queryset's rows by primary key, apart from its annotations: an
+        annotation that joins link rows would make a grouping count links, not
+        recommendations (the list's evidence count once did).
         """
         counts = dict(
             Recommendation.objects.filter(pk__in=self.values("pk"))

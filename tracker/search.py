@@ -57,10 +57,6 @@ class Term:
         """The substrings of a stems line that show the term, one per alternative."""
         return [" " + " ".join(prefix + s for s in phrase) + " " for phrase in self.phrases]
 
-    def websearch(self):
-        """The term for PostgreSQL's websearch_to_tsquery: alternatives joined by "or"."""
-        return " or ".join(f'"{" ".join(words)}"' for words in self.spelled)
-
     @property
     def spelled(self):
         expansion = ACRONYMS.get(self.word)

@@ -147,7 +147,6 @@ def stage_detail(request, slug):
             "stage": stage,
             "intro": stage_intro(stage),
             "recommendations": recommendations,
-            "totals": totals,
             "totals_phrases": [
                 f"{count} {STAGE_TOTAL_WORDS[status]}" for status, count in totals.items() if count
             ],
