@@ -388,12 +388,13 @@ class LinkAdmin(admin.ModelAdmin):
     @admin.display(description="decision")
     def decision_cell(self, link):
         state = self.decision_state(link)
+        decide = reverse("admin:tracker_link_decide")
         buttons = format_html_join(
             " ",
             '<button type="submit" class="decide decide-{}" name="decide" value="{}:{}" '
             'formaction="{}" formnovalidate>{}</button>',
             (
-                (choice, link.pk, choice, reverse("admin:tracker_link_decide"), label)
+                (choice, link.pk, choice, decide, label)
                 for choice, (label, _, _) in self.DECISIONS.items()
             ),
         )

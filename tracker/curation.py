@@ -162,13 +162,11 @@ def set_override(recommendation, *, status, reason, since=None, user=None, recor
     recommendation.status_override = status
     recommendation.status_override_since = since if status else None
     recommendation.status_reason = reason
+    removal = "Reason removed." if reason_removed else ""
+    removal = "Override removed." if override_removed else removal
     recommendation.refresh_status(
         user=user,
-        reason=(
-            "Override removed."
-            if override_removed and not reason
-            else reason or ("Reason removed." if reason_removed else "")
-        ),
+        reason=reason or removal,
         decided=override_removed or reason_removed or (bool(status) and reason != stored_reason),
         record=record,
     )
@@ -256,7 +254,7 @@ CITED_ALREADY = (
 @transaction.atomic
 def cite_editor_source(source, recommendation, *, relation, reason, user=None):
     """Link the source's passage to a recommendation, accepted with a relation and a public
-    reason, as an editor decides on any action (`review_links`); return the link.
+    reason, as an editor decides on any action (`review_links`).
 
     A link already decided on (accepted, or rejected: a deletion) is refused: this form
     did not show it, so it must not overwrite it; its own page, which checks versions, does.
@@ -266,13 +264,5 @@ def cite_editor_source(source, recommendation, *, relation, reason, user=None):
     link = Link.objects.select_for_update().get(pk=link.pk)
     if link.review != Link.Review.SUGGESTED:
         raise CurationError(CITED_ALREADY)
-    review_links(
-        [link],
-        review=Link.Review.ACCEPTED,
-        relation=relation,
-        reason=reason,
-        user=user,
-        expected_versions={link.pk: link.version},
-    )
-    link.refresh_from_db()
-    return link
+    # Read under lock in this transaction: no version can have moved since.
+    review_links([link], review=Link.Review.ACCEPTED, relation=relation, reason=reason, user=user)
