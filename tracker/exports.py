@@ -164,11 +164,7 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
             "evidence_count": recommendation.evidence_on_date
             if as_of
             else recommendation.evidence_count,
-            "evidence": " | ".join(
-                f"{_cited(title, kind, publisher)} ({published}): {reason}"
-                for _, title, published, _, reason, kind, _, _, publisher in evidence
-            ),
-            "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, *_ in evidence if url)),
+            **_evidence_cells(evidence, nested),
             "last_changed": (
                 timezone.localdate(recommendation.last_changed).isoformat()
                 if recommendation.last_changed
@@ -181,25 +177,37 @@ def _scorecard_chunk(recommendations, site_url, as_of, ends, nested=False):
                 for column, day in ends.items()
             },
         }
-        if nested:
-            row["evidence"] = [
-                {
-                    "document": title,
-                    "date": published,
-                    "url": url,
-                    "working_url": working_url(url, published),
-                    "relation": relation,
-                    "reason": reason,
-                    # Added with editor-entered sources: after the original keys.
-                    "document_kind": document_kind(kind, subtype, number),
-                    "publisher": publisher,
-                }
-                for relation, title, published, url, reason, kind, subtype, number, publisher in (
-                    evidence
-                )
-            ]
-            del row["evidence_urls"]
         yield row
+
+
+def _evidence_cells(evidence, nested):
+    """JSON nests the evidence as objects; the CSV joins it into two cells."""
+    if nested:
+        return {"evidence": _evidence_objects(evidence)}
+    return {
+        "evidence": " | ".join(
+            f"{_cited(title, kind, publisher)} ({published}): {reason}"
+            for _, title, published, _, reason, kind, _, _, publisher in evidence
+        ),
+        "evidence_urls": " ".join(dict.fromkeys(url for _, _, _, url, *_ in evidence if url)),
+    }
+
+
+def _evidence_objects(evidence):
+    return [
+        {
+            "document": title,
+            "date": published,
+            "url": url,
+            "working_url": working_url(url, published),
+            "relation": relation,
+            "reason": reason,
+            # Added with editor-entered sources: after the original keys.
+            "document_kind": document_kind(kind, subtype, number),
+            "publisher": publisher,
+        }
+        for relation, title, published, url, reason, kind, subtype, number, publisher in evidence
+    ]
 
 
 def _cited(title, kind, publisher):
