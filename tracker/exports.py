@@ -299,7 +299,20 @@ def _link_values_sql(site_url):
         f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END",
         "publisher",
     ]
-    return [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)], params
+    return values, params
+
+
+def _copy_csv_sql(values, source):
+    """COPY of CSV lines over `source` (a FROM clause's text): each value as text,
+    neutralised, quoted, joined by commas; each layer fenced with OFFSET 0."""
+    cells = ", ".join(f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values))
+    columns = range(len(values))
+    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
+    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    return (
+        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {cells} FROM {source} "
+        "OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+    )
 
 
 def _copy_can_match():
@@ -328,13 +341,7 @@ def _links_copy_sql(as_of=None, site_url=None):
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
     values, params = _link_values_sql(site_url)
-    columns = range(len(LINK_COLUMNS))
-    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
-    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
-    sql = (
-        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(values)} "
-        f"FROM ({inner}) AS links({_LINK_FIELDS}) OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
-    )
+    sql = _copy_csv_sql(values, f"({inner}) AS links({_LINK_FIELDS})")
     return sql, [*params, *map(_plain, inner_params)]
 
 
@@ -436,13 +443,8 @@ def _scorecard_copy_sql(export):
             f"CASE WHEN %s::date > %s::date THEN '' ELSE {_STATUS_ON.format(d='%s::date', n=n)} END"
         )
         params += [day, up_to, day]
-    cells = [f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values)]
-    columns = range(len(values))
-    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
-    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
-    sql = (
-        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {', '.join(cells)} "
-        "FROM (SELECT row_number() OVER () AS n, r.* FROM ("
+    source = (
+        "(SELECT row_number() OVER () AS n, r.* FROM ("
         f"{inner}) AS r(pk, code, stage, title, statement, quote, status, reason, override, "
         "since, evidence_count, last_changed)) AS r "
         # `_cited`: an editor-entered source is named as such, with its publisher.
@@ -457,8 +459,9 @@ def _scorecard_copy_sql(export):
         "FROM (SELECT DISTINCT ON (d.url) d.url, d.published, a.position, l.id "
         f"{_LINKS_OF} AND l.relation = ANY(%s) AND d.published <= %s AND d.url <> '' "
         "ORDER BY d.url, d.published, a.position, l.id) AS first_cited) AS cited ON true "
-        "ORDER BY r.n OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+        "ORDER BY r.n"
     )
+    sql = _copy_csv_sql(values, source)
     statuses = list(map(_plain, STATUS_RELATIONS))
     params = [
         *params,
