@@ -39,6 +39,7 @@ class Index:
     weights: tuple  # ...with these BM25 weights
     vector: str  # PostgreSQL: the tsvector of a row
     searched: str  # the rows searched (the others are not indexed), "{row}" before columns
+    condition_columns: tuple  # the columns `searched` reads: a change to them re-indexes
 
     def rows_searched(self, row=""):
         return self.searched.format(row=row)
@@ -51,6 +52,7 @@ DOCUMENTS = Index(
     weights=(1.0,),
     vector=f"to_tsvector('{CONFIG}', title)",
     searched="{row}kind <> 'essay'",
+    condition_columns=("kind",),
 )
 ACTIONS = Index(
     "tracker_action_search",
@@ -61,6 +63,7 @@ ACTIONS = Index(
     # Legal boilerplate would match common words in every executive order; withdrawn
     # actions are on no document page.
     searched="NOT {row}withdrawn AND NOT {row}is_boilerplate",
+    condition_columns=("withdrawn", "is_boilerplate"),
 )
 
 POSTGRESQL_INSTALL = [
@@ -100,7 +103,7 @@ def _sqlite_install(index):
         f"INSERT INTO {name}(rowid, {columns}) SELECT new.id, {values('new')} "
         f"WHERE {index.rows_searched('new.')};"
     )
-    watched = [*index.columns, *COLUMNS_OF_CONDITIONS[index.name]]
+    watched = [*index.columns, *index.condition_columns]
     changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
@@ -115,9 +118,6 @@ def _sqlite_install(index):
         f"INSERT INTO {name}(rowid, {columns}) SELECT id, {columns} FROM {index.table} "
         f"WHERE {index.rows_searched()}",
     ]
-
-
-COLUMNS_OF_CONDITIONS = {DOCUMENTS.name: ["kind"], ACTIONS.name: ["withdrawn", "is_boilerplate"]}
 
 
 def install(schema_editor):
