@@ -272,8 +272,9 @@ class RowDecisionTests(QueueTestCase):
         pk = self.suggestion.pk
         for choice in ["implements", "partial", "related", "contrary", "reject"]:
             assert f'name="decide" value="{pk}:{choice}" formaction="{DECIDE}"' in content
+        reason_length = Link._meta.get_field("reason").max_length
         assert (
-            f'name="reason-{pk}"' in content
+            f'name="reason-{pk}" maxlength="{reason_length}"' in content
             and f'<label class="reason-label" for="reason-{pk}"' in content
         )
         assert f'name="version-{pk}" value="{self.suggestion.version}"' in content

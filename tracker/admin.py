@@ -157,9 +157,13 @@ class StatusChangeAdmin(ReadOnlyAdmin):
 # The review queue
 
 
+# The link's public reason, as long as the model allows, in the form and the inline inputs.
+LINK_REASON_MAX_LENGTH = Link._meta.get_field("reason").max_length
+
+
 class ReasonActionForm(ActionForm):
     reason = forms.CharField(
-        max_length=300,
+        max_length=LINK_REASON_MAX_LENGTH,
         required=False,
         label="Public reason (one line)",
         widget=forms.TextInput(attrs={"size": 60}),
@@ -401,12 +405,13 @@ class LinkAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="decision" data-link="{pk}"><p class="state">{state}</p>'
             '<label class="reason-label" for="reason-{pk}">Public reason (one line)</label>'
-            '<input type="text" id="reason-{pk}" name="reason-{pk}" maxlength="300" '
+            '<input type="text" id="reason-{pk}" name="reason-{pk}" maxlength="{max_length}" '
             'value="{reason}" class="reason">'
             '<input type="hidden" name="version-{pk}" value="{version}">'
             '<span class="buttons">{buttons}</span><p class="outcome" role="status"></p></div>',
             pk=link.pk,
             state=state,
+            max_length=LINK_REASON_MAX_LENGTH,
             reason=link.reason,
             version=link.version,
             buttons=buttons,

@@ -176,10 +176,13 @@ def load_curation(path):
         written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
         # Read again: loading the links re-derived and saved some of them.
         recommendations = Recommendation.objects.in_bulk(field_name="code")
-        decided = Decided(path, history)
+        history_moments = _checked_history_moments(path, history)
+        decided = Decided(history, history_moments)
         overridden = _load_overrides(path, overrides, recommendations, decided, skipped)
         explained = _load_reasons(path, reasons, recommendations, decided, skipped)
-        restored = _load_history(path, history, recommendations, actions, reviewers, skipped)
+        restored = _load_history(
+            path, history, history_moments, recommendations, actions, reviewers, skipped
+        )
     return CurationLoad(
         len(written), overridden, explained, restored, skipped, reviewers.created, sources
     )
@@ -304,12 +307,11 @@ class Decided:
     at its latest history entry, or else where its override holds from (`since`).
     """
 
-    def __init__(self, path, history):
+    def __init__(self, history, moments):
         self.file = {}
-        for number, entry in enumerate(history, start=1):
-            moment = _moment(path, f"history #{number}", "changed_at", entry.get("changed_at"))
+        for entry, moment in zip(history, moments, strict=True):
             code = entry.get("recommendation")
-            if moment is not None and (code not in self.file or moment > self.file[code]):
+            if code not in self.file or moment > self.file[code]:
                 self.file[code] = moment
         self.here = dict(
             StatusChange.objects.filter(changed_by__isnull=False)
@@ -380,7 +382,18 @@ def _load_reasons(path, entries, recommendations, decided, skipped):
     return count
 
 
-def _load_history(path, entries, recommendations, actions, reviewers, skipped):
+def _checked_history_moments(path, entries):
+    """Each history entry's moment, read once the entry's statuses are checked."""
+    moments = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"history #{number}"
+        if not {entry.get("from"), entry.get("to")} <= set(Recommendation.Status.values):
+            raise SourceError(path, f"{where}: from and to must be statuses")
+        moments.append(_moment(path, where, "changed_at", entry.get("changed_at"), required=True))
+    return moments
+
+
+def _load_history(path, entries, moments, recommendations, actions, reviewers, skipped):
     """Re-create the history entries this database lacks, with their dates and authors.
 
     Append-only: an entry the database holds (same recommendation, moment and
@@ -398,12 +411,9 @@ def _load_history(path, entries, recommendations, actions, reviewers, skipped):
         ).values_list("pk", "recommendation", "action")
     )
     restored = []
-    for number, entry in enumerate(entries, start=1):
+    for number, (entry, changed_at) in enumerate(zip(entries, moments, strict=True), start=1):
         where = f"history #{number}"
         from_status, to_status = entry.get("from"), entry.get("to")
-        if not {from_status, to_status} <= set(Recommendation.Status.values):
-            raise SourceError(path, f"{where}: from and to must be statuses")
-        changed_at = _moment(path, where, "changed_at", entry.get("changed_at"), required=True)
         reason = str(entry.get("reason") or "")
         recommendation = recommendations.get(entry.get("recommendation"))
         if recommendation is None:
