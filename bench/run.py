@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.serving import datasette, gunicorn
+from bench.serving import cpu_seconds, datasette, gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -102,8 +102,14 @@ def http_load(url, seconds):
     """gunicorn serving the database, loaded by wrk from a second process on loopback."""
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt install wrk)"}
-    with gunicorn(environment(url), HTTP_PORT, HTTP_PAGES["floor"]):
-        return {name: _wrk(path, seconds) for name, path in HTTP_PAGES.items()}
+    results = {}
+    with gunicorn(environment(url), HTTP_PORT, HTTP_PAGES["floor"]) as server:
+        for name, path in HTTP_PAGES.items():
+            before = cpu_seconds(server)
+            results[name] = _wrk(path, seconds)
+            used = cpu_seconds(server) - before
+            results[name]["server_cpu_us"] = round(1e6 * used / results[name]["requests"])
+    return results
 
 
 def peer_load(url, addresses, seconds):

@@ -1,5 +1,7 @@
 """gunicorn on loopback for the HTTP benchmark and the soak."""
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -24,6 +26,22 @@ def gunicorn(environment, port, probe_path, *, threads=None, workers=None):
         f"http://127.0.0.1:{port}{probe_path}",
         env=environment,
     )  # fmt: skip
+
+
+def cpu_seconds(server):
+    """CPU time used so far by a server started here: its own, its ended workers' and its
+    live workers'. Per request, it is swayed far less than requests per second by whatever
+    else the machine is running (Linux only: read from /proc)."""
+    ticks = _stat(server.pid)[11:15]  # utime, stime and the ended workers' cutime, cstime
+    for worker in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split():
+        with contextlib.suppress(FileNotFoundError):  # Ended since it was listed.
+            ticks += _stat(worker)[11:13]
+    return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """The fields of /proc/PID/stat after the command name (which may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def datasette(database, port, probe_path):

@@ -8,6 +8,12 @@ writes the report with bench/report.py.
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +21,7 @@ from django.db import connection
 from django.test import Client
 
 from bench import download, measure, report
+from bench.serving import cpu_seconds
 from bench.synthetic import scale_up
 from tracker.models import Document, Link, Recommendation
 
@@ -102,3 +109,29 @@ def evaluation(path):
     """What bench/run.py records: `evaluate_suggestions --tune --json` on the built database."""
     call_command("evaluate_suggestions", "--tune", "--json", str(path), stdout=io.StringIO())
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_servers_cpu_time_includes_its_ended_and_its_live_workers():
+    """The HTTP benchmark's CPU per request counts gunicorn's workers, including one
+    that was recycled during the load."""
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    parent = (
+        "import subprocess, sys, time\n"
+        f"subprocess.run([sys.executable, '-c', {burn!r}])\n"  # Ended and reaped.
+        f"live = subprocess.Popen([sys.executable, '-c', {burn!r} + 'time.sleep(60)'])\n"
+        "print(flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE) as server:
+        try:
+            server.stdout.readline()
+            deadline = time.monotonic() + 20
+            while cpu_seconds(server) < 0.6 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert cpu_seconds(server) >= 0.6
+        finally:
+            for worker in (
+                Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+            ):
+                os.kill(int(worker), signal.SIGTERM)
+            server.kill()

@@ -1,5 +1,7 @@
 """The shipped gunicorn.conf.py, read by gunicorn's own Config, and the nginx site file."""
 
+import gc
+
 import pytest
 from django.conf import settings
 from gunicorn.app.base import Application
@@ -47,6 +49,24 @@ def test_gunicorn_workers_and_threads_come_from_the_environment(gunicorn_env):
     cfg = ConfigOnly().cfg
 
     assert (cfg.workers, cfg.threads, cfg.bind) == (3, 8, ["0.0.0.0:9000"])
+
+
+def test_a_process_is_recycled_rarely_since_each_new_one_loads_django_and_renders_anew(
+    gunicorn_env,
+):
+    cfg = ConfigOnly().cfg
+
+    assert (cfg.max_requests, cfg.max_requests_jitter) == (100_000, 10_000)
+
+
+def test_each_process_sets_the_loaded_app_aside_from_the_garbage_collector(gunicorn_env):
+    cfg = ConfigOnly().cfg
+    gc.unfreeze()
+    try:
+        cfg.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_a_bad_gunicorn_number_stops_start_up_with_its_name(gunicorn_env):

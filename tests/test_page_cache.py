@@ -6,9 +6,11 @@ the page was never cached.
 """
 
 import tempfile
+import threading
 from pathlib import Path
 
-from django.test import TestCase
+from django.db import connections, transaction
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from tracker.curation import review_links, save_link_edits, set_override
@@ -137,3 +139,28 @@ class PageCacheTests(TestCase):
         assert SiteVersion.current() == before
         with self.assertNumQueries(1):
             self.client.get(url)
+
+
+class OtherProcessTests(TransactionTestCase):
+    """Web threads keep their database connection between requests (as the test client
+    does): a change committed on another connection (another web process, an import)
+    must still reach their cached pages."""
+
+    def test_a_change_committed_on_another_connection_reaches_a_kept_connections_cache(self):
+        action = make_action(text="We rejoined the Council.")
+        link = make_link(action=action, review="suggested", relation="", reason="")
+        url = link.recommendation.get_absolute_url()
+        assert "We rejoined" not in self.client.get(url).content.decode()
+        with self.assertNumQueries(1):
+            self.client.get(url)
+
+        def decide_elsewhere():
+            with transaction.atomic():
+                review_links([link], review="accepted", relation="implements", reason="Yes.")
+            connections.close_all()
+
+        elsewhere = threading.Thread(target=decide_elsewhere)
+        elsewhere.start()
+        elsewhere.join()
+
+        assert "We rejoined the Council." in self.client.get(url).content.decode()

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.settings import database_from_url, env_bool
+from tracker.settings import CONNECTION_SECONDS, database_from_url, env_bool
 
 
 def test_postgres_urls_are_parsed():
@@ -64,7 +64,13 @@ def test_sqlite_urls_name_a_file():
     assert database_from_url("sqlite:////srv/tracker/db.sqlite3") == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": "/srv/tracker/db.sqlite3",
+        "CONN_MAX_AGE": CONNECTION_SECONDS,
     }
+
+
+@pytest.mark.parametrize("url", ["sqlite:////srv/tracker/db.sqlite3", "postgres://h:5432/db"])
+def test_web_threads_keep_their_database_connection_between_requests(url):
+    assert database_from_url(url)["CONN_MAX_AGE"] == CONNECTION_SECONDS > 0
 
 
 def test_a_bad_boolean_is_refused(monkeypatch):

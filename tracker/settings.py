@@ -70,6 +70,11 @@ POSTGRES_OPTIONS = frozenset(
     }
 )
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# Each web thread keeps its database connection between requests. On SQLite a new
+# connection costs more than a cached page: it opens the file and parses the whole
+# schema on its first statement. Reconnecting now and then (a minute) lets a replaced
+# SQLite file or a restarted PostgreSQL be picked up.
+CONNECTION_SECONDS = 60
 
 
 def database_from_url(url: str) -> dict[str, Any]:
@@ -86,9 +91,7 @@ def database_from_url(url: str) -> dict[str, Any]:
     postgres = parts.scheme != "sqlite"
     try:
         config: dict[str, Any] = dict(
-            dj_database_url.parse(
-                url, conn_max_age=60 if postgres else 0, conn_health_checks=postgres
-            )
+            dj_database_url.parse(url, conn_max_age=CONNECTION_SECONDS, conn_health_checks=postgres)
         )
     except ValueError:
         raise ImproperlyConfigured(_unparseable(parts)) from None
@@ -96,7 +99,11 @@ def database_from_url(url: str) -> dict[str, Any]:
     if not postgres:
         if options:
             raise ImproperlyConfigured("DATABASE_URL: a sqlite:// URL takes no query options.")
-        return {"ENGINE": config["ENGINE"], "NAME": config["NAME"]}
+        return {
+            "ENGINE": config["ENGINE"],
+            "NAME": config["NAME"],
+            "CONN_MAX_AGE": CONNECTION_SECONDS,
+        }
     if not config["NAME"]:
         raise ImproperlyConfigured("DATABASE_URL names no database.")
     for name, value in options.items():
@@ -234,7 +241,11 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
 else:
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+            "CONN_MAX_AGE": CONNECTION_SECONDS,
+        }
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
