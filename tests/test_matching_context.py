@@ -1,42 +1,60 @@
 import numpy as np
 import pytest
 
-from tracker.matching import evaluate_held_out, split_of
-from tracker.rerank import document_boost
+from tracker.matching import Documents, Params, evaluate_held_out, split_of, without_context
 
 from .factories import make_action, make_factsheet, make_link, make_recommendation
 
 
+def weights(document, bonus):
+    return Params(document_weight=document, accepted_document_bonus=bonus)
+
+
 def test_an_action_shares_its_documents_best_score():
-    # Documents 0 and 1; action 2 scores nothing alone but sits beside the best action.
-    boosted = document_boost(
-        [0.4, 0.1, 0.0, 0.05], [0, 1, 0, 1], document_weight=0.5, accepted_bonus=0
-    )
-    assert np.allclose(boosted, [0.6, 0.15, 0.2, 0.1])
-    assert boosted[2] > boosted[3]
+    # Documents 7 and 9; the third action scores nothing alone but sits beside the best one.
+    boosted, _ = Documents([7, 7, 9, 9]).boost([0.4, 0.0, 0.1, 0.05], weights(0.5, 0))
+    assert np.allclose(boosted, [0.6, 0.2, 0.15, 0.1])
+    assert boosted[1] > boosted[3]
 
 
 def test_an_excluded_action_lends_nothing_to_its_document():
-    boosted = document_boost(
-        [0.4, 0.1, 0.0], [0, 0, 1], exclude={0}, document_weight=0.5, accepted_bonus=0
-    )
+    boosted, _ = Documents([3, 3, 4]).boost([0.4, 0.1, 0.0], weights(0.5, 0), exclude=[0])
     assert np.allclose(boosted, [0.45, 0.15, 0.0])
 
 
 def test_a_document_with_an_accepted_link_gets_the_bonus():
-    boosted = document_boost(
-        [0.1, 0.1, 0.1], [0, 1, 2], accepted_documents=[2], document_weight=0, accepted_bonus=0.1
+    boosted, _ = Documents([1, 2, 5]).boost(
+        [0.1, 0.1, 0.1], weights(0, 0.1), accepted_documents=[5, 8]
     )
     assert np.allclose(boosted, [0.1, 0.1, 0.2])
 
 
 def test_negative_scores_lend_nothing():
-    boosted = document_boost([-0.2, 0.0], [0, 0], document_weight=1.0, accepted_bonus=0)
+    boosted, _ = Documents([0, 0]).boost([-0.2, 0.0], weights(1.0, 0))
     assert np.allclose(boosted, [-0.2, 0.0])
 
 
 def test_no_actions():
-    assert document_boost([], []).shape == (0,)
+    assert Documents([]).boost([], weights(0.25, 0.1))[0].shape == (0,)
+
+
+def test_actions_must_come_grouped_by_document():
+    with pytest.raises(ValueError):
+        Documents([1, 2, 1])
+
+
+def test_why_names_the_action_and_the_accepted_link_that_lifted_a_candidate():
+    documents = Documents([4, 4, 4, 6])
+    params = weights(0.5, 0.1)
+    _, lending = documents.boost([0.0, 0.4, 0.3, 0.2], params, accepted_documents=[4])
+    action_ids = np.array([10, 11, 12, 13])
+
+    assert documents.why(0, lending, params, {4: 99}, action_ids) == {
+        "lift": 0.3,
+        "action": 11,
+        "accepted_link": 99,
+    }
+    assert documents.why(3, lending, params, {4: 99}, action_ids) is None  # lifted by itself
 
 
 @pytest.mark.django_db
@@ -56,8 +74,8 @@ def test_the_evaluation_recovers_a_bullet_through_its_document():
     make_link(recommendation=recommendation, action=hidden)
     gold = {code: {hidden.pk}}
 
-    plain = evaluate_held_out(gold, split="test")
-    in_context = evaluate_held_out(gold, split="test", document_context=True)
+    plain = evaluate_held_out(gold, without_context(Params()), split="test")
+    in_context = evaluate_held_out(gold, split="test")
 
     assert plain["recall@10"] == 0.0  # shares no word with the ask nor with the accepted bullet
     assert in_context["recall@5"] == 1.0  # its fact sheet is about landmines
