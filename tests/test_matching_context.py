@@ -1,7 +1,21 @@
 import numpy as np
 import pytest
 
-from tracker.matching import Documents, Params, evaluate_held_out, split_of, without_context
+from tracker.matching import (
+    PARAMS,
+    Documents,
+    Params,
+    action_rows,
+    action_text,
+    describe,
+    evaluate,
+    evaluate_held_out,
+    split_of,
+    suggest_all,
+    suggest_for_actions,
+    without_context,
+)
+from tracker.models import Link, MatchingIndex
 
 from .factories import make_action, make_factsheet, make_link, make_recommendation
 
@@ -79,3 +93,106 @@ def test_the_evaluation_recovers_a_bullet_through_its_document():
 
     assert plain["recall@10"] == 0.0  # shares no word with the ask nor with the accepted bullet
     assert in_context["recall@5"] == 1.0  # its fact sheet is about landmines
+
+
+@pytest.fixture
+def landmines(db):
+    """A recommendation, a fact sheet of unrelated bullets, and noise; suggestions stored."""
+    recommendation = make_recommendation(
+        title="Ban landmines", statement="Ban anti-personnel landmines.", quote="ban"
+    )
+    make_recommendation(title="Fund the UNFPA", statement="Fund UNFPA.", quote="fund")
+    for n in range(4):
+        make_action(text=f"Grain stockpiles destroyed in Korea, round {n}.")
+    make_action(text="A conference discussed landmines.")  # in the stored fit's vocabulary
+    suggest_all(top=3)
+    return recommendation
+
+
+def pending(recommendation):
+    return {
+        link.action_id: link for link in recommendation.links.filter(review=Link.Review.SUGGESTED)
+    }
+
+
+def test_suggest_stores_a_bullet_its_document_lifts_and_says_which_action_did(landmines):
+    factsheet = make_factsheet()
+    ban = make_action(factsheet=factsheet, text="Landmines ban announced today.")
+    bullet = make_action(factsheet=factsheet, text="Destroy stockpiles not required for Korea.")
+
+    suggest_all(top=3)
+
+    link = pending(landmines)[bullet.pk]
+    assert link.explanation["document"]["action"] == ban.pk
+    assert f"action #{ban.pk} of its document matches" in describe(link)
+    assert len(pending(landmines)) == 3  # the Korean grain, sharing no word, stays out
+
+
+def test_an_incremental_run_gives_a_new_document_its_context(landmines):
+    factsheet = make_factsheet()
+    ban = make_action(factsheet=factsheet, text="Landmines ban announced today.")
+    bullet = make_action(factsheet=factsheet, text="Destroy stockpiles not required for Korea.")
+
+    suggest_for_actions([ban.pk, bullet.pk], top=3)
+
+    link = pending(landmines)[bullet.pk]
+    assert link.explanation["document"]["action"] == ban.pk
+    # Its score: its own, plus a share of its document's best, both with the stored fit.
+    model, queries = MatchingIndex.objects.get().load()
+    row = queries.recommendation_ids.index(landmines.pk)
+    vectors = action_rows(model, model.counts([action_text(ban), action_text(bullet)]))
+    ban_score, bullet_score = (queries.combined()[row] @ vectors.T).toarray()[0]
+    expected = bullet_score + PARAMS.document_weight * max(ban_score, bullet_score)
+    assert link.score == pytest.approx(expected, abs=1e-5)
+
+
+def test_a_new_action_of_a_known_document_rescores_its_pending_neighbours(landmines):
+    factsheet = make_factsheet()
+    bullet = make_action(factsheet=factsheet, text="Landmines: stockpiles destroyed.")
+    suggest_all(top=3)
+    before = pending(landmines)[bullet.pk].score
+    ban = make_action(factsheet=factsheet, text="Landmines ban announced, a landmines ban.")
+
+    suggest_for_actions([ban.pk], top=3)
+
+    after = pending(landmines)[bullet.pk]
+    assert after.score > before  # its document's best is now the new, stronger bullet
+    assert after.explanation["document"]["action"] == ban.pk
+
+
+def test_an_accepted_action_lifts_its_neighbours_on_the_next_incremental_run(landmines):
+    factsheet = make_factsheet()
+    ban = make_action(factsheet=factsheet, text="Landmines ban announced today.")
+    neighbour = make_action(factsheet=factsheet, text="Destroy stockpiles in Korea.")
+    suggest_all(top=1)
+    assert list(pending(landmines)) == [ban.pk]
+    accepted = pending(landmines)[ban.pk]
+    accepted.review, accepted.relation, accepted.reason = (
+        Link.Review.ACCEPTED,
+        Link.Relation.IMPLEMENTS,
+        "It bans them.",
+    )
+    accepted.save()
+    unrelated = make_action(text="We hosted the Our Ocean Conference in 2022.")
+
+    suggest_for_actions([unrelated.pk], top=1)
+
+    link = pending(landmines)[neighbour.pk]  # the accepted bullet's document gets the bonus
+    assert link.explanation["document"]["accepted_link"] == accepted.pk
+    assert f"accepted link #{accepted.pk} is in its document" in describe(link)
+
+
+def test_the_evaluation_ranks_what_suggest_stores(landmines):
+    factsheet = make_factsheet()
+    make_action(factsheet=factsheet, text="Landmines ban announced today.")
+    bullet = make_action(factsheet=factsheet, text="Destroy stockpiles not required for Korea.")
+    suggest_all(top=5)
+    stored = list(
+        landmines.links.filter(review=Link.Review.SUGGESTED)
+        .order_by("-score")
+        .values_list("action_id", flat=True)
+    )
+
+    figures = evaluate({landmines.code: {bullet.pk}})
+
+    assert figures["mrr"] == pytest.approx(1 / (stored.index(bullet.pk) + 1))
