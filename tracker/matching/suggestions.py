@@ -97,10 +97,13 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     ):
         if action_id in column:
             reviewed.setdefault(recommendation_id, set()).add(column[action_id])
-    accepted = {
-        recommendation_id: accepted_documents(links, lambda a: _document(a, column, documents))
-        for recommendation_id, links in decisions.accepted_links().items()
-    }
+    accepted = {}  # {recommendation id: {document id: link id}} in these documents
+    for recommendation_id, links in decisions.accepted_links().items():
+        here = {a: link for a, link in links.items() if a in column}
+        if here:
+            accepted[recommendation_id] = accepted_documents(
+                here, lambda a: _document(a, column, documents)
+            )
     in_new = np.isin(documents.document_ids, list(new_documents))
     touched = set(np.flatnonzero((scores[:, in_new] > 0).any(axis=1)))
     touched |= {
