@@ -48,16 +48,33 @@ class Documents:
         its neighbours by its own score. `accepted_documents` (document ids) hold an action
         editors accepted for this recommendation: their actions get the bonus.
         """
+        boosted, lending = self.boost_rows(
+            np.asarray(scores, dtype=np.float64)[np.newaxis],
+            params,
+            (np.zeros(len(exclude), dtype=np.int64), np.fromiter(exclude, dtype=np.int64)),
+            {0: accepted_documents},
+        )
+        return boosted[0], lending[0]
+
+    def boost_rows(self, scores, params, exclude, accepted_documents):
+        """`boost` for a matrix, one row per recommendation, in one vectorised pass.
+
+        `exclude` is (rows, columns) of the decided pairs, `accepted_documents` maps rows to
+        the document ids with an accepted action.
+        """
         scores = np.asarray(scores, dtype=np.float64)
         lending = np.maximum(scores, 0.0)
-        if len(exclude):
-            lending[np.fromiter(exclude, dtype=np.int64)] = 0.0
-        if not len(scores):
+        rows, columns = exclude
+        if len(rows):
+            lending[np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)] = 0.0
+        if not scores.shape[1]:
             return scores, lending
-        lift = params.document_weight * np.maximum.reduceat(lending, self.starts)
-        if len(accepted_documents) and params.accepted_document_bonus:
-            lift[self.runs(accepted_documents)] += params.accepted_document_bonus
-        return scores + lift[self.run_of], lending
+        lift = params.document_weight * np.maximum.reduceat(lending, self.starts, axis=1)
+        if params.accepted_document_bonus:
+            for row, documents in accepted_documents.items():
+                if len(documents):
+                    lift[row, self.runs(documents)] += params.accepted_document_bonus
+        return scores + lift[:, self.run_of], lending
 
     def why(self, column, lending, params, accepted_links, action_ids):
         """Why `column` was raised, as `explain` stores it: the action its document's share

@@ -89,53 +89,51 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     documents = Documents([action.factsheet_id for action in actions])
     vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
     scores = (queries.combined() @ vectors.T).toarray()
-    reviewed = {}
+    row_of = {r.pk: row for row, r in enumerate(recommendations)}
+    reviewed = {}  # {row: {column}}: decided pairs lend nothing and are never suggested
     for recommendation_id, action_id in (
         Link.objects.exclude(review=Link.Review.SUGGESTED)
         .filter(action__factsheet__in=documents.run_documents.tolist())
         .values_list("recommendation_id", "action_id")
     ):
-        if action_id in column:
-            reviewed.setdefault(recommendation_id, set()).add(column[action_id])
-    accepted = {}  # {recommendation id: {document id: link id}} in these documents
+        if action_id in column and recommendation_id in row_of:
+            reviewed.setdefault(row_of[recommendation_id], set()).add(column[action_id])
+    accepted = {}  # {row: {document id: link id}} of the accepted actions in these documents
     for recommendation_id, links in decisions.accepted_links().items():
         here = {a: link for a, link in links.items() if a in column}
-        if here:
-            accepted[recommendation_id] = accepted_documents(
+        if here and recommendation_id in row_of:
+            accepted[row_of[recommendation_id]] = accepted_documents(
                 here, lambda a: _document(a, column, documents)
             )
+    decided = [(row, c) for row, columns in reviewed.items() for c in columns]
+    boosted, lending = documents.boost_rows(
+        scores, model.params, tuple(zip(*decided, strict=True)) or ((), ()), accepted
+    )
     in_new = np.isin(documents.document_ids, list(new_documents))
-    touched = set(np.flatnonzero((scores[:, in_new] > 0).any(axis=1)))
-    touched |= {
-        row
-        for row, r in enumerate(recommendations)
-        if r.pk in redecided or new_documents & set(accepted.get(r.pk, ()))
-    }
+    touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
+    touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
     wanted, whys, deleted = {}, {}, []
     for row in sorted(touched):
         recommendation_id = recommendations[row].pk
-        links = accepted.get(recommendation_id, {})
-        boosted, lending = documents.boost(
-            scores[row], model.params, list(reviewed.get(recommendation_id, ())), links
-        )
         rescore = recommendation_id in redecided
         relevant = in_new
         if rescore:
-            relevant = in_new | np.isin(
-                documents.document_ids, list(own_documents[recommendation_id])
-            )
+            own_columns = np.isin(documents.document_ids, list(own_documents[recommendation_id]))
+            relevant = in_new | own_columns
         current = pending.get(recommendation_id, {})
         rescored = {
-            a: float(boosted[column[a]]) for a in current if a in column and relevant[column[a]]
+            a: float(boosted[row, column[a]])
+            for a in current
+            if a in column and relevant[column[a]]
         }
         # A rescored recommendation's pending action no longer a candidate leaves.
         candidates = {} if rescore else {a: link["score"] for a, link in current.items()}
         candidates.update(rescored)
-        decided = reviewed.get(recommendation_id, set())
+        skipped = reviewed.get(row, set())
         candidates.update(
-            (int(action_ids[c]), float(boosted[c]))
-            for c in np.flatnonzero(relevant & (boosted > 0))
-            if c not in decided and int(action_ids[c]) not in current
+            (int(action_ids[c]), float(boosted[row, c]))
+            for c in np.flatnonzero(relevant & (boosted[row] > 0))
+            if c not in skipped and int(action_ids[c]) not in current
         )
         best = sorted(
             ((a, score) for a, score in candidates.items() if score > 0), key=lambda item: -item[1]
@@ -146,7 +144,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
             if action_id in column and relevant[column[action_id]]:
                 wanted[(recommendation_id, action_id)] = score
                 whys[(recommendation_id, action_id)] = documents.why(
-                    column[action_id], lending, model.params, links, action_ids
+                    column[action_id], lending[row], model.params, accepted.get(row, {}), action_ids
                 )
     by_id = {r.pk: r for r in recommendations}
     feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
