@@ -145,15 +145,16 @@ class Ranking:
         links = accepted_documents(accepted or {}, self.document_of)
         boosted, lending = self.documents.boost(scores, params, exclude_columns, links)
         picks = self._best(boosted, count, set(exclude_columns))
+        action_ids = self.action_ids[[column for column, _ in picks]].tolist()
         return [
             (
-                int(self.action_ids[column]),
+                action_id,
                 score,
                 self.documents.why(column, lending, params, links, self.action_ids)
                 if why
                 else None,
             )
-            for column, score in picks
+            for action_id, (column, score) in zip(action_ids, picks, strict=True)
         ]
 
     def document_of(self, action_id):
@@ -205,12 +206,11 @@ class Ranking:
             return []
         best = np.argpartition(-scores, wanted - 1)[:wanted]
         best = best[np.argsort(-scores[best], kind="stable")]
-        ranked = [
-            (int(i), float(scores[i]))
-            for i in best
-            if scores[i] > 0 and int(i) not in exclude_columns
-        ]
-        return ranked[:count]
+        keep = scores[best] > 0
+        if exclude_columns:  # Vectorised: the evaluation ranks every action, many times.
+            keep &= ~np.isin(best, np.fromiter(exclude_columns, dtype=np.int64))
+        best = best[keep][:count]
+        return list(zip(best.tolist(), scores[best].tolist(), strict=True))
 
 
 def _recommendations():
