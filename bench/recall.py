@@ -15,8 +15,9 @@ for anything learned:
 - rrf: reciprocal rank fusion of the engine and the embeddings;
 - rerank: logistic regression and gradient-boosted trees (scikit-learn) over features of the
   engine's top candidates;
-- document boost: tracker/rerank.py's document context, its two weights chosen on the tuning
-  split (the seed labels also get the curation's choice, the one a product would ship).
+- document boost: tracker/matching/context.py's document context, its two weights chosen on
+  the tuning split (the seed labels also get the curation's choice, the one a product would
+  ship).
 
 Besides per-link recall@k (the engine's definition), it reports success@k per recommendation
 held out cold (any of its accepted links in the top k) and the document-level hit (the hidden
@@ -29,6 +30,7 @@ import json
 import os
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import django
@@ -42,12 +44,13 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from tracker import matching, rerank  # noqa: E402
+from tracker import matching  # noqa: E402
 from tracker.management.commands.evaluate_suggestions import (  # noqa: E402
     DEFAULT_LABELS,
     read_curation_labels,
     read_labels,
 )
+from tracker.matching.evaluation import _without  # noqa: E402
 from tracker.models import Action, Link  # noqa: E402
 
 CUTOFFS = (5, 10, 20, 50, 100)
@@ -96,7 +99,6 @@ class Record:
         info = {row[0]: row[1:] for row in rows}
         ordered = [info[int(a)] for a in self.action_ids]
         self.document = np.array([r[0] for r in ordered])
-        _, self.document_index = np.unique(self.document, return_inverse=True)
         self.kind = np.array([r[1] for r in ordered])
         self.subtype = np.array([r[2] or "" for r in ordered])
         self.year = np.array([r[3].year + r[3].timetuple().tm_yday / 366 for r in ordered])
@@ -141,16 +143,8 @@ def trials(record, gold, split):
             if hidden not in record.column:
                 continue
             kept = matching.Decisions(
-                {
-                    recommendation.pk: matching._without(
-                        record.decisions.accepted, recommendation, hidden
-                    )
-                },
-                {
-                    recommendation.pk: matching._without(
-                        record.decisions.rejected, recommendation, hidden
-                    )
-                },
+                {recommendation.pk: _without(record.decisions.accepted, recommendation, hidden)},
+                {recommendation.pk: _without(record.decisions.rejected, recommendation, hidden)},
             )
             exclude = {record.column[a] for a in kept.action_ids() if a in record.column}
             yield row, record.column[hidden], kept, exclude
@@ -438,7 +432,7 @@ DOCUMENT_GRID = [(a, b) for a in (0.0, 0.25, 0.5, 1.0) for b in (0.0, 0.05, 0.1,
 
 
 def rerank_weights():
-    return rerank.DOCUMENT_WEIGHT, rerank.ACCEPTED_DOCUMENT_BONUS
+    return matching.PARAMS.document_weight, matching.PARAMS.accepted_document_bonus
 
 
 def objective(positions):
@@ -448,14 +442,13 @@ def objective(positions):
 
 def document_boost(record, row, kept, first_stage, exclude, document_weight, accepted_bonus):
     accepted = accepted_columns(record, row, kept)
-    return rerank.document_boost(
-        first_stage,
-        record.document_index,
-        exclude=exclude,
-        accepted_documents=set(record.document_index[accepted]) if accepted else (),
-        document_weight=document_weight,
-        accepted_bonus=accepted_bonus,
+    params = replace(
+        matching.PARAMS, document_weight=document_weight, accepted_document_bonus=accepted_bonus
     )
+    boosted, _ = record.ranking.documents.boost(
+        first_stage, params, list(exclude), set(record.document[accepted].tolist())
+    )
+    return boosted
 
 
 def document_rank(record, scores, exclude, hidden):

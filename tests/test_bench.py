@@ -60,6 +60,9 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
     assert 0 < measured["pages"]["scorecard"]["queries"] <= 10
     assert measured["downloads"]["scorecard.csv"]["rows"] == counts["recommendations"]
     assert measured["suggestions"]["suggestions_stored"] > 0
+    # The run for the record's own recommendations left the synthetic ones in place.
+    assert measured["suggestions"]["fixed_recommendations"] == recommendations
+    assert Recommendation.objects.count() == recommendations + 20
 
     path = tmp_path / "BENCHMARKS.md"
     machine = {
@@ -96,7 +99,8 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
     report.write_report(results, path)
     text = path.read_text(encoding="utf-8")
     assert "## Suggestions" in text
-    assert "| curation: implements, partial | tf-idf, no feedback |" in text
+    assert "| curation: implements, partial | shipped: bm25 + feedback + document context" in text
+    assert "recommendations fixed" in text
     assert f"| {vendor} | scorecard.csv |" in text
     assert f"| {vendor} | corpus | 1 | 1 | 0 | 0 |" in text
     assert "uncached at the record within 1.5× of the seeds" in text

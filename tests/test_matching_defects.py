@@ -91,7 +91,7 @@ def test_incremental_scores_all_come_from_one_fit():
     fresh = {
         (recommendation.pk, action_id): score
         for recommendation, ranked in ranking.top_all(10, {})
-        for action_id, score in ranked
+        for action_id, score, _ in ranked
     }
     pending = Link.objects.filter(review=Link.Review.SUGGESTED)
     assert pending.filter(action=new).exists()

@@ -72,7 +72,10 @@ def test_the_command_reports_both_label_sets_on_the_test_split(write_file):
 
     text = out.getvalue()
     assert "recall@5  1.000" in text
-    assert "seed labels, test split" in text and "bm25 + feedback (link held out)" in text
+    assert (
+        "seed labels, test split" in text
+        and "shipped: bm25 + feedback + document context (link held out)" in text
+    )
     assert "bm25 + feedback + document context (link held out)" in text
 
 
@@ -121,7 +124,7 @@ def test_the_command_tunes_on_one_split_and_reports_contrary_links_apart(write_f
         "curation: contrary (apart)",
     }
     test_split = split_of("rejoin-council") == "test"
-    assert report["curation: contrary (apart)"]["tf-idf, no feedback"]["gold_links"] == (
-        1 if test_split else 0
-    )
+    assert report["curation: contrary (apart)"][
+        "tf-idf, no feedback, no context (recommendation held out)"
+    ]["gold_links"] == (1 if test_split else 0)
     assert "Tuning split, curation evidence" in out.getvalue()

@@ -38,13 +38,12 @@ def test_an_accepted_link_raises_similar_actions_and_says_so(defenders):
 
     suggest_all(top=5)
 
-    without_feedback = dict(
-        next(
-            ranked
-            for r, ranked in rank(decisions=Decisions({}, {})).top_all(5, {})
-            if r == defenders
-        )
-    )
+    without_feedback = {
+        action_id
+        for r, ranked in rank(decisions=Decisions({}, {})).top_all(5, {})
+        if r == defenders
+        for action_id, _, _ in ranked
+    }
     link = defenders.links.get(action=like_accepted)
     assert like_accepted.pk not in without_feedback  # no word of the ask
     assert link.score > 0.05
@@ -86,7 +85,7 @@ def test_explanations_name_shared_concepts():
     suggest_all(top=2)
 
     link = recommendation.links.get(action=action)
-    assert link.explanation == {"concepts": ["sanction"], "feedback": None}
+    assert link.explanation == {"concepts": ["sanction"], "feedback": None, "document": None}
 
 
 def test_the_review_queue_line_says_why(defenders):

@@ -10,6 +10,7 @@ rejected) is never overwritten nor suggested again.
 - `thesaurus`: the validated thesaurus file, stems and concepts;
 - `analysis`: the features of a recommendation and of an action;
 - `index`: the fitted weights (`Model`), the stored index and the `Ranking`;
+- `context`: document context, an action raised by the rest of its document;
 - `feedback`: editors' decisions as relevance feedback;
 - `suggestions`: the full and incremental runs that store pending suggestions;
 - `evaluation`: recall and MRR, held out, and the tuning grid;
@@ -17,7 +18,10 @@ rejected) is never overwritten nor suggested again.
 """
 
 from .analysis import action_text, analyse, candidate_actions, recommendation_text
+from .context import Documents, accepted_documents
 from .evaluation import (
+    CONTEXT_GRID,
+    SHIPPED,
     SMALL_GRID,
     TUNING_GRID,
     describe_params,
@@ -26,6 +30,7 @@ from .evaluation import (
     evaluation_report,
     split_of,
     tune,
+    without_context,
 )
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
@@ -48,19 +53,23 @@ from .thesaurus import (
 __all__ = [
     "ACRONYMS",
     "CONCEPTS",
+    "CONTEXT_GRID",
     "DEFAULT_TOP",
     "PARAMS",
+    "SHIPPED",
     "SMALL_GRID",
     "STOP_WORDS",
     "TUNING_GRID",
     "WORD",
     "Decisions",
+    "Documents",
     "Feedback",
     "Model",
     "Params",
     "Queries",
     "Ranking",
     "ThesaurusError",
+    "accepted_documents",
     "action_rows",
     "action_text",
     "analyse",
@@ -88,4 +97,5 @@ __all__ = [
     "suggest_all",
     "suggest_for_actions",
     "tune",
+    "without_context",
 ]

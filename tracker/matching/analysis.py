@@ -41,8 +41,8 @@ def _plain(document):
     return " ".join(text for _, text in document)
 
 
-# What `action_text` reads: load only these when analysing many actions.
-ACTION_FIELDS = ("id", "lead_in", "subheading", "section", "text")
+# What `action_text` reads, and the document: load only these when analysing many actions.
+ACTION_FIELDS = ("id", "factsheet", "lead_in", "subheading", "section", "text")
 
 
 def candidate_actions():

@@ -1,17 +1,24 @@
-"""Recall@5, recall@10 and MRR against labels, held out, and the tuning of `Params`."""
+"""Recall@5, recall@10 and MRR against labels, held out, and the tuning of `Params`.
+
+Every figure ranks through `Ranking.ranked`, the method `suggest` stores its suggestions
+with, so the figures are those of the product.
+"""
 
 import hashlib
+from dataclasses import replace
 
-from .. import rerank
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Params, rank
+from .suggestions import _reviewed_pairs
+
+MISSED = 10**9
 
 
 def evaluate(gold, params=None):
     """Recall@5, recall@10 (over gold links) and MRR (over recommendations with gold links).
 
     `gold` maps recommendation codes to sets of action ids that implement them. No
-    feedback: the labels are editors' decisions, so using them would score the answers.
+    decisions: the labels are editors' decisions, so using them would score the answers.
     """
     ranking = rank(params=params, decisions=Decisions({}, {}))
     found_at = {5: 0, 10: 0}
@@ -21,13 +28,13 @@ def evaluate(gold, params=None):
         expected = gold.get(recommendation.code)
         if not expected:
             continue
-        ranked = [action_id for action_id, _ in ranking.top(row, len(ranking.action_ids))]
+        ranked = [action_id for action_id, _, _ in ranking.top(row, len(ranking.action_ids))]
         positions = {action_id: index for index, action_id in enumerate(ranked, start=1)}
         total += len(expected)
         for cutoff in found_at:
-            found_at[cutoff] += sum(1 for a in expected if positions.get(a, 10**9) <= cutoff)
-        first = min((positions.get(a, 10**9) for a in expected), default=10**9)
-        reciprocal_ranks.append(1 / first if first < 10**9 else 0.0)
+            found_at[cutoff] += sum(1 for a in expected if positions.get(a, MISSED) <= cutoff)
+        first = min((positions.get(a, MISSED) for a in expected), default=MISSED)
+        reciprocal_ranks.append(1 / first if first < MISSED else 0.0)
     return {
         "gold_links": total,
         "recommendations": len(reciprocal_ranks),
@@ -42,25 +49,32 @@ def split_of(code):
     return "tune" if hashlib.sha256(code.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def evaluate_held_out(
-    gold, params=None, *, split="test", protocol="link", document_context=False, ranking=None
-):
-    """Recall@5, recall@10 and MRR with each recommendation's labels hidden from feedback.
+def without_context(params):
+    """`params` with document context off: the lexical ranking and feedback alone."""
+    return replace(params, document_weight=0.0, accepted_document_bonus=0.0)
+
+
+def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranking=None):
+    """Recall@5, recall@10 and MRR with each recommendation's labels hidden from it.
 
     Only recommendations in `split` (see `split_of`) are measured. Decisions come from the
     database (the loaded curation). `protocol`:
-    - "recommendation": every decision on the measured recommendation is hidden; its
-      feedback can only come from other recommendations, so this measures the engine cold.
+    - "recommendation": every decision on the measured recommendation is hidden; it has no
+      feedback, no accepted document and nothing out of its ranking: the engine cold.
     - "link": each labelled link is hidden in turn; the recommendation keeps its other
-      decisions (feedback), and the actions they decided are out of the ranking, as in the
-      review queue. MRR is then the mean reciprocal rank of the hidden links.
-    With `document_context`, scores get their document's share (see tracker/rerank.py).
-    `ranking`, when given, is the engine already fitted with `params` (it is only read).
+      decisions, as feedback and as accepted documents, and every other pair it has
+      reviewed is out of the ranking, as in the review queue. MRR is then the mean
+      reciprocal rank of the hidden links.
+    `ranking`, when given, is the engine already fitted with `params`' lexical part (it is
+    only read); `params` also weighs the feedback and the document context.
     """
     ranking = ranking or rank(params=params, decisions=Decisions({}, {}))
+    params = params or ranking.params
+    model = ranking.model
+    if model is not None and model.params != params:
+        model = _with_params(model, params)
     decisions = Decisions.load()
-    documents = rerank.document_numbers(ranking.action_ids) if document_context else None
-    columns = {int(a): column for column, a in enumerate(ranking.action_ids)}
+    reviewed = _reviewed_pairs()
     found = {5: 0, 10: 0}
     reciprocal, total = [], 0
     for row, recommendation in enumerate(ranking.recommendations):
@@ -69,7 +83,7 @@ def evaluate_held_out(
             continue
         base = ranking.scores(row)
         if protocol == "recommendation":
-            trials = [(expected, base, frozenset(), [])]
+            trials = [(expected, base, frozenset(), {})]
         else:
             trials = []
             for hidden in expected:
@@ -77,22 +91,21 @@ def evaluate_held_out(
                     {recommendation.pk: _without(decisions.accepted, recommendation, hidden)},
                     {recommendation.pk: _without(decisions.rejected, recommendation, hidden)},
                 )
-                feedback = Feedback(ranking.model, [recommendation], kept)
+                feedback = Feedback(model, [recommendation], kept)
                 width = feedback.matrix.shape[1]
                 unit = ranking.action_vectors[:, -width:]
                 scores = base + (feedback.matrix @ unit.T).toarray().ravel()
-                accepted = [a for _, a in kept.accepted.get(recommendation.pk, [])]
-                trials.append(({hidden}, scores, frozenset(kept.action_ids()), accepted))
+                exclude = reviewed.get(recommendation.pk, set()) - {hidden}
+                accepted = kept.accepted_links().get(recommendation.pk, {})
+                trials.append(({hidden}, scores, exclude, accepted))
         for wanted, scores, exclude, accepted in trials:
-            if documents is not None:
-                scores = rerank.with_document_context(scores, documents, columns, exclude, accepted)
-            ranked = [a for a, _ in ranking._best(scores, len(scores), exclude)]
-            positions = {action_id: index for index, action_id in enumerate(ranked, start=1)}
+            ranked = ranking.ranked(scores, len(scores), exclude, accepted, params=params)
+            positions = {action_id: index for index, (action_id, _, _) in enumerate(ranked, 1)}
             total += len(wanted)
             for cutoff in found:
-                found[cutoff] += sum(1 for a in wanted if positions.get(a, 10**9) <= cutoff)
-            first = min(positions.get(a, 10**9) for a in wanted)
-            reciprocal.append(1 / first if first < 10**9 else 0.0)
+                found[cutoff] += sum(1 for a in wanted if positions.get(a, MISSED) <= cutoff)
+            first = min(positions.get(a, MISSED) for a in wanted)
+            reciprocal.append(1 / first if first < MISSED else 0.0)
     return {
         "gold_links": total,
         "recall@5": found[5] / total if total else 0.0,
@@ -101,13 +114,23 @@ def evaluate_held_out(
     }
 
 
+def _with_params(model, params):
+    """The fitted `model` weighing feedback by `params` (the fit itself does not read them)."""
+    copy = object.__new__(type(model))
+    copy.__dict__.update(model.__dict__, params=params)
+    return copy
+
+
 def _without(by_recommendation, recommendation, action_id):
     return [(pk, a) for pk, a in by_recommendation.get(recommendation.pk, []) if a != action_id]
 
 
+# The document context weights searched with each lexical setting (no refit needed).
+CONTEXT_GRID = [(0.0, 0.0), (0.25, 0.1), (0.5, 0.1), (0.25, 0.2), (0.5, 0.2)]
+
 # The grid searched on the tuning split; `tune` picks by recall@5 + recall@10 + MRR.
 TUNING_GRID = [
-    Params(weighting, k1, b, accepted, rejected)
+    Params(weighting, k1, b, accepted, rejected, document, bonus)
     for weighting, k1, b in [
         ("tfidf", 1.2, 0.75),
         ("bm25", 0.9, 0.5),
@@ -116,63 +139,85 @@ TUNING_GRID = [
     ]
     for accepted in (0.0, 0.25, 0.5, 1.0)
     for rejected in (0.0, 0.25, 0.5)
+    for document, bonus in CONTEXT_GRID
 ]
 
 
-# A grid small enough for the whole corpus (each point is one fit of every action):
-# the two weightings, with and without feedback.
+# A grid small enough for the whole corpus (each lexical setting is one fit of every action):
+# the two weightings, with and without feedback, each with the document context grid.
 SMALL_GRID = [
-    Params(weighting, k1, b, accepted, rejected)
+    Params(weighting, k1, b, accepted, rejected, document, bonus)
     for weighting, k1, b in [("tfidf", 1.2, 0.75), ("bm25", 0.9, 0.5), ("bm25", 1.2, 0.75)]
     for accepted, rejected in [(0.0, 0.0), (0.25, 0.25)]
+    for document, bonus in CONTEXT_GRID
 ]
 
 
 def tune(gold, grid=TUNING_GRID):
-    """[(objective, params)] best first, measured on the tuning split only."""
-    results = []
+    """[(objective, params)] best first, measured on the tuning split only.
+
+    Settings that differ in feedback or document context only share one fit."""
+    fits, results = {}, []
     for params in grid:
-        result = evaluate_held_out(gold, params, split="tune")
+        fit = replace(without_context(params), accepted_weight=0.0, rejected_weight=0.0)
+        if fit not in fits:
+            fits[fit] = rank(params=fit, decisions=Decisions({}, {}))
+        result = evaluate_held_out(gold, params, split="tune", ranking=fits[fit])
         results.append((result["recall@5"] + result["recall@10"] + result["mrr"], params))
     return sorted(results, key=lambda item: -item[0])
 
 
 def describe_params(params):
-    """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25'."""
+    """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25, document 0.25/0.1'."""
     weighting = "tf-idf" if params.weighting == "tfidf" else f"bm25 k1={params.k1} b={params.b}"
-    if not (params.accepted_weight or params.rejected_weight):
-        return f"{weighting}, no feedback"
-    return f"{weighting}, feedback {params.accepted_weight}/{params.rejected_weight}"
+    parts = [weighting]
+    if params.accepted_weight or params.rejected_weight:
+        parts.append(f"feedback {params.accepted_weight}/{params.rejected_weight}")
+    else:
+        parts.append("no feedback")
+    if params.document_weight or params.accepted_document_bonus:
+        parts.append(f"document {params.document_weight}/{params.accepted_document_bonus}")
+    else:
+        parts.append("no document context")
+    return ", ".join(parts)
+
+
+SHIPPED = "shipped"
 
 
 def evaluation_report(labels, params=None):
     """The figures `evaluate_suggestions` prints and the benchmark can record.
 
     `labels` maps a label set's name to {recommendation code: {action ids}}. For each,
-    on the test split: the engine without feedback, on TF-IDF and on BM25, and held out
-    both ways (see `evaluate_held_out`). Returns {label set: {row name: figures}}.
+    on the test split: what `suggest` ships (`params`), cold and with the other decisions
+    (see `evaluate_held_out`), beside the same without document context, without feedback
+    and on TF-IDF. Returns {label set: {row name: figures}}; the shipped row's name starts
+    with `SHIPPED`.
     """
     params = params or PARAMS
-    tfidf = Params("tfidf", params.k1, params.b, params.accepted_weight, params.rejected_weight)
-    # One fit per setting serves every label set and protocol: a fit covers every action.
+    tfidf = replace(params, weighting="tfidf")
+    lexical = without_context(params)
+    # One fit per weighting serves every label set, protocol and weight: a fit covers every
+    # action, and neither feedback nor context needs a refit.
     tfidf_ranking, ranking = (rank(params=p, decisions=Decisions({}, {})) for p in (tfidf, params))
-    report = {}
-    for name, gold in labels.items():
-        report[name] = {
-            "tf-idf, no feedback": evaluate_held_out(
-                gold, tfidf, protocol="recommendation", ranking=tfidf_ranking
-            ),
-            f"{params.weighting}, no feedback (recommendation held out)": evaluate_held_out(
-                gold, params, protocol="recommendation", ranking=ranking
-            ),
-            "tf-idf + feedback (link held out)": evaluate_held_out(
-                gold, tfidf, ranking=tfidf_ranking
-            ),
-            f"{params.weighting} + feedback (link held out)": evaluate_held_out(
-                gold, params, ranking=ranking
-            ),
-            f"{params.weighting} + feedback + document context (link held out)": (
-                evaluate_held_out(gold, params, document_context=True, ranking=ranking)
-            ),
+    name = params.weighting
+    rows = [
+        ("tf-idf, no feedback, no context (recommendation held out)", without_context(tfidf),
+         "recommendation", tfidf_ranking),
+        (f"{name}, no feedback, no context (recommendation held out)", lexical,
+         "recommendation", ranking),
+        (f"{name} + document context, no decisions (recommendation held out)", params,
+         "recommendation", ranking),
+        ("tf-idf + feedback, no context (link held out)", without_context(tfidf), "link",
+         tfidf_ranking),
+        (f"{name} + feedback, no context (link held out)", lexical, "link", ranking),
+        (f"{SHIPPED}: {name} + feedback + document context (link held out)", params, "link",
+         ranking),
+    ]  # fmt: skip
+    return {
+        label_set: {
+            row: evaluate_held_out(gold, weights, protocol=protocol, ranking=fitted)
+            for row, weights, protocol, fitted in rows
         }
-    return report
+        for label_set, gold in labels.items()
+    }

@@ -42,6 +42,13 @@ class Decisions:
             for _, action_id in decided
         }
 
+    def accepted_links(self):
+        """{recommendation id: {accepted action id: link id}}: whose documents get the bonus."""
+        return {
+            recommendation_id: {action_id: link_id for link_id, action_id in decided}
+            for recommendation_id, decided in self.accepted.items()
+        }
+
     def of(self, recommendation_id):
         """What a recommendation's feedback row depends on: compared to find changed queries."""
         return (

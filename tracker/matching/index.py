@@ -4,7 +4,7 @@ import hashlib
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 
 import numpy as np
@@ -16,10 +16,11 @@ from sklearn.preprocessing import normalize
 from ..models import MatchingIndex, Recommendation
 from . import thesaurus
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
+from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 6
+ENGINE_VERSION = 7
 BLOCK = 32
 
 
@@ -35,6 +36,10 @@ class Params:
     # The tuning split cannot tell 0 from 0.25 (5 labelled links) and finds 0.5 worse.
     accepted_weight: float = 0.25
     rejected_weight: float = 0.25
+    # Document context (context.py): the share of the best score of the action's document,
+    # and the bonus for a document with an action accepted for the recommendation.
+    document_weight: float = 0.25
+    accepted_document_bonus: float = 0.1
 
 
 PARAMS = Params()
@@ -102,37 +107,83 @@ class Model:
 
 @dataclass
 class Ranking:
-    """Scores of every action (columns) for every recommendation (rows)."""
+    """Scores of every action (columns, grouped by document) for every recommendation (rows)."""
 
     recommendations: list
     action_ids: np.ndarray
     recommendation_vectors: object
     action_vectors: object
+    documents: Documents
+    params: Params = PARAMS
+    # The fit, the feedback rows and the decisions they were built from (`rank`).
+    model: Model | None = None
+    feedback: Feedback | None = None
+    decisions: Decisions = field(default_factory=lambda: Decisions({}, {}))
+
+    def __post_init__(self):
+        self.column = {int(a): column for column, a in enumerate(self.action_ids)}
 
     def scores(self, row):
         return (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
 
-    def top(self, row, count, exclude=frozenset()):
-        """[(action id, score)] best first for one recommendation, skipping `exclude`."""
-        return self._best(self.scores(row), count, exclude)
+    def top(self, row, count, exclude=frozenset(), accepted=None):
+        """[(action id, score, why)] best first for one recommendation (see `ranked`)."""
+        return self.ranked(self.scores(row), count, exclude, accepted)
 
-    def top_all(self, count, exclude_by_recommendation):
-        """Yield (recommendation, [(action id, score)]) for all, a block of rows at a time.
+    def ranked(self, scores, count, exclude=frozenset(), accepted=None, *, params=None, why=False):
+        """What `suggest` stores for one recommendation's row of lexical and feedback scores.
+
+        Each action gets its document's context (context.py), then the best `count` not in
+        `exclude` (action ids: the reviewed pairs, which also lend nothing) are kept, best first,
+        as [(action id, score, why)]. `accepted` maps the recommendation's accepted actions
+        to their links: their documents get the bonus. With `why`, each pick's document
+        context as `explain` stores it (else None). The evaluation ranks through this too, so
+        its figures are those of the product; `params` there overrides the context weights.
+        """
+        params = params or self.params
+        exclude_columns = [self.column[a] for a in exclude if a in self.column]
+        links = accepted_documents(accepted or {}, self.document_of)
+        boosted, lending = self.documents.boost(scores, params, exclude_columns, links)
+        picks = self._best(boosted, count, set(exclude_columns))
+        action_ids = self.action_ids[[column for column, _ in picks]].tolist()
+        return [
+            (
+                action_id,
+                score,
+                self.documents.why(column, lending, params, links, self.action_ids)
+                if why
+                else None,
+            )
+            for action_id, (column, score) in zip(action_ids, picks, strict=True)
+        ]
+
+    def document_of(self, action_id):
+        column = self.column.get(action_id)
+        return None if column is None else int(self.documents.document_ids[column])
+
+    def top_all(
+        self, count, exclude_by_recommendation, accepted_by_recommendation=None, *, why=False
+    ):
+        """Yield (recommendation, `ranked`) for all, a block of rows at a time.
+
+        `accepted_by_recommendation` is `Decisions.accepted_links()`, by default of the
+        decisions the ranking's feedback was built from.
 
         scipy's sparse product releases the GIL, so blocks are scored on every core; at most
         one block per core waits to be ranked, which bounds the memory.
         """
         workers = os.cpu_count() or 1
+        if accepted_by_recommendation is None:
+            accepted_by_recommendation = self.decisions.accepted_links()
+        ranking = (count, exclude_by_recommendation, accepted_by_recommendation, why)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             waiting = deque()
             for first in range(0, len(self.recommendations), BLOCK):
                 waiting.append((first, pool.submit(self._block_scores, first)))
                 if len(waiting) > workers:
-                    yield from self._ranked_block(
-                        *waiting.popleft(), count, exclude_by_recommendation
-                    )
+                    yield from self._ranked_block(*waiting.popleft(), *ranking)
             while waiting:
-                yield from self._ranked_block(*waiting.popleft(), count, exclude_by_recommendation)
+                yield from self._ranked_block(*waiting.popleft(), *ranking)
 
     def _block_scores(self, first):
         # Actions (rows, CSR) times a block of queries turned into columns: no copy of the
@@ -140,24 +191,26 @@ class Ranking:
         queries = self.recommendation_vectors[first : first + BLOCK].T.tocsr()
         return (self.action_vectors @ queries).toarray().T
 
-    def _ranked_block(self, first, scores, count, exclude_by_recommendation):
+    def _ranked_block(self, first, scores, count, exclude_by, accepted_by, why):
         for offset, row in enumerate(scores.result()):
             recommendation = self.recommendations[first + offset]
-            exclude = exclude_by_recommendation.get(recommendation.pk, frozenset())
-            yield recommendation, self._best(row, count, exclude)
+            exclude = exclude_by.get(recommendation.pk, frozenset())
+            accepted = accepted_by.get(recommendation.pk)
+            yield recommendation, self.ranked(row, count, exclude, accepted, why=why)
 
-    def _best(self, scores, count, exclude):
-        wanted = min(len(scores), count + len(exclude))
+    @staticmethod
+    def _best(scores, count, exclude_columns):
+        """[(column, score)] of the best `count` positive scores outside `exclude_columns`."""
+        wanted = min(len(scores), count + len(exclude_columns))
         if wanted == 0:
             return []
         best = np.argpartition(-scores, wanted - 1)[:wanted]
         best = best[np.argsort(-scores[best], kind="stable")]
-        ranked = [
-            (int(self.action_ids[i]), float(scores[i]))
-            for i in best
-            if scores[i] > 0 and int(self.action_ids[i]) not in exclude
-        ]
-        return ranked[:count]
+        keep = scores[best] > 0
+        if exclude_columns:  # Vectorised: the evaluation ranks every action, many times.
+            keep &= ~np.isin(best, np.fromiter(exclude_columns, dtype=np.int64))
+        best = best[keep][:count]
+        return list(zip(best.tolist(), scores[best].tolist(), strict=True))
 
 
 def _recommendations():
@@ -242,15 +295,16 @@ def rank(*, store_index=False, params=None, decisions=None):
     """
     params = params or PARAMS
     recommendations = _recommendations()
-    actions = list(candidate_actions().only(*ACTION_FIELDS))
+    # Grouped by document: document context takes each document's best in one pass.
+    actions = list(candidate_actions().only(*ACTION_FIELDS).order_by("factsheet_id", "pk"))
     if not (recommendations and actions):
-        return Ranking([], np.array([], dtype=np.int64), None, None)
+        return _empty_ranking(params)
     texts = [recommendation_text(r) for r in recommendations]
     texts += [action_text(action) for action in actions]
     try:
         model = Model(params, texts, len(actions))
     except ValueError:  # No feature is shared by two texts: nothing can match.
-        return Ranking([], np.array([], dtype=np.int64), None, None)
+        return _empty_ranking(params)
     counts = model.fitted_counts
     decisions = Decisions.load() if decisions is None else decisions
     feedback = Feedback(model, recommendations, decisions)
@@ -267,10 +321,18 @@ def rank(*, store_index=False, params=None, decisions=None):
         action_ids=np.array([action.pk for action in actions], dtype=np.int64),
         recommendation_vectors=queries.combined(),
         action_vectors=action_rows(model, counts[len(recommendations) :]),
+        documents=Documents([action.factsheet_id for action in actions]),
+        params=params,
+        model=model,
+        feedback=feedback,
+        decisions=decisions,
     )
-    ranking.model, ranking.feedback = model, feedback
     model.fitted_counts = None  # the rows above hold what is needed
     return ranking
+
+
+def _empty_ranking(params):
+    return Ranking([], np.array([], dtype=np.int64), None, None, Documents([]), params)
 
 
 def stored_index(recommendations):

@@ -30,7 +30,8 @@ def matched_words(recommendation, action):
 
 
 def describe(link):
-    """One line for the review queue: matched words, shared concepts, the decision that moved it."""
+    """One line for the review queue: matched words, shared concepts, the decision that moved
+    it, and what in its document raised it."""
     parts = [", ".join(matched_words(link.recommendation, link.action))]
     explanation = link.explanation or {}
     if explanation.get("concepts"):
@@ -39,6 +40,14 @@ def describe(link):
     if moved:
         direction = "raised" if moved["effect"] > 0 else "lowered"
         parts.append(f"{direction} by {moved['review']} link #{moved['link']}")
+    document = explanation.get("document")
+    if document:
+        reasons = []
+        if document["accepted_link"]:
+            reasons.append(f"accepted link #{document['accepted_link']} is in its document")
+        if document["action"]:
+            reasons.append(f"action #{document['action']} of its document matches")
+        parts.append(f"raised {document['lift']:.2f}: " + " and ".join(reasons))
     return "; ".join(part for part in parts if part)
 
 

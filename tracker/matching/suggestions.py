@@ -7,6 +7,7 @@ from django.db import transaction
 
 from ..models import Action, Link
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
+from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 from .index import _recommendations, action_rows, rank, stored_index
 
@@ -39,14 +40,17 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
 def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     """Incremental: score the new actions with the stored index, without refitting.
 
-    The new actions are scored against every recommendation's stored rows, and enter its
-    pending suggestions where they beat the weakest; the other pending rows keep their
-    scores. A recommendation whose decisions changed since its feedback row was built gets
-    a new row (only its decided actions are read), and its pending suggestions are rescored
-    with it, so no two scores from different feedback are compared. When the stored fit is
-    stale, this is a full run. Returns (created, updated, deleted).
+    The new actions' documents are scored whole (an action's document context depends on
+    every action of its document) against every recommendation's stored rows; their actions
+    enter its pending suggestions where they beat the weakest, and its pending actions in
+    those documents are rescored; the other pending rows keep their scores. A recommendation
+    whose decisions changed since its feedback row was built gets a new row (only its decided
+    actions are read), and the documents of its pending suggestions and of its changed
+    decisions are rescored whole with it, so no two scores from different feedback are
+    compared, and a decision's document bonus reaches the actions beside it. When the stored
+    fit is stale, this is a full run. Returns (created, updated, deleted).
     """
-    new_actions = list(candidate_actions().filter(pk__in=action_ids).only(*ACTION_FIELDS))
+    new_actions = dict(candidate_actions().filter(pk__in=action_ids).values_list("pk", "factsheet"))
     if not new_actions:
         return 0, 0, 0
     recommendations = _recommendations()
@@ -56,57 +60,96 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     index, model, queries = stored
     decisions = Decisions.load()
     changed = queries.changed(recommendations, decisions)
+    redecided = {
+        r.pk: _decided_actions(queries.decided.get(r.pk)) ^ _decided_actions(decisions.of(r.pk))
+        for r in changed
+    }
     if changed:
         queries.refresh(model, changed, decisions)
         index.store_recommendation_vectors(queries)
-    changed_ids = {r.pk for r in changed}
     pending = {}
     for link in Link.objects.filter(review=Link.Review.SUGGESTED).values(
         "pk", "recommendation_id", "action_id", "score"
     ):
         pending.setdefault(link["recommendation_id"], {})[link["action_id"]] = link
-    new_ids = [action.pk for action in new_actions]
-    rescored = {a for r in changed_ids for a in pending.get(r, {})} - set(new_ids)
-    actions = new_actions + list(candidate_actions().filter(pk__in=rescored).only(*ACTION_FIELDS))
+    own = {r: set(pending.get(r, {})) | decided for r, decided in redecided.items()}
+    document_of = dict(
+        Action.objects.filter(pk__in=set().union(*own.values())).values_list("pk", "factsheet")
+    )
+    own_documents = {r: {document_of[a] for a in own[r] if a in document_of} for r in own}
+    new_documents = set(new_actions.values())
+    actions = list(
+        candidate_actions()
+        .filter(factsheet__in=new_documents.union(*own_documents.values()))
+        .only(*ACTION_FIELDS)
+        .order_by("factsheet_id", "pk")
+    )
+    column = {action.pk: index for index, action in enumerate(actions)}
+    action_ids = np.array(list(column), dtype=np.int64)
+    documents = Documents([action.factsheet_id for action in actions])
     vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
     scores = (queries.combined() @ vectors.T).toarray()
-    column = {action.pk: index for index, action in enumerate(actions)}
-    reviewed = set(
+    row_of = {r.pk: row for row, r in enumerate(recommendations)}
+    reviewed = {}  # {row: {column}}: decided pairs lend nothing and are never suggested
+    for recommendation_id, action_id in (
         Link.objects.exclude(review=Link.Review.SUGGESTED)
-        .filter(action_id__in=new_ids)
+        .filter(action__factsheet__in=documents.run_documents.tolist())
         .values_list("recommendation_id", "action_id")
+    ):
+        if action_id in column and recommendation_id in row_of:
+            reviewed.setdefault(row_of[recommendation_id], set()).add(column[action_id])
+    accepted = {}  # {row: {document id: link id}} of the accepted actions in these documents
+    for recommendation_id, links in decisions.accepted_links().items():
+        here = {a: link for a, link in links.items() if a in column}
+        if here and recommendation_id in row_of:
+            accepted[row_of[recommendation_id]] = accepted_documents(
+                here, lambda a: _document(a, column, documents)
+            )
+    decided = [(row, c) for row, columns in reviewed.items() for c in columns]
+    boosted, lending = documents.boost_rows(
+        scores, model.params, tuple(zip(*decided, strict=True)) or ((), ()), accepted
     )
-    touched = set(np.flatnonzero((scores[:, : len(new_ids)] > 0).any(axis=1)))
-    touched |= {row for row, r in enumerate(recommendations) if r.pk in changed_ids}
-    wanted, deleted = {}, []
+    in_new = np.isin(documents.document_ids, list(new_documents))
+    touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
+    touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
+    wanted, whys, deleted = {}, {}, []
     for row in sorted(touched):
         recommendation_id = recommendations[row].pk
+        rescore = recommendation_id in redecided
+        relevant = in_new
+        if rescore:
+            own_columns = np.isin(documents.document_ids, list(own_documents[recommendation_id]))
+            relevant = in_new | own_columns
         current = pending.get(recommendation_id, {})
-        rescore = recommendation_id in changed_ids
-        if rescore:  # a pending action no longer a candidate, or no longer matching, leaves
-            candidates = {a: float(scores[row, column[a]]) for a in current if a in column}
-        else:
-            candidates = {a: link["score"] for a, link in current.items()}
-        entering = {
-            a: float(scores[row, column[a]])
-            for a in new_ids
-            if (recommendation_id, a) not in reviewed and scores[row, column[a]] > 0
+        rescored = {
+            a: float(boosted[row, column[a]])
+            for a in current
+            if a in column and relevant[column[a]]
         }
-        if not (rescore or entering):
-            continue
-        candidates.update(entering)
+        # A rescored recommendation's pending action no longer a candidate leaves.
+        candidates = {} if rescore else {a: link["score"] for a, link in current.items()}
+        candidates.update(rescored)
+        skipped = reviewed.get(row, set())
+        candidates.update(
+            (int(action_ids[c]), float(boosted[row, c]))
+            for c in np.flatnonzero(relevant & (boosted[row] > 0))
+            if c not in skipped and int(action_ids[c]) not in current
+        )
         best = sorted(
             ((a, score) for a, score in candidates.items() if score > 0), key=lambda item: -item[1]
         )[:top]
         kept = dict(best)
         deleted += [link["pk"] for a, link in current.items() if a not in kept]
         for action_id, score in best:
-            if rescore or action_id not in current:
+            if action_id in column and relevant[column[action_id]]:
                 wanted[(recommendation_id, action_id)] = score
+                whys[(recommendation_id, action_id)] = documents.why(
+                    column[action_id], lending[row], model.params, accepted.get(row, {}), action_ids
+                )
     by_id = {r.pk: r for r in recommendations}
     feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
     explanations = explain(
-        model, feedback, by_id, {a.pk: a for a in actions}, vectors, column, wanted
+        model, feedback, by_id, {a.pk: a for a in actions}, vectors, column, wanted, whys
     )
     existing = {}
     for recommendation_id, action_id in wanted:
@@ -119,26 +162,36 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
         return (*_store(wanted, existing, explanations), _delete(deleted))
 
 
+def _decided_actions(decided):
+    """The action ids of a `Decisions.of` pair (or of None)."""
+    return {action_id for pairs in (decided or ()) for _, action_id in pairs}
+
+
+def _document(action_id, column, documents):
+    where = column.get(action_id)
+    return None if where is None else int(documents.document_ids[where])
+
+
 def _suggest(ranking, top, *, recompute=False):
-    if ranking.action_vectors is None:
-        wanted = {}
-    else:
-        wanted = {
-            (recommendation.pk, action_id): score
-            for recommendation, ranked in ranking.top_all(top, _reviewed_pairs())
-            for action_id, score in ranked
+    picks = {}
+    if ranking.action_vectors is not None:
+        picks = {
+            (recommendation.pk, action_id): (score, why)
+            for recommendation, ranked in ranking.top_all(top, _reviewed_pairs(), why=True)
+            for action_id, score, why in ranked
         }
+    wanted = {pair: score for pair, (score, _) in picks.items()}
     explanations = {}
     if wanted:
-        column = {int(a): column for column, a in enumerate(ranking.action_ids)}
         explanations = explain(
             ranking.model,
             ranking.feedback,
             {r.pk: r for r in ranking.recommendations},
             candidate_actions().only(*ACTION_FIELDS).in_bulk({a for _, a in wanted}),
             ranking.action_vectors,
-            column,
+            ranking.column,
             wanted,
+            {pair: why for pair, (_, why) in picks.items()},
         )
     with transaction.atomic():
         pending = Link.objects.filter(review=Link.Review.SUGGESTED)
@@ -157,12 +210,13 @@ def _suggest(ranking, top, *, recompute=False):
         return (*_store(wanted, existing, explanations), deleted)
 
 
-def explain(model, feedback, recommendations, actions, action_vectors, column, pairs):
-    """{(recommendation id, action id): {"concepts": [...], "feedback": decision or None}}.
+def explain(model, feedback, recommendations, actions, action_vectors, column, pairs, documents):
+    """{(recommendation id, action id): {"concepts", "feedback", "document"}}.
 
     Stored on each suggestion so the review queue can show why without recomputing.
     `action_vectors` are the actions' rows (`action_rows`), found by `column[action id]`;
-    `feedback` must cover the pairs' recommendations.
+    `feedback` must cover the pairs' recommendations; `documents` holds each pair's document
+    context (`Documents.why`).
     """
     if not pairs:
         return {}
@@ -190,6 +244,7 @@ def explain(model, feedback, recommendations, actions, action_vectors, column, p
             result[(recommendation_id, action_id)] = {
                 "concepts": sorted(c.removeprefix("concept:") for c in shared),
                 "feedback": decision,
+                "document": documents.get((recommendation_id, action_id)),
             }
     return result
 
@@ -231,7 +286,7 @@ def ranking_rows(top=DEFAULT_TOP):
     rows = [
         (recommendation, position, action_id, score)
         for recommendation, ranked in rank().top_all(top, {})
-        for position, (action_id, score) in enumerate(ranked, start=1)
+        for position, (action_id, score, _) in enumerate(ranked, start=1)
     ]
     actions = Action.objects.select_related("factsheet").in_bulk([row[2] for row in rows])
     for recommendation, position, action_id, score in rows:

@@ -63,9 +63,9 @@ def read_curation_labels(
 
 class Command(BaseCommand):
     help = (
-        "Measure the suggestion engine: recall@5, recall@10 and MRR on all labels, then on the "
-        "test split (recommendation code hash) with labels held out, for the seed labels and "
-        "the curation's accepted implements/partial links."
+        "Measure the suggestion engine as suggest ships it: recall@5, recall@10 and MRR on all "
+        "labels, then on the test split (recommendation code hash) with labels held out, for "
+        "the seed labels and the curation's accepted implements/partial links."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -76,8 +76,9 @@ class Command(BaseCommand):
             dest="tune_grid",
             action="store_true",
             help="Choose the setting on the tuning split of the curation's evidence links "
-            "(a small grid: TF-IDF and BM25, with and without feedback), then report with it "
-            "on the test split. Each point fits every action: minutes on the whole corpus.",
+            "(a small grid: TF-IDF and BM25, with and without feedback, each with five "
+            "document-context weightings), then report with it on the test split. Each "
+            "weighting fits every action: minutes on the whole corpus.",
         )
         parser.add_argument(
             "--json", dest="json_path", help="Also write the figures to this JSON file."
