@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q, Sum
+
+from . import tally
 from .models import Link, Recommendation, Stage, StatusChange
 
 
@@ -32,7 +35,7 @@ class Scorecard:
     with_evidence: int
     latest_evidence: object
     recent_changes: list
-    records: dict | None = None
+    tallies: object = None
     on: object = None
 
     @property
@@ -84,40 +87,50 @@ def last_reviewed():
     return next((on for (on,) in latest), None)
 
 
-def scorecard_summary(recommendations=None, on=None):
+def scorecard_summary(on=None, days=()):
     """Everything the scorecard home page shows, in a fixed number of queries.
 
-    Counts are today's public statuses, or the statuses on the date `on`
-    computed from the links (`tracker.status`).
+    Counts are today's public statuses, or the statuses on the date `on`, from the stored
+    changes of `tracker.tally`; `tallies` also holds what the counts on `days` need.
     """
-    from .status import status_records, today
+    from .status import today
 
-    if recommendations is None:
-        recommendations = Recommendation.objects.all()
-    stages = list(Stage.objects.order_by("essay", "position"))
-    records = status_records(recommendations)
     day = on or today()
-    counts = {}
-    for record in records.values():
-        status = record.stored if on is None else record.status_on(on)
-        stage_counts = counts.setdefault(record.stage_id, {})
-        stage_counts[status] = stage_counts.get(status, 0) + 1
+    stages = list(Stage.objects.order_by("essay", "position").annotate(**_stage_counts(on)))
     breakdown = [
         StageBreakdown(
-            stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
+            stage, {s: getattr(stage, f"count_{s}") or 0 for s in Recommendation.Status.values}
         )
         for stage in stages
     ]
     totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
+    tallies = tally.read([*days, day], day)
     return Scorecard(
         stages=breakdown,
         totals=totals,
         total=sum(totals.values()),
-        with_evidence=sum(1 for r in records.values() if r.evidence_count_on(day)),
-        latest_evidence=max(
-            (d for r in records.values() if (d := r.latest_evidence_on(day))), default=None
-        ),
+        with_evidence=tallies.on(day)[tally.WITH_EVIDENCE],
+        latest_evidence=tallies.latest_evidence,
         recent_changes=list(StatusChange.objects.recent()),
-        records=records,
+        tallies=tallies,
         on=on,
     )
+
+
+def _stage_counts(on):
+    """Annotations `count_<status>` of a stage: its recommendations with that status today
+    (as stored), or on the date `on` (the sum of their changes up to it)."""
+    if on is None:
+        return {
+            f"count_{status}": Count("recommendations", filter=Q(recommendations__status=status))
+            for status in Recommendation.Status.values
+        }
+    return {
+        f"count_{status}": Sum(
+            "recommendations__tallies__change",
+            filter=Q(
+                recommendations__tallies__measure=status, recommendations__tallies__day__lte=on
+            ),
+        )
+        for status in Recommendation.Status.values
+    }
