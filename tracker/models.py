@@ -557,7 +557,12 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["stage__position", "position"]
-        indexes = [models.Index(fields=["status"], name="recommendation_status")]
+        indexes = [
+            models.Index(fields=["status"], name="recommendation_status"),
+            # The scorecard's counts by stage and status: read from the index alone, not from
+            # rows that carry the long search text.
+            models.Index(fields=["stage", "status"], name="recommendation_stage_status"),
+        ]
 
     # Set here because the body of Meta cannot see the choices above.
     Meta.constraints = [
@@ -839,6 +844,12 @@ class Link(models.Model):
             models.Index(fields=["review", "relation"], name="link_review_relation"),
             # The review queue: pending suggestions, best first.
             models.Index(fields=["review", "-score"], name="link_review_score"),
+            # The latest decision (`scorecard.last_reviewed`), without reading every link.
+            models.Index(
+                fields=["reviewed_at"],
+                condition=Q(reviewed_at__isnull=False),
+                name="link_reviewed_at",
+            ),
         ]
 
     # Set here because the body of Meta cannot see the choices above.
@@ -919,7 +930,13 @@ class StatusChange(models.Model):
         indexes = [
             models.Index(
                 fields=["recommendation", "-changed_at"], name="statuschange_recommendation"
-            )
+            ),
+            # The latest editor's change (`scorecard.last_reviewed`), past the imports' own.
+            models.Index(
+                fields=["changed_at"],
+                condition=Q(changed_by__isnull=False),
+                name="statuschange_by_editor",
+            ),
         ]
 
     def __str__(self):

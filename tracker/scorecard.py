@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from . import tally
 from .models import Link, Recommendation, Stage, StatusChange
@@ -56,6 +58,38 @@ class Scorecard:
             (status, label, self.totals[status]) for status, label in Recommendation.Status.choices
         ]
 
+    # Written here rather than in the template, as the chart's bars are: the template's loops
+    # over each stage's shares were the part of the page that grew with the stages.
+    def stage_rows(self):
+        """The rows of the table by stage: its name, its bar, a count per status, its total."""
+        rows = []
+        for row in self.stages:
+            shares = row.shares()
+            name = escape(row.stage.name)
+            figures = ", ".join(f"{escape(label)} {count}" for _, label, count, _, _ in shares)
+            rects = "".join(
+                f'<rect class="fill-{escape(status)}" x="{offset}" y="0" width="{percent}" '
+                f'height="10"><title>{escape(label)}: {count}</title></rect>'
+                for status, label, count, percent, offset in shares
+                if count
+            )
+            cells = "".join(f'<td class="number">{count}</td>' for _, _, count, _, _ in shares)
+            rows.append(
+                "\n      <tr>\n"
+                f'        <th scope="row"><a href="{escape(row.stage.get_absolute_url())}">'
+                f"{name}</a></th>\n"
+                '        <td class="bar-cell">\n'
+                '          <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+                f'role="img" aria-label="{name}: {figures}">\n'
+                f"            {rects}\n"
+                "          </svg>\n"
+                "        </td>\n"
+                f"        {cells}\n"
+                f'        <td class="number">{row.total}</td>\n'
+                "      </tr>\n      "
+            )
+        return mark_safe("".join(rows))  # escaped names and labels, numbers
+
 
 # One line on each stage, in the essay's own framing of the five stages of engagement.
 STAGE_INTROS = {
@@ -80,10 +114,14 @@ def stage_intro(stage):
 
 
 def last_reviewed():
-    """When an editor last decided on a link or a status (None before any decision); one query."""
+    """When an editor last decided on a link or a status (None before any decision); one query.
+
+    UNION ALL, so that the database merges the two indexes newest first and stops at the
+    first row (UNION gathered every reviewed link to drop duplicates first).
+    """
     links = Link.objects.reviewed().filter(reviewed_at__isnull=False).values_list("reviewed_at")
     changes = StatusChange.objects.filter(changed_by__isnull=False).values_list("changed_at")
-    latest = links.order_by().union(changes.order_by()).order_by("-reviewed_at")[:1]
+    latest = links.order_by().union(changes.order_by(), all=True).order_by("-reviewed_at")[:1]
     return next((on for (on,) in latest), None)
 
 

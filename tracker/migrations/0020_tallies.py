@@ -1,8 +1,10 @@
 """The scorecard's counts over time, stored as dated changes (`tracker.tally`), computed here
-once from the links and overrides; `Recommendation.refresh_status` keeps them from then on."""
+once from the links and overrides; `Recommendation.refresh_status` keeps them from then on.
+And the indexes the scorecard's other reads need to stay small as the data grows."""
 
 from collections import Counter
 
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -43,6 +45,7 @@ def compute(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("tracker", "0019_matching_index_storage"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -75,4 +78,16 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(compute, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="link",
+            index=models.Index(condition=models.Q(("reviewed_at__isnull", False)), fields=["reviewed_at"], name="link_reviewed_at"),
+        ),
+        migrations.AddIndex(
+            model_name="recommendation",
+            index=models.Index(fields=["stage", "status"], name="recommendation_stage_status"),
+        ),
+        migrations.AddIndex(
+            model_name="statuschange",
+            index=models.Index(condition=models.Q(("changed_by__isnull", False)), fields=["changed_at"], name="statuschange_by_editor"),
+        ),
     ]
