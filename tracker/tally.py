@@ -174,28 +174,32 @@ class Tallies:
 def read(days, latest_on):
     """The sums needed for the counts on each of `days` and the latest evidence on or before
     `latest_on`, in one query."""
-    months = Q(period=Tally.Period.MONTH)
-    within = Q()
-    for day in days:
-        within |= Q(day__range=(day.replace(day=1), day))
     latest = Tally.objects.filter(
         period=Tally.Period.DAY, measure=EVIDENCE_LINKS, change__gt=0, day__lte=latest_on
     ).order_by("-day")[:1]
-    latest_row = Q(measure=EVIDENCE_LINKS, day=Subquery(latest.values("day")))
-    rows = (
-        Tally.objects.filter(months | (Q(period=Tally.Period.DAY) & (within | latest_row)))
-        .order_by("period", "day", "measure")
-        .values_list("period", "day", "measure", "change")
-    )
-    month_rows, day_rows, latest_evidence = [], [], None
+    # One range of the unique index each, joined by UNION ALL, so that the database reads
+    # those rows only (with OR, or an ORDER BY, it read every row).
+    ranges = [
+        Q(period=Tally.Period.MONTH),
+        Q(period=Tally.Period.DAY, measure=EVIDENCE_LINKS, day=Subquery(latest.values("day"))),
+        *(Q(period=Tally.Period.DAY, day__range=(day.replace(day=1), day)) for day in days),
+    ]
+    first, *others = [
+        Tally.objects.filter(wanted).order_by().values_list("period", "day", "measure", "change")
+        for wanted in ranges
+    ]
+    rows = first.union(*others, all=True)
+    month_rows, day_rows, latest_evidence = [], {}, None
     for period, day, measure, change in rows:
         if period == Tally.Period.MONTH:
             month_rows.append((day, measure, change))
             continue
-        day_rows.append((day, measure, change))
+        # Keyed: the ranges of two days in one month overlap, and UNION ALL repeats the rows.
+        day_rows[day, measure] = change
         if measure == EVIDENCE_LINKS and change > 0 and day <= latest_on:
             latest_evidence = max(day, latest_evidence or day)
-    return Tallies(month_rows, day_rows, latest_evidence)
+    days = [(day, measure, change) for (day, measure), change in day_rows.items()]
+    return Tallies(sorted(month_rows), days, latest_evidence)
 
 
 def stage_counts_on(day):
