@@ -10,6 +10,7 @@ import re
 from django.db import transaction
 from django.db.models import Count, Q
 
+from tracker import tally
 from tracker.models import (
     Action,
     Document,
@@ -200,3 +201,4 @@ def _derive_statuses(recommendations):
             )
     Recommendation.objects.bulk_update(changed, ["status"], batch_size=BATCH)
     StatusChange.objects.bulk_create(history, batch_size=BATCH)
+    tally.refresh_all(Recommendation.objects.filter(pk__in=ids))

@@ -3,6 +3,7 @@
 import datetime
 import itertools
 
+from tracker import tally
 from tracker.models import Action, Administration, Document, Link, Recommendation, Stage
 
 _sequence = itertools.count(1)
@@ -42,6 +43,7 @@ def make_recommendation(**fields):
     recommendation.save()
     recommendation.search_text = recommendation.build_search_text()
     recommendation.save(update_fields=["search_text"])
+    tally.refresh({recommendation.pk: recommendation.stored_status_record()})
     return recommendation
 
 
@@ -75,7 +77,11 @@ def make_link(**fields):
         "review": Link.Review.ACCEPTED,
         "reason": "It does the thing.",
     }
-    return Link.objects.create(recommendation=recommendation, action=action, **(values | fields))
+    link = Link.objects.create(recommendation=recommendation, action=action, **(values | fields))
+    # As every editorial path does (`Recommendation.refresh_status`), leaving the stored
+    # status to the tests that set it.
+    tally.refresh({recommendation.pk: recommendation.stored_status_record()})
+    return link
 
 
 def make_administration(**fields):

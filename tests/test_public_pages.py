@@ -5,7 +5,14 @@ from django.urls import reverse
 from tracker.curation import review_links, set_override
 from tracker.models import Document
 
-from .factories import make_action, make_factsheet, make_link, make_recommendation, make_stage
+from .factories import (
+    make_action,
+    make_essay,
+    make_factsheet,
+    make_link,
+    make_recommendation,
+    make_stage,
+)
 
 
 class PublicSite(TestCase):
@@ -227,6 +234,13 @@ class OtherPageTests(PublicSite):
         assert "<mark>should re-join the UN Human Rights Council</mark>" in content
         assert "Rejoin the UN Human Rights Council: Implemented" in content
         assert "A footnote." in content
+
+    def test_essay_is_the_first_imported_when_another_shares_its_date(self):
+        essay = self.reverse_stage.essay
+        for number in range(3):
+            make_stage(essay=make_essay(published=essay.published, body=f"Later essay {number}."))
+        content = self.get("tracker:essay").content.decode()
+        assert 'id="q-rejoin-council"' in content and "Later essay" not in content
 
     def test_about_shows_sources_statuses_and_columns(self):
         content = self.get("tracker:about").content.decode()

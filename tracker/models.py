@@ -557,7 +557,12 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["stage__position", "position"]
-        indexes = [models.Index(fields=["status"], name="recommendation_status")]
+        indexes = [
+            models.Index(fields=["status"], name="recommendation_status"),
+            # The scorecard's counts by stage and status: read from the index alone, not from
+            # rows that carry the long search text.
+            models.Index(fields=["stage", "status"], name="recommendation_stage_status"),
+        ]
 
     # Set here because the body of Meta cannot see the choices above.
     Meta.constraints = [
@@ -631,16 +636,18 @@ class Recommendation(models.Model):
         parts = [" ".join(part.split()) for part in parts if part]
         return "\n".join([*parts, stems_line(parts, title=self.title)])
 
-    def status_today(self):
-        """The status today from the override and the accepted links (`tracker.status`)."""
-        from .status import status_records, today
+    def stored_status_record(self):
+        """What decides the status: the stored accepted links and this instance's override
+        (`tracker.status`)."""
+        from .status import status_records
 
         record = status_records(Recommendation.objects.filter(pk=self.pk)).get(self.pk)
         record.override, record.override_since = self.status_override, self.status_override_since
-        return record.status_on(today())
+        return record
 
     def refresh_status(self, *, user=None, reason="", links=(), decided=False, record=True):
-        """Set the public status (today's) from the override and the accepted links.
+        """Set the public status (today's) from the override and the accepted links, and the
+        recommendation's changes to the scorecard's counts over time (`tracker.tally`).
 
         Saves the recommendation if its status or search text changed. Records
         an entry in its history (who, why, the links that caused it) only when
@@ -648,13 +655,18 @@ class Recommendation(models.Model):
         the reason without changing it (`decided`); never with `record=False` (loading the
         seeds is not news: it is where the record starts).
         """
+        from . import tally
+        from .status import today
+
         old_status = self.status
-        self.status = self.status_today()
+        status_record = self.stored_status_record()
+        self.status = status_record.status_on(today())
         search_text = self.build_search_text()
         status_changed = self.status != old_status
         if status_changed or search_text != self.search_text:
             self.search_text = search_text
             self.save()
+        tally.refresh({self.pk: status_record})
         if not record:
             return self.status
         if self.status != old_status or decided:
@@ -832,6 +844,12 @@ class Link(models.Model):
             models.Index(fields=["review", "relation"], name="link_review_relation"),
             # The review queue: pending suggestions, best first.
             models.Index(fields=["review", "-score"], name="link_review_score"),
+            # The latest decision (`scorecard.last_reviewed`), without reading every link.
+            models.Index(
+                fields=["reviewed_at"],
+                condition=Q(reviewed_at__isnull=False),
+                name="link_reviewed_at",
+            ),
         ]
 
     # Set here because the body of Meta cannot see the choices above.
@@ -912,7 +930,13 @@ class StatusChange(models.Model):
         indexes = [
             models.Index(
                 fields=["recommendation", "-changed_at"], name="statuschange_recommendation"
-            )
+            ),
+            # The latest editor's change (`scorecard.last_reviewed`), past the imports' own.
+            models.Index(
+                fields=["changed_at"],
+                condition=Q(changed_by__isnull=False),
+                name="statuschange_by_editor",
+            ),
         ]
 
     def __str__(self):
@@ -1008,3 +1032,48 @@ class SiteVersion(models.Model):
     def bump(cls):
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+class RecommendationTally(models.Model):
+    """One recommendation's dated changes to the scorecard's counts (`tracker.tally`)."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="tallies"
+    )
+    day = models.DateField()
+    measure = models.CharField(max_length=20, help_text="A status, or a count of evidence.")
+    change = models.IntegerField()
+
+    class Meta:
+        ordering = ["recommendation_id", "day", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "day", "measure"], name="recommendationtally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation_id} {self.day} {self.measure} {self.change:+d}"
+
+
+class Tally(models.Model):
+    """The sum of every recommendation's changes to the scorecard's counts, on each day and in
+    each month (dated by its last day): the counts on any day are the sum up to it."""
+
+    class Period(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+
+    period = models.CharField(max_length=5, choices=Period)
+    day = models.DateField()
+    measure = models.CharField(max_length=20)
+    change = models.IntegerField()
+
+    class Meta:
+        ordering = ["period", "day", "measure"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "day", "measure"], name="tally_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.day} {self.measure} {self.change:+d}"

@@ -2,6 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q, Sum
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from . import tally
 from .models import Link, Recommendation, Stage, StatusChange
 
 
@@ -32,7 +37,7 @@ class Scorecard:
     with_evidence: int
     latest_evidence: object
     recent_changes: list
-    records: dict | None = None
+    tallies: object = None
     on: object = None
 
     @property
@@ -52,6 +57,38 @@ class Scorecard:
         return [
             (status, label, self.totals[status]) for status, label in Recommendation.Status.choices
         ]
+
+    # Written here rather than in the template, as the chart's bars are: the template's loops
+    # over each stage's shares were the part of the page that grew with the stages.
+    def stage_rows(self):
+        """The rows of the table by stage: its name, its bar, a count per status, its total."""
+        rows = []
+        for row in self.stages:
+            shares = row.shares()
+            name = escape(row.stage.name)
+            figures = ", ".join(f"{escape(label)} {count}" for _, label, count, _, _ in shares)
+            rects = "".join(
+                f'<rect class="fill-{escape(status)}" x="{offset}" y="0" width="{percent}" '
+                f'height="10"><title>{escape(label)}: {count}</title></rect>'
+                for status, label, count, percent, offset in shares
+                if count
+            )
+            cells = "".join(f'<td class="number">{count}</td>' for _, _, count, _, _ in shares)
+            rows.append(
+                "\n      <tr>\n"
+                f'        <th scope="row"><a href="{escape(row.stage.get_absolute_url())}">'
+                f"{name}</a></th>\n"
+                '        <td class="bar-cell">\n'
+                '          <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+                f'role="img" aria-label="{name}: {figures}">\n'
+                f"            {rects}\n"
+                "          </svg>\n"
+                "        </td>\n"
+                f"        {cells}\n"
+                f'        <td class="number">{row.total}</td>\n'
+                "      </tr>\n      "
+            )
+        return mark_safe("".join(rows))  # escaped names and labels, numbers
 
 
 # One line on each stage, in the essay's own framing of the five stages of engagement.
@@ -77,47 +114,61 @@ def stage_intro(stage):
 
 
 def last_reviewed():
-    """When an editor last decided on a link or a status (None before any decision); one query."""
+    """When an editor last decided on a link or a status (None before any decision); one query.
+
+    UNION ALL, so that the database merges the two indexes newest first and stops at the
+    first row (UNION gathered every reviewed link to drop duplicates first).
+    """
     links = Link.objects.reviewed().filter(reviewed_at__isnull=False).values_list("reviewed_at")
     changes = StatusChange.objects.filter(changed_by__isnull=False).values_list("changed_at")
-    latest = links.order_by().union(changes.order_by()).order_by("-reviewed_at")[:1]
+    latest = links.order_by().union(changes.order_by(), all=True).order_by("-reviewed_at")[:1]
     return next((on for (on,) in latest), None)
 
 
-def scorecard_summary(recommendations=None, on=None):
+def scorecard_summary(on=None, days=()):
     """Everything the scorecard home page shows, in a fixed number of queries.
 
-    Counts are today's public statuses, or the statuses on the date `on`
-    computed from the links (`tracker.status`).
+    Counts are today's public statuses, or the statuses on the date `on`, from the stored
+    changes of `tracker.tally`; `tallies` also holds what the counts on `days` need.
     """
-    from .status import status_records, today
+    from .status import today
 
-    if recommendations is None:
-        recommendations = Recommendation.objects.all()
-    stages = list(Stage.objects.order_by("essay", "position"))
-    records = status_records(recommendations)
     day = on or today()
-    counts = {}
-    for record in records.values():
-        status = record.stored if on is None else record.status_on(on)
-        stage_counts = counts.setdefault(record.stage_id, {})
-        stage_counts[status] = stage_counts.get(status, 0) + 1
+    stages = list(Stage.objects.order_by("essay", "position").annotate(**_stage_counts(on)))
     breakdown = [
         StageBreakdown(
-            stage, {s: counts.get(stage.pk, {}).get(s, 0) for s in Recommendation.Status.values}
+            stage, {s: getattr(stage, f"count_{s}") or 0 for s in Recommendation.Status.values}
         )
         for stage in stages
     ]
     totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
+    tallies = tally.read([*days, day], day)
     return Scorecard(
         stages=breakdown,
         totals=totals,
         total=sum(totals.values()),
-        with_evidence=sum(1 for r in records.values() if r.evidence_count_on(day)),
-        latest_evidence=max(
-            (d for r in records.values() if (d := r.latest_evidence_on(day))), default=None
-        ),
+        with_evidence=tallies.on(day)[tally.WITH_EVIDENCE],
+        latest_evidence=tallies.latest_evidence,
         recent_changes=list(StatusChange.objects.recent()),
-        records=records,
+        tallies=tallies,
         on=on,
     )
+
+
+def _stage_counts(on):
+    """Annotations `count_<status>` of a stage: its recommendations with that status today
+    (as stored), or on the date `on` (the sum of their changes up to it)."""
+    if on is None:
+        return {
+            f"count_{status}": Count("recommendations", filter=Q(recommendations__status=status))
+            for status in Recommendation.Status.values
+        }
+    return {
+        f"count_{status}": Sum(
+            "recommendations__tallies__change",
+            filter=Q(
+                recommendations__tallies__measure=status, recommendations__tallies__day__lte=on
+            ),
+        )
+        for status in Recommendation.Status.values
+    }

@@ -1,12 +1,11 @@
 """Statuses over time: the scorecard at the end of each administration, month by month, and a
-recommendation's own timeline. Everything here is computed in Python from
-`status.status_records()` (one query) and the administrations (one query).
+recommendation's own timeline. The scorecard's counts are read from the stored sums of
+`tracker.tally`; a recommendation's timeline from its links.
 """
 
 import datetime
-from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate, groupby, pairwise
+from itertools import groupby
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -37,36 +36,31 @@ def last_day(administration):
     return administration.left_office - ONE_DAY
 
 
-def counts_on(records, on):
-    counts = dict.fromkeys(Status.values, 0)
-    for record in records.values():
-        counts[record.status_on(on)] += 1
-    return counts
-
-
-def side_by_side(records, administrations, on, as_of=None):
+def side_by_side(tallies, today, administrations, on, as_of=None):
     """[Column] at the end of each administration that had left office by `on`, then on `on`.
 
-    The last column is today's public statuses, or the statuses on `as_of`.
+    The last column is today's public statuses (`today`, as stored), or the statuses on
+    `as_of`; the others are read from the `tally.Tallies`.
     """
     columns = [
         Column(
             f"End of the {administration.name}",
             last_day(administration),
-            counts_on(records, last_day(administration)),
+            _statuses(tallies.on(last_day(administration))),
             administration.slug,
         )
         for administration in administrations
         if administration.left_office and administration.left_office <= on
     ]
     if as_of:
-        columns.append(Column(f"On {as_of:%-d %B %Y}", as_of, counts_on(records, as_of)))
+        columns.append(Column(f"On {as_of:%-d %B %Y}", as_of, _statuses(tallies.on(as_of))))
     else:
-        today = dict.fromkeys(Status.values, 0)
-        for record in records.values():
-            today[record.stored] += 1
-        columns.append(Column("Today", on, today))
+        columns.append(Column("Today", on, dict(today)))
     return columns
+
+
+def _statuses(counts):
+    return {status: counts[status] for status in Status.values}
 
 
 def status_rows(columns):
@@ -146,38 +140,17 @@ CHART_HEIGHT = 200
 BAR_WIDTH = 10
 
 
-def monthly_chart(records, today, start=RECORD_START):
-    """The status counts at the end of each month since the record starts (stacked bars)."""
+def monthly_chart(tallies, today, start=RECORD_START):
+    """The status counts at the end of each month since the record starts (stacked bars),
+    read from the `tally.Tallies`."""
     dates = month_ends(start, today)
-    # Each record adds one to its status from the month it took it up to the month it left
-    # it: a difference array per status, so the work grows with the links, not with the
-    # recommendations times the months.
-    statuses = Status.values
-    changes = {status: [0] * (len(dates) + 1) for status in statuses}
-    for record in records.values():
-        held = [(0, Status.NOT_FOUND)]  # (first month, status), months in order
-        for day, status in status_steps(record.events):
-            held.append((bisect_left(dates, day), status))
-        if record.override:
-            since = (
-                0 if record.override_since is None else bisect_left(dates, record.override_since)
-            )
-            held = [(month, status) for month, status in held if month < since]
-            held.append((since, record.override))
-        for (first, status), (following, _) in pairwise([*held, (len(dates), None)]):
-            if first < following:
-                changes[status][first] += 1
-                changes[status][following] -= 1
-    running = {status: list(accumulate(steps)) for status, steps in changes.items()}
-    tallies = [
-        {status: running[status][index] for status in statuses} for index in range(len(dates))
-    ]
-    total = len(records)
+    tallies = tallies.month_ends(dates)
+    total = sum(tallies[-1].values())  # Every recommendation holds one status on any day.
     labels = dict(Status.choices)
     months = []
     for on, counts in zip(dates, tallies, strict=True):
         bars, top = [], 0.0
-        for status in statuses:
+        for status in Status.values:
             height = CHART_HEIGHT * counts[status] / total if total else 0
             bars.append((status, labels[status], counts[status], round(top, 2), round(height, 2)))
             top += height

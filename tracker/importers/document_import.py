@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from tracker.cache import published_data_changed
+from tracker.curation import refresh_statuses
 from tracker.models import Action, Document, Link
 
 from .administrations import AdministrationFinder
@@ -178,6 +179,7 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
         return outcome, []
     with transaction.atomic():
         document = existing or Document(slug=parsed.slug)
+        redated = existing is not None and existing.published != parsed.published
         document.kind = parsed.kind
         document.subtype = parsed.subtype
         document.executive_order_number = parsed.executive_order_number
@@ -198,6 +200,11 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
         document.licence = "U.S. government work (public domain)"
         document.save()
         new_ids = _store_actions(document, parsed.actions)
+        if redated:  # Its links now count from the new date.
+            refresh_statuses(
+                list(Link.objects.accepted().filter(action__factsheet=document)),
+                reason=f"Document redated: {document.title}.",
+            )
         published_data_changed()
         return outcome, new_ids
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
+from tracker import tally
 from tracker.cache import published_data_changed
 from tracker.models import Document, Link, Recommendation, Stage
 
@@ -192,6 +193,7 @@ def _delete_dropped(document, codes, path, summary):
             "its links; restore it or remove its links first",
         )
     summary.deleted.extend(dropped.values_list("code", flat=True))
+    tally.forget(dropped)
     dropped.delete()
 
 
