@@ -1,7 +1,7 @@
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.context import Context
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker.markup import render_markdown
@@ -13,6 +13,13 @@ register = template.Library()
 def markdown(text: str | None) -> SafeString:
     """Render editors' Markdown to sanitised HTML."""
     return render_markdown(text)
+
+
+@register.simple_tag
+def status_label(status: str, label: str) -> SafeString:
+    """A status in words, coloured by the site's stylesheet (a tag, not an include: it is
+    shown once a row)."""
+    return format_html('<span class="status status-{}">{}</span>', status, label)
 
 
 @register.simple_tag(takes_context=True)
