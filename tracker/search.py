@@ -29,7 +29,10 @@ WRITTEN_WORD = re.compile(r"[^\W_]+")
 def fold(text):
     """Lower case without accents: "Guantánamo" -> "guantanamo"."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    # Each distinct character looked at once, not each character (search results fold
+    # whole texts).
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
+    return decomposed.translate(marks).lower()
 
 
 def words(text):
