@@ -53,6 +53,7 @@ clean:
 CORPUS ?= ../shared/corpus
 bench: install
 	command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+	command -v sqlite3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q sqlite3
 	$(BIN)/python -m bench.run --corpus $(CORPUS)
 
 # Public load and an editor's writes at once for 60 s on PostgreSQL; checks nothing was lost.

@@ -6,7 +6,10 @@ Run by bench/run.py in a fresh process per database, with DATABASE_URL set.
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +46,7 @@ PAGES = {
 }
 PUBLIC = [name for name in PAGES if name not in ("floor", "admin review queue")]
 DOWNLOADS = {"scorecard.csv": "/scorecard.csv", "links.csv": "/links.csv"}
+DOWNLOAD_REPETITIONS = 5
 NEW_FACTSHEET = """---
 title: Benchmark fact sheet
 date: '2025-01-15'
@@ -249,34 +253,59 @@ def _ms(seconds):
     return round(1000 * seconds, 3)
 
 
-def downloads():
-    """Rows per second of each download (memory is measured in its own process by run.py)."""
+def downloads(repetitions=DOWNLOAD_REPETITIONS):
+    """Rows per second of each download: the median of a few fetches after a first one (memory
+    is measured in its own process by run.py). Each is compared with the database's own CSV
+    of the same data: PostgreSQL's COPY, or the sqlite3 shell's `.mode csv`."""
     client = Client()  # One client: a new one loads the middleware (and WhiteNoise) again.
     client.get(PAGES["floor"])
     results = {}
     for name, url in DOWNLOADS.items():
-        start = time.perf_counter()
-        rows = -1  # The header.
-        for chunk in client.get(url).streaming_content:
-            rows += chunk.count(b"\r\n")
-        seconds = time.perf_counter() - start
+        samples = []
+        for _ in range(repetitions + 1):  # The first fetch warms the caches and is not kept.
+            start = time.perf_counter()
+            rows = -1  # The header.
+            for chunk in client.get(url).streaming_content:
+                rows += chunk.count(b"\r\n")
+            samples.append(time.perf_counter() - start)
+        seconds = statistics.median(samples[1:])
         results[name] = {
             "rows": rows,
             "seconds": round(seconds, 3),
             "rows_per_second": round(rows / seconds),
         }
     if connection.vendor == "postgresql":
-        copy = copy_throughput()
-        results["links.csv"]["copy_rows_per_second"] = copy
-        results["links.csv"]["share_of_copy"] = round(
-            results["links.csv"]["rows_per_second"] / copy, 3
-        )
-        copy = scorecard_copy_throughput()
-        results["scorecard.csv"]["copy_rows_per_second"] = copy
-        results["scorecard.csv"]["share_of_copy"] = round(
-            results["scorecard.csv"]["rows_per_second"] / copy, 3
-        )
+        own = {"links.csv": copy_throughput(), "scorecard.csv": scorecard_copy_throughput()}
+        key = "copy"
+    elif shutil.which("sqlite3") and Path(connection.settings_dict["NAME"]).is_file():
+        # The shell (`make bench` installs it) reads a file, not a test's database in memory.
+        own = {name: shell_throughput(sql) for name, sql in peer_queries().items()}
+        key = "shell"
+    else:
+        return results
+    for name, rate in own.items():
+        results[name][f"{key}_rows_per_second"] = rate
+        results[name][f"share_of_{key}"] = round(results[name]["rows_per_second"] / rate, 3)
     return results
+
+
+def shell_throughput(sql, repetitions=DOWNLOAD_REPETITIONS * 4):
+    """Rows per second of the sqlite3 shell writing the rows of `sql` as CSV (`.mode csv`) to
+    /dev/null: the statement's own time as `.timer` reports it (in milliseconds, so the mean
+    of several runs after a first one)."""
+    statement = sql.strip().rstrip(";") + ";\n"
+    script = ".mode csv\n.output /dev/null\n.timer on\n" + statement * (repetitions + 1)
+    shell = subprocess.run(
+        ["sqlite3", "-readonly", str(connection.settings_dict["NAME"])],
+        input=script, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds = [float(real) for real in re.findall(r"Run Time: real ([\d.]+)", shell.stdout)]
+    if len(seconds) != repetitions + 1:
+        raise RuntimeError(f"the sqlite3 shell did not run the statement: {shell.stderr}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql})")
+        rows = cursor.fetchone()[0]
+    return round(rows / statistics.mean(seconds[1:]))
 
 
 def scorecard_copy_throughput():
@@ -328,6 +357,19 @@ GROUP BY r.id ORDER BY s.position, r.position
 """
 
 
+def peer_queries():
+    """{download: SQL} of the same data as each CSV download, as Datasette and the sqlite3
+    shell are given it: plain SQL, no parameter."""
+    links_sql, params = exports.link_queryset().query.sql_with_params()
+    # The query's parameters are plain strings (the review state): inline them as literals.
+    links_sql = links_sql % tuple("'" + str(p).replace("'", "''") + "'" for p in params)
+    queries = {"scorecard.csv": PEER_SCORECARD_SQL, "links.csv": links_sql}
+    with connection.cursor() as cursor:  # Both queries run as they are on this file.
+        for sql in queries.values():
+            cursor.execute(f"SELECT count(*) FROM ({sql})")
+    return queries
+
+
 def peer_addresses(database):
     """{name: (tracker address, Datasette address)} for the same data in the SQLite file whose
     Datasette name is `database`: table page, filter, row page, document list and the CSVs."""
@@ -337,12 +379,7 @@ def peer_addresses(database):
 
     recommendation = Recommendation.objects.get(code="rejoin-un-human-rights-council")
     stage = Stage.objects.get(slug="reengage")
-    links_sql, params = exports.link_queryset().query.sql_with_params()
-    # The query's parameters are plain strings (the review state): inline them as literals.
-    links_sql = links_sql % tuple("'" + str(p).replace("'", "''") + "'" for p in params)
-    with connection.cursor() as cursor:  # Both queries run as they are on this file.
-        cursor.execute(f"SELECT count(*) FROM ({links_sql})")
-        cursor.execute(f"SELECT count(*) FROM ({PEER_SCORECARD_SQL})")
+    queries = peer_queries()
     table = f"/{database}/tracker_recommendation"
     return {
         "table page": ("/recommendations/", table),
@@ -354,11 +391,11 @@ def peer_addresses(database):
         "document list": ("/documents/", f"/{database}/tracker_document"),
         "scorecard.csv": (
             "/scorecard.csv",
-            f"/{database}.csv?" + urlencode({"sql": PEER_SCORECARD_SQL, "_size": "max"}),
+            f"/{database}.csv?" + urlencode({"sql": queries["scorecard.csv"], "_size": "max"}),
         ),
         "links.csv": (
             "/links.csv",
-            f"/{database}.csv?" + urlencode({"sql": links_sql, "_size": "max"}),
+            f"/{database}.csv?" + urlencode({"sql": queries["links.csv"], "_size": "max"}),
         ),
     }
 

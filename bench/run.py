@@ -114,18 +114,23 @@ def http_load(url, seconds):
 
 def peer_load(url, addresses, seconds):
     """The tracker (one gunicorn process, 4 threads, no page cache) against Datasette (one
-    process) serving the same SQLite file, address by address, 4 connections each."""
+    process) serving the same SQLite file, 4 connections each. Both serve at once and each
+    address is loaded on one then the other, back to back, so that a change in the machine's
+    load between them skews a ratio as little as it can."""
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt install wrk)"}
     database = url.removeprefix("sqlite:///")
     results = {}
     uncached = {**environment(url), "BENCH_UNCACHED": "1"}
-    with gunicorn(uncached, PEER_TRACKER_PORT, "/__floor__/", threads=PEER_CONNECTIONS, workers=1):
-        for name, (tracker, _) in addresses.items():
-            results[name] = {"tracker": _wrk(tracker, seconds, PEER_CONNECTIONS, PEER_TRACKER_PORT)}
-    with datasette(database, PEER_PORT, addresses["table page"][1]):
-        for name, (_, peer) in addresses.items():
-            results[name]["datasette"] = _wrk(peer, seconds, PEER_CONNECTIONS, PEER_PORT)
+    with (
+        gunicorn(uncached, PEER_TRACKER_PORT, "/__floor__/", threads=PEER_CONNECTIONS, workers=1),
+        datasette(database, PEER_PORT, addresses["table page"][1]),
+    ):
+        for name, (tracker, peer) in addresses.items():
+            results[name] = {
+                "tracker": _wrk(tracker, seconds, PEER_CONNECTIONS, PEER_TRACKER_PORT),
+                "datasette": _wrk(peer, seconds, PEER_CONNECTIONS, PEER_PORT),
+            }
     return results
 
 

@@ -156,9 +156,9 @@ class AsOfTests(AsOfSite):
 
     def test_download_query_counts_on_a_date(self):
         # The data version (for the ETag), dated links for the statuses, administrations,
-        # then recommendations and their links per chunk of 500 rows (on PostgreSQL one COPY,
-        # which Django does not count); links.csv is the data version and one query either way.
-        scorecard = 3 if connection.vendor == "postgresql" else 5
+        # then one statement for every row (on PostgreSQL a COPY, which Django does not
+        # count); links.csv is the data version and one query either way.
+        scorecard = 3 if connection.vendor == "postgresql" else 4
         for name, count in [("tracker:scorecard_csv", scorecard), ("tracker:links_csv", 2)]:
             for _ in range(2):
                 with self.assertNumQueries(count):

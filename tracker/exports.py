@@ -11,16 +11,19 @@ import itertools
 import json
 import logging
 import re
+import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import Administration, Document, Link, Recommendation
-from .record import ARCHIVED_PATH, ARCHIVES, working_url
+from .record import ARCHIVED_PATH, ARCHIVES, WHITE_HOUSE_HOSTS, working_url
 from .status import STATUS_RELATIONS, StatusRecord, today
 
 SCORECARD_COLUMNS = [
@@ -249,70 +252,141 @@ def link_queryset(as_of=None):
     )
 
 
-# links.csv through PostgreSQL's own COPY. Each line is built in SQL with the same cells as
-# `link_rows` + `csv_lines`: neutralised (`neutralise`), then quoted as Python's csv module
-# quotes (a cell holding a comma, a double quote, CR or LF), joined by commas. COPY's text
-# format escapes a line's backslashes and control characters and ends it with LF;
-# `_csv_block` turns that back into the bytes Python writes. Each layer is fenced with
-# OFFSET 0 so PostgreSQL computes every cell once.
-_LINK_FIELDS = (
-    "code, title, relation, doc_title, published, url, section, text, reason, "
-    "kind, subtype, number, administration, publisher"
-)
+# The CSV downloads' cells computed by the database, each as text, cell for cell as
+# `link_rows`/`scorecard_rows` give them. PostgreSQL writes the lines too, through COPY: each
+# cell neutralised (`neutralise`), then quoted as Python's csv module quotes (a cell holding
+# a comma, a double quote, CR or LF), joined by commas, each layer fenced with OFFSET 0 so
+# every cell is computed once. COPY's text format escapes a line's backslashes and control
+# characters and ends it with LF; `_csv_block` turns that back into the bytes Python writes.
+# SQLite hands the cells over as rows and `_csv_line` writes the lines: SQLite's string
+# functions do that slower than Python's (links.csv's lines took twice as long in SQL).
+@dataclass(frozen=True)
+class _Dialect:
+    day: str  # the date {v} as YYYY-MM-DD
+    date: str  # a date parameter
+
+
+_POSTGRESQL = _Dialect(day="to_char({v}, 'YYYY-MM-DD')", date="%s::date")
+_SQLITE = _Dialect(day="{v}", date="%s")  # SQLite keeps dates as YYYY-MM-DD text.
 _NEUTRAL = (
     "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
 )
 _QUOTED = """CASE WHEN {v} ~ '[",\\r\\n]' THEN '"' || replace({v}, '"', '""') || '"' ELSE {v} END"""
+_LINK_FIELDS = (
+    "code, title, relation, doc_title, published, url, section, text, reason, "
+    "kind, subtype, number, administration, publisher"
+)
 # The addresses `working_url` moves, in the plain spelling SQL can move byte for byte: lower
-# case scheme and host, no port, no white space, no empty query or fragment. A document with
-# any other spelling of such an address sends links.csv through the Python writer.
+# case scheme and host, no port, no white space, no empty query or fragment. On PostgreSQL a
+# document with any other spelling of such an address sends links.csv through the Python
+# writer; SQLite hands that one address to `working_url` itself (`_register_functions`).
 _HOST = r"^https?://(www\.)?whitehouse\.gov"
 _MOVABLE = _HOST + re.escape(ARCHIVED_PATH) + r"[^?#\s]*(\?[^#\s]+)?(#\S+)?$"
 _UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 _ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 COPY_BLOCK = 64 * 1024
+ROWS_PER_BLOCK = 100
+_WORKING_URL = "tracker_working_url"
+_registered = threading.local()
 
 
-def _link_values_sql(site_url):
+def _text_cells(values):
+    return ", ".join(
+        f"coalesce(CAST(({value}) AS TEXT), '') AS v{n}" for n, value in enumerate(values)
+    )
+
+
+def _copy_csv_sql(values, source):
+    """PostgreSQL: COPY of CSV lines over `source` (a FROM clause's text): each value as
+    text, neutralised, quoted, joined by commas; each layer fenced with OFFSET 0."""
+    columns = range(len(values))
+    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
+    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    return (
+        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {_text_cells(values)} "
+        f"FROM {source} OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+    )
+
+
+def _cells_sql(values, source, named=""):
+    """SQLite: SELECT of each value as text over `source` (a FROM clause's text, after the
+    common table expressions in `named`)."""
+    return f"{named}SELECT {_text_cells(values)} FROM {source}"
+
+
+def _link_values_sql(site_url, dialect):
     """The text of each links.csv cell over `link_queryset`'s columns, and its params."""
     prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
-    moves = " ".join(
-        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
-    )
-    params = [site_url + prefix, suffix, _MOVABLE]
-    for took_office, left_office, host in ARCHIVES:
-        params += [took_office, left_office, _HOST, f"https://{host}"]
+    moved, moved_params = _moved_url_postgresql() if dialect is _POSTGRESQL else _moved_url_sqlite()
     values = [
         "code",
         "title",
         "relation",
         "doc_title",
-        "to_char(published, 'YYYY-MM-DD')",
+        dialect.day.format(v="published"),
         "url",
         "section",
         "text",
         "reason",
         "%s || code || %s",
         "CASE WHEN subtype = 'executive_order' AND coalesce(number, 0) <> 0 "
-        "THEN subtype || ' ' || number::text ELSE coalesce(nullif(subtype, ''), kind) END",
+        "THEN subtype || ' ' || CAST(number AS TEXT) ELSE coalesce(nullif(subtype, ''), kind) END",
         "administration",
-        f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END",
+        moved,
         "publisher",
     ]
-    return values, params
+    return values, [site_url + prefix, suffix, *moved_params]
 
 
-def _copy_csv_sql(values, source):
-    """COPY of CSV lines over `source` (a FROM clause's text): each value as text,
-    neutralised, quoted, joined by commas; each layer fenced with OFFSET 0."""
-    cells = ", ".join(f"coalesce(({value})::text, '') AS v{n}" for n, value in enumerate(values))
-    columns = range(len(values))
-    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
-    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
-    return (
-        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {cells} FROM {source} "
-        "OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+def _moved_url_postgresql():
+    moves = " ".join(
+        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
     )
+    params = [_MOVABLE]
+    for took_office, left_office, host in ARCHIVES:
+        params += [took_office, left_office, _HOST, f"https://{host}"]
+    return f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END", params
+
+
+def _moved_url_sqlite():
+    """`working_url` in SQLite: a plain spelling (a White House host right before the archived
+    path; no tab, CR or LF, which urlsplit drops; no empty query or fragment, which urlunsplit
+    drops) moves by swapping its scheme and host; any other address that may name a White
+    House host (case aside) goes through `working_url` itself."""
+    hosts = sorted(WHITE_HOUSE_HOSTS)
+    spellings = [
+        f"{scheme}://{host}{ARCHIVED_PATH}*" for scheme in ("http", "https") for host in hosts
+    ]
+    plain = " OR ".join("url GLOB %s" for _ in spellings)
+    moves = " ".join(
+        "WHEN published BETWEEN %s AND %s THEN %s || substr(url, instr(url, %s))" for _ in ARCHIVES
+    )
+    params = list(spellings)
+    for took_office, left_office, host in ARCHIVES:
+        params += [took_office, left_office, f"https://{host}", ARCHIVED_PATH]
+    params += [f"%{host}%" for host in hosts]
+    sql = (
+        f"CASE WHEN ({plain}) AND instr(url, char(9)) = 0 AND instr(url, char(10)) = 0 "
+        "AND instr(url, char(13)) = 0 AND instr(url, '?#') = 0 "
+        "AND substr(url, -1) NOT IN ('?', '#') "
+        f"THEN CASE {moves} ELSE url END "
+        f"WHEN {' OR '.join('url LIKE %s' for _ in hosts)} THEN {_WORKING_URL}(url, published) "
+        "ELSE url END"
+    )
+    return sql, params
+
+
+def _working_url_of_text(url, published):
+    return working_url(url, datetime.date.fromisoformat(published))
+
+
+def _register_functions():
+    """Give this thread's SQLite connection the Python functions the downloads' SQL calls
+    (once per connection: registering again would expire its cached statements)."""
+    raw = connection.connection
+    if getattr(_registered, "connection", None) is not raw:
+        raw.create_function(_WORKING_URL, 2, _working_url_of_text, deterministic=True)
+        _registered.connection = raw
 
 
 def _copy_can_match():
@@ -340,9 +414,18 @@ def _links_copy_sql(as_of=None, site_url=None):
     """The COPY statement of links.csv's data lines, and its params."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
-    values, params = _link_values_sql(site_url)
+    values, params = _link_values_sql(site_url, _POSTGRESQL)
     sql = _copy_csv_sql(values, f"({inner}) AS links({_LINK_FIELDS})")
     return sql, [*params, *map(_plain, inner_params)]
+
+
+def _links_select_sql(as_of=None, site_url=None):
+    """SQLite: the SELECT of links.csv's data lines, and its params."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    inner, inner_params = link_queryset(as_of).query.sql_with_params()
+    values, params = _link_values_sql(site_url, _SQLITE)
+    named = f"WITH links({_LINK_FIELDS}) AS ({inner}) "
+    return _cells_sql(values, "links", named), [*map(_plain, inner_params), *params]
 
 
 def _copy_lines(sql, params):
@@ -371,11 +454,36 @@ def _csv_block(lines):
     return data
 
 
-# scorecard.csv through COPY, cell for cell as `scorecard_rows` + `csv_lines` write it. The
-# statuses at the end of each administration follow `status.status_on` in closed form: with
-# D the day, c the latest contrary action by then, an override holding on D wins; then no
-# link: not found; no evidence: contrary; no evidence after c (same day counts before it):
-# reversed; an implementing link after c: implemented; else partly implemented.
+def _select_lines(sql, params):
+    """SQLite: the rows of a SELECT of text cells as CSV lines (`_csv_line`), in text blocks
+    of whole lines."""
+    with connection.cursor() as cursor:
+        _register_functions()
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(ROWS_PER_BLOCK):
+            yield "".join([_csv_line(row) for row in rows])
+
+
+def _csv_line(cells):
+    """Text cells as `csv_lines` writes them: each neutralised, then quoted when it holds a
+    double quote, a comma, CR or LF (the csv module's minimal quoting), with the line end."""
+    line = []
+    for text in cells:
+        if text.startswith(FORMULA_PREFIXES):
+            text = "'" + text
+        if '"' in text:
+            text = '"' + text.replace('"', '""') + '"'
+        elif "," in text or "\n" in text or "\r" in text:
+            text = '"' + text + '"'
+        line.append(text)
+    return ",".join(line) + "\r\n"
+
+
+# scorecard.csv, cell for cell as `scorecard_rows` + `csv_lines` write it. The statuses at the
+# end of each administration follow `status.status_on` in closed form: with D the day, c the
+# latest contrary action by then, an override holding on D wins; then no link: not found; no
+# evidence: contrary; no evidence after c (same day counts before it): reversed; an
+# implementing link after c: implemented; else partly implemented.
 _STATUS_ON = (
     "CASE WHEN override <> '' AND (since IS NULL OR since <= {d}) THEN override "
     "WHEN evidence_{n} IS NULL AND contrary_{n} IS NULL THEN 'not_found' "
@@ -389,25 +497,86 @@ _LINKS_OF = (
     "JOIN tracker_document d ON d.id = a.factsheet_id "
     "WHERE l.recommendation_id = r.pk AND l.review = %s"
 )
+# `_cited`: an editor-entered source is named as such, with its publisher.
+_CITED = (
+    "CASE WHEN d.kind = %s THEN %s || ': ' || d.publisher || ', ' ELSE '' END || d.title "
+    "|| ' (' || {published} || '): ' || l.reason"
+)
+_SCORECARD_FIELDS = (
+    "pk, code, stage, title, statement, quote, status, reason, override, since, "
+    "evidence_count, last_changed"
+)
+
+
+def _scorecard_rows_sql(export):
+    """The query of the recommendations in the download's order, as the columns
+    `_SCORECARD_FIELDS` names (`last_changed`: the day, in the current time zone)."""
+    status = "status_on_date" if export.as_of else "status"
+    count = "evidence_on_date" if export.as_of else "evidence_count"
+    inner, params = export.recommendations.annotate(
+        last_changed_on=TruncDate("last_changed")
+    ).values_list(
+        "pk", "code", "stage__name", "title", "statement", "quote", status, "status_reason",
+        "status_override", "status_override_since", count, "last_changed_on",
+    ).query.sql_with_params()  # fmt: skip
+    return inner, list(map(_plain, params))
+
+
+def _end_days(export):
+    """{n: day} of the administrations' last days the download states a status on (not after
+    as_of); n numbers the `ends` column and its source's evidence_n, contrary_n, implements_n."""
+    return {
+        n: day
+        for n, day in enumerate(export.ends.values())
+        if export.as_of is None or day <= export.as_of
+    }
+
+
+def _scorecard_values(export, dialect):
+    """The text of each scorecard.csv cell over its source's columns (`_SCORECARD_FIELDS`,
+    evidence, urls, latest, and those of `_end_days`), and its params."""
+    prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
+    labels = " ".join("WHEN %s THEN %s" for _ in Recommendation.Status.choices)
+    values = [
+        "code",
+        "stage",
+        "title",
+        "statement",
+        "quote",
+        "status",
+        f"CASE status {labels} END",
+        f"CASE WHEN override = '' OR since IS NULL OR since <= {dialect.date} "
+        "THEN reason ELSE '' END",
+        "evidence_count",
+        "evidence",
+        "urls",
+        dialect.day.format(v="last_changed"),
+        "%s || code || %s",
+        dialect.day.format(v="latest"),
+    ]
+    params = [value for choice in Recommendation.Status.choices for value in choice]
+    params += [export.as_of or today(), export.site_url + prefix, suffix]
+    days = _end_days(export)
+    for n in range(len(export.ends)):
+        if n in days:
+            values.append(_STATUS_ON.format(d=dialect.date, n=n))
+            params.append(days[n])
+        else:
+            values.append("''")
+    return values, params
 
 
 def _scorecard_copy_sql(export):
     """The COPY statement of scorecard.csv's data lines, and its params."""
-    as_of, ends = export.as_of, list(export.ends.values())
-    on = as_of or today()
-    status = "status_on_date" if as_of else "status"
-    count = "evidence_on_date" if as_of else "evidence_count"
-    inner, inner_params = export.recommendations.values_list(
-        "pk", "code", "stage__name", "title", "statement", "quote", status, "status_reason",
-        "status_override", "status_override_since", count, "last_changed",
-    ).query.sql_with_params()  # fmt: skip
+    as_of = export.as_of
+    on, up_to = as_of or today(), as_of or datetime.date.max
+    inner, inner_params = _scorecard_rows_sql(export)
     evidence_relations = list(map(_plain, Link.EVIDENCE_RELATIONS))
-    up_to = as_of or datetime.date.max
     accepted = _plain(Link.Review.ACCEPTED)
     contrary, implements = _plain(Link.Relation.CONTRARY), _plain(Link.Relation.IMPLEMENTS)
     # Per end day: the latest evidence, contrary action and implementing link by then.
     per_day, day_params = [], []
-    for n, day in enumerate(ends):
+    for n, day in _end_days(export).items():
         for name, relations in (
             ("evidence", evidence_relations),
             ("contrary", [contrary]),
@@ -418,41 +587,14 @@ def _scorecard_copy_sql(export):
                 f"AS {name}_{n}"
             )
             day_params += [relations, day]
-    prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
-    labels = " ".join("WHEN %s THEN %s" for _ in Recommendation.Status.choices)
-    label_params = [value for choice in Recommendation.Status.choices for value in choice]
-    values = [
-        "code",
-        "stage",
-        "title",
-        "statement",
-        "quote",
-        "status",
-        f"CASE status {labels} END",
-        "CASE WHEN override = '' OR since IS NULL OR since <= %s THEN reason ELSE '' END",
-        "evidence_count",
-        "evidence",
-        "urls",
-        "to_char(last_changed AT TIME ZONE %s, 'YYYY-MM-DD')",
-        "%s || code || %s",
-        "to_char(latest, 'YYYY-MM-DD')",
-    ]
-    params = [*label_params, on, settings.TIME_ZONE, export.site_url + prefix, suffix]
-    for n, day in enumerate(ends):
-        values.append(
-            f"CASE WHEN %s::date > %s::date THEN '' ELSE {_STATUS_ON.format(d='%s::date', n=n)} END"
-        )
-        params += [day, up_to, day]
+    values, params = _scorecard_values(export, _POSTGRESQL)
+    cited = _CITED.format(published=_POSTGRESQL.day.format(v="d.published"))
     source = (
         "(SELECT row_number() OVER () AS n, r.* FROM ("
-        f"{inner}) AS r(pk, code, stage, title, statement, quote, status, reason, override, "
-        "since, evidence_count, last_changed)) AS r "
-        # `_cited`: an editor-entered source is named as such, with its publisher.
-        "LEFT JOIN LATERAL (SELECT string_agg(CASE WHEN d.kind = %s THEN %s || ': ' || "
-        "d.publisher || ', ' ELSE '' END || d.title || ' (' || to_char(d.published, "
-        "'YYYY-MM-DD') || '): ' || l.reason, ' | ' ORDER BY d.published, a.position, l.id) "
-        "FILTER (WHERE l.relation = ANY(%s) AND d.published <= %s) AS evidence, "
-        "max(d.published) FILTER (WHERE d.published <= %s) AS latest"
+        f"{inner}) AS r({_SCORECARD_FIELDS})) AS r "
+        f"LEFT JOIN LATERAL (SELECT string_agg({cited}, ' | ' ORDER BY d.published, "
+        "a.position, l.id) FILTER (WHERE l.relation = ANY(%s) AND d.published <= %s) "
+        "AS evidence, max(d.published) FILTER (WHERE d.published <= %s) AS latest"
         f"{''.join(', ' + column for column in per_day)} "
         f"{_LINKS_OF} AND l.relation = ANY(%s)) AS links ON true "
         "LEFT JOIN LATERAL (SELECT string_agg(url, ' ' ORDER BY published, position, id) AS urls "
@@ -465,7 +607,7 @@ def _scorecard_copy_sql(export):
     statuses = list(map(_plain, STATUS_RELATIONS))
     params = [
         *params,
-        *map(_plain, inner_params),
+        *inner_params,
         _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
         evidence_relations, up_to, on, *day_params, accepted, statuses,
         accepted, evidence_relations, up_to,
@@ -473,21 +615,74 @@ def _scorecard_copy_sql(export):
     return sql, params
 
 
+def _scorecard_select_sql(export):
+    """SQLite: the SELECT of scorecard.csv's data lines, and its params. Each aggregate of a
+    recommendation's links is a subquery of its own; group_concat follows the order of the
+    rows its subquery hands it (SQLite keeps a subquery's ORDER BY under such an aggregate)."""
+    as_of = export.as_of
+    on, up_to = as_of or today(), as_of or datetime.date.max
+    inner, inner_params = _scorecard_rows_sql(export)
+    accepted = _plain(Link.Review.ACCEPTED)
+
+    def links_of(relations):
+        relations = list(map(_plain, relations))
+        placeholders = ", ".join(["%s"] * len(relations))
+        return f"{_LINKS_OF} AND l.relation IN ({placeholders})", [accepted, *relations]
+
+    evidence, evidence_params = links_of(Link.EVIDENCE_RELATIONS)
+    statuses, status_params = links_of(STATUS_RELATIONS)
+    cited = _CITED.format(published=_SQLITE.day.format(v="d.published"))
+    columns = [
+        f"(SELECT group_concat(cell, ' | ') FROM (SELECT {cited} AS cell {evidence} "
+        "AND d.published <= %s ORDER BY d.published, a.position, l.id)) AS evidence",
+        # Each address once, where it is first cited.
+        "(SELECT group_concat(url, ' ') FROM (SELECT url FROM (SELECT d.url, d.published, "
+        "a.position, l.id, row_number() OVER (PARTITION BY d.url ORDER BY d.published, "
+        f"a.position, l.id) AS nth {evidence} AND d.published <= %s AND d.url <> '') "
+        "WHERE nth = 1 ORDER BY published, position, id)) AS urls",
+        f"(SELECT max(d.published) {statuses} AND d.published <= %s) AS latest",
+    ]
+    column_params = [
+        _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
+        *evidence_params, up_to, *evidence_params, up_to, *status_params, on,
+    ]  # fmt: skip
+    # Per end day: the latest evidence, contrary action and implementing link by then.
+    for n, day in _end_days(export).items():
+        for name, relations in (
+            ("evidence", Link.EVIDENCE_RELATIONS),
+            ("contrary", [Link.Relation.CONTRARY]),
+            ("implements", [Link.Relation.IMPLEMENTS]),
+        ):
+            links, links_params = links_of(relations)
+            columns.append(f"(SELECT max(d.published) {links} AND d.published <= %s) AS {name}_{n}")
+            column_params += [*links_params, day]
+    values, params = _scorecard_values(export, _SQLITE)
+    named = f"WITH recommendations({_SCORECARD_FIELDS}) AS ({inner}) "
+    # OFFSET: SQLite never merges such a subquery into the query around it, so each of the
+    # recommendation's aggregates is computed once, however many cells read it.
+    source = f"(SELECT r.*, {', '.join(columns)} FROM recommendations AS r LIMIT -1 OFFSET 0) AS r"
+    sql = _cells_sql(values, source, named)
+    return sql, [*inner_params, *params, *column_params]
+
+
 def scorecard_csv_lines(export):
-    """scorecard.csv: streamed from PostgreSQL's COPY, else written row by row in Python."""
-    if connection.vendor != "postgresql":
-        return csv_lines(export.rows(), export.columns)
+    """scorecard.csv: its lines built by the database (PostgreSQL's COPY, SQLite's cursor)."""
     try:
-        statement = _scorecard_copy_sql(export)
+        if connection.vendor == "postgresql":
+            lines = _copy_lines(*_scorecard_copy_sql(export))
+        else:
+            lines = _select_lines(*_scorecard_select_sql(export))
     except EmptyResultSet:  # Filters no row can match (a search of punctuation only).
         return iter([csv_header(export.columns)])
-    return _after(csv_header(export.columns), _copy_lines(*statement))
+    return _after(csv_header(export.columns), lines)
 
 
 def links_csv_lines(as_of=None, site_url=None):
-    """links.csv: streamed from PostgreSQL's COPY where it writes the same bytes, else
-    written row by row in Python."""
-    if connection.vendor == "postgresql" and _copy_can_match():
+    """links.csv: its lines built by the database (SQLite's cursor; PostgreSQL's COPY where it
+    writes the same bytes, else Python's writer row by row)."""
+    if connection.vendor == "sqlite":
+        return _after(csv_header(LINK_COLUMNS), _select_lines(*_links_select_sql(as_of, site_url)))
+    if _copy_can_match():
         return _after(csv_header(LINK_COLUMNS), copy_link_lines(as_of, site_url))
     return csv_lines(link_rows(site_url, as_of), LINK_COLUMNS)
 
