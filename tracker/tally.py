@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Subquery, Sum
 
 from .models import Recommendation, RecommendationTally, Tally
@@ -58,6 +58,7 @@ def changes_of(record):
     return Counter({key: change for key, change in changes.items() if change})
 
 
+@transaction.atomic  # A caller in autocommit still gets the lock and one write.
 def refresh(records):
     """Store the changes of the recommendations whose `{pk: StatusRecord}` are given, and move
     the sums by the difference; the recommendations' rows are locked until the transaction
