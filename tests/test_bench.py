@@ -9,6 +9,7 @@ writes the report with bench/report.py.
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -99,7 +100,13 @@ def test_the_benchmark_measures_and_reports_at_a_tiny_scale(tmp_path, settings, 
     report.write_report(results, path)
     text = path.read_text(encoding="utf-8")
     assert "## Suggestions" in text
-    assert "| curation: implements, partial | shipped: bm25 + feedback + document context" in text
+    # Which weighting the tuning picks on this tiny database is a tie broken by row ids,
+    # which differ between databases and runs; the shipped row is there whichever it is.
+    assert re.search(
+        r"\| curation: implements, partial \| shipped: (bm25|tfidf) "
+        r"\+ feedback \+ document context",
+        text,
+    )
     assert "recommendations fixed" in text
     assert f"| {vendor} | scorecard.csv |" in text
     assert f"| {vendor} | corpus | 1 | 1 | 0 | 0 |" in text
