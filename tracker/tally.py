@@ -65,11 +65,7 @@ def refresh(records):
     ends, so two refreshes of one recommendation cannot both start from its old changes."""
     pks = list(records)
     list(Recommendation.objects.select_for_update().filter(pk__in=pks).values_list("pk"))
-    old = RecommendationTally.objects.filter(recommendation__in=pks)
-    difference = Counter()
-    for day, measure, change in old.values_list("day", "measure", "change"):
-        difference[day, measure] -= change
-    old.delete()
+    difference = _withdrawn(pks)
     rows = []
     for pk, record in records.items():
         for (day, measure), change in changes_of(record).items():
@@ -82,12 +78,18 @@ def refresh(records):
 
 def forget(recommendations):
     """Take the recommendations out of the sums (before they are deleted)."""
+    _move_sums(_withdrawn(recommendations))
+
+
+def _withdrawn(recommendations):
+    """Delete the recommendations' stored changes; the difference that takes them out of
+    the sums."""
     old = RecommendationTally.objects.filter(recommendation__in=recommendations)
     difference = Counter()
     for day, measure, change in old.values_list("day", "measure", "change"):
         difference[day, measure] -= change
     old.delete()
-    _move_sums(difference)
+    return difference
 
 
 def refresh_all(recommendations=None):
