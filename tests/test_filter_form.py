@@ -73,6 +73,23 @@ def test_the_list_shows_selected_values_and_marks_invalid_fields(client, cited):
     assert f'<option value="human-rights-day">{escaped_title}</option>' in content
 
 
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("tracker:recommendation_list", {"stage": "nope", "status": "bogus", "as_of": "2022-13"}),
+        ("tracker:document_list", {"kind": "nope", "administration": "x"}),
+    ],
+)
+def test_each_invalid_field_is_described_by_its_error_on_the_page(client, cited, page, query):
+    content = client.get(reverse(page), query).content.decode()
+    described = re.findall(r'aria-describedby="([^"]+)"', content)
+    assert len(described) >= 2
+    ids = set(re.findall(r' id="([^"]+)"', content))
+    for references in described:
+        for reference in references.split():
+            assert reference in ids, reference
+
+
 def test_a_status_label_is_escaped():
     assert status_label("partial", "<Partly>") == (
         '<span class="status status-partial">&lt;Partly&gt;</span>'
