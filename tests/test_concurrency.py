@@ -1,12 +1,18 @@
 """Two editors at once: the second save of a stale form is refused, never a silent overwrite."""
 
+import datetime
+import threading
+
 from django.contrib.auth import get_user_model
-from django.test import TestCase
+from django.db import connection, connections
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
-from tracker.models import Recommendation
+from tracker.curation import review_links
+from tracker.models import Link, Recommendation
 
-from .factories import make_link, make_recommendation
+from .factories import make_action, make_factsheet, make_link, make_recommendation
+from .test_tallies import assert_tallies_current
 
 INLINE = {
     "links-TOTAL_FORMS": 0,
@@ -84,3 +90,53 @@ class TwoEditorsTests(TestCase):
         assert "Someone else changed this link" in refused.content.decode()
         self.link.refresh_from_db()
         assert self.link.reason == "Anna's reason."
+
+
+class SimultaneousDecisionsTests(TransactionTestCase):
+    """Editors deciding at once on evidence of the same dates: the stored counts they all move
+    (`tracker.tally`, increments on shared rows, rows deleted at zero) add up, with no
+    deadlock. PostgreSQL only: SQLite runs one write transaction at a time."""
+
+    EDITORS = 6
+
+    def setUp(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("SQLite serialises write transactions: nothing runs at once.")
+
+    def test_their_stored_counts_add_up(self):
+        days = [datetime.date(2022, 3, 1), datetime.date(2024, 6, 10)]
+        documents = [make_factsheet(published=day) for day in days]
+        work = []
+        for _ in range(self.EDITORS):
+            recommendation = make_recommendation()
+            work.append(
+                [
+                    Link.objects.create(
+                        recommendation=recommendation, action=make_action(factsheet=d)
+                    )
+                    for d in documents
+                ]
+            )
+        # Two editors on one recommendation too: its row lock, not the sums, orders them.
+        work.append(list(reversed(work[0])))
+        start, failures = threading.Barrier(len(work)), []
+
+        def decide(implemented, undone):
+            try:
+                start.wait()
+                review_links([implemented], review="accepted", relation="implements", reason="Yes.")
+                review_links([undone], review="accepted", relation="contrary", reason="Undone.")
+                review_links([implemented], review="rejected", reason="Not quite.")
+            except Exception as error:  # reported by the assertion below
+                failures.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=decide, args=links) for links in work]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert failures == []
+        assert_tallies_current()

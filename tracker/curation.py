@@ -82,6 +82,7 @@ def review_links(links, *, review, relation="", reason="", user=None, expected_v
     return len(changed)
 
 
+@transaction.atomic
 def refresh_statuses(links, *, user=None, reason="", record=True):
     """Re-derive the status of the links' recommendations; the reason defaults to the links'.
 
@@ -90,7 +91,10 @@ def refresh_statuses(links, *, user=None, reason="", record=True):
     by_recommendation = {}
     for link in links:
         by_recommendation.setdefault(link.recommendation_id, []).append(link)
-    for recommendation in Recommendation.objects.filter(pk__in=by_recommendation):
+    # Locked and read afresh, in one order: another editor's decision on one of them may have
+    # just committed, and two editors' sets of recommendations must not lock crosswise.
+    fresh = Recommendation.objects.select_for_update().filter(pk__in=by_recommendation)
+    for recommendation in fresh.order_by("pk"):
         changed = by_recommendation[recommendation.pk]
         why = reason or "; ".join(dict.fromkeys(link.reason for link in changed if link.reason))
         recommendation.refresh_status(user=user, reason=why, links=changed, record=record)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -645,6 +645,7 @@ class Recommendation(models.Model):
         record.override, record.override_since = self.status_override, self.status_override_since
         return record
 
+    @transaction.atomic
     def refresh_status(self, *, user=None, reason="", links=(), decided=False, record=True):
         """Set the public status (today's) from the override and the accepted links, and the
         recommendation's changes to the scorecard's counts over time (`tracker.tally`).
@@ -658,7 +659,10 @@ class Recommendation(models.Model):
         from . import tally
         from .status import today
 
-        old_status = self.status
+        # Locked before its links are read: editors deciding on it at once derive it in turn,
+        # each from the others' committed decisions, not all from what was there before.
+        locked = Recommendation.objects.select_for_update().filter(pk=self.pk)
+        old_status = locked.values_list("status", flat=True).get()
         status_record = self.stored_status_record()
         self.status = status_record.status_on(today())
         search_text = self.build_search_text()
