@@ -115,6 +115,19 @@ def test_deleting_the_documents_that_hold_a_sets_dates_reads_them_again(administ
     assert not DocumentSet.objects.exists()
 
 
+def test_one_statement_that_empties_or_moves_whole_sets(administrations):
+    biden, trump = administrations
+    for day in (1, 2, 3):
+        make_factsheet(administration=biden, published=D(2022, 3, day))
+        make_factsheet(administration=trump, published=D(2025, 3, day))
+    Document.objects.filter(administration=trump).update(administration=biden)
+    assert_sets_current()
+    Document.objects.filter(published__lt=D(2025, 1, 1)).delete()
+    assert_sets_current()
+    Document.objects.all().delete()
+    assert_sets_current()
+
+
 def test_redating_moving_and_resaving_documents(administrations):
     biden, trump = administrations
     first = make_factsheet(administration=biden, published=D(2021, 2, 1))

@@ -69,11 +69,17 @@ def _sqlite_statements():
 
 def _postgresql_recount(administration):
     """The statement that reads a set's extremes again, for OLD's administration or none (two
-    statements, so that each is answered from the index)."""
+    statements, so that each is answered from the index).
+
+    PostgreSQL runs a statement's row triggers after the whole statement: one that deletes
+    (or moves) every document of a set finds it empty while the set's count still waits for
+    the other rows' triggers, the last of which deletes the set's row. Until then it keeps
+    its dates."""
     return (
         f"UPDATE {TABLE} SET (first_published, last_published, last_updated) = "
-        f"(SELECT min(d.published), max(d.published), max(d.updated_at) FROM {DOCUMENTS} AS d "
-        f"WHERE d.kind = OLD.kind AND d.administration_id {administration}) "
+        "(SELECT coalesce(min(d.published), first_published), "
+        "coalesce(max(d.published), last_published), coalesce(max(d.updated_at), last_updated) "
+        f"FROM {DOCUMENTS} AS d WHERE d.kind = OLD.kind AND d.administration_id {administration}) "
         "WHERE kind = OLD.kind AND administration_id IS NOT DISTINCT FROM OLD.administration_id;"
     )
 
