@@ -616,36 +616,44 @@ def _scorecard_copy_sql(export):
 
 
 def _scorecard_select_sql(export):
-    """SQLite: the SELECT of scorecard.csv's data lines, and its params. Each aggregate of a
-    recommendation's links is a subquery of its own; group_concat follows the order of the
-    rows its subquery hands it (SQLite keeps a subquery's ORDER BY under such an aggregate)."""
+    """SQLite: the SELECT of scorecard.csv's data lines, and its params.
+
+    A recommendation's links are read once, in evidence order, by one subquery whose
+    aggregates (each with its FILTER) hand their values over as one JSON array: a scalar
+    subquery gives one value, and a subquery per aggregate read the links six times.
+    group_concat follows the order of the rows its subquery hands it (SQLite keeps a
+    subquery's ORDER BY under such an aggregate). An address is in `urls` where it is first
+    cited as evidence: numbered within the links that are evidence by then and have it."""
     as_of = export.as_of
     on, up_to = as_of or today(), as_of or datetime.date.max
     inner, inner_params = _scorecard_rows_sql(export)
-    accepted = _plain(Link.Review.ACCEPTED)
 
-    def links_of(relations):
+    def among(relations):
         relations = list(map(_plain, relations))
-        placeholders = ", ".join(["%s"] * len(relations))
-        return f"{_LINKS_OF} AND l.relation IN ({placeholders})", [accepted, *relations]
+        return f"relation IN ({', '.join(['%s'] * len(relations))})", relations
 
-    evidence, evidence_params = links_of(Link.EVIDENCE_RELATIONS)
-    statuses, status_params = links_of(STATUS_RELATIONS)
+    evidence, evidence_params = among(Link.EVIDENCE_RELATIONS)
+    statuses, status_params = among(STATUS_RELATIONS)
     cited = _CITED.format(published=_SQLITE.day.format(v="d.published"))
-    columns = [
-        f"(SELECT group_concat(cell, ' | ') FROM (SELECT {cited} AS cell {evidence} "
-        "AND d.published <= %s ORDER BY d.published, a.position, l.id)) AS evidence",
-        # Each address once, where it is first cited.
-        "(SELECT group_concat(url, ' ') FROM (SELECT url FROM (SELECT d.url, d.published, "
-        "a.position, l.id, row_number() OVER (PARTITION BY d.url ORDER BY d.published, "
-        f"a.position, l.id) AS nth {evidence} AND d.published <= %s AND d.url <> '') "
-        "WHERE nth = 1 ORDER BY published, position, id)) AS urls",
-        f"(SELECT max(d.published) {statuses} AND d.published <= %s) AS latest",
-    ]
-    column_params = [
+    links = (
+        "SELECT relation, published, url, cell, counted, evidence, row_number() OVER "
+        "(PARTITION BY url, counted ORDER BY published, position, id) AS nth "
+        f"FROM (SELECT l.relation, d.published, d.url, a.position, l.id, {cited} AS cell, "
+        f"l.{evidence} AND d.published <= %s AND d.url <> '' AS counted, "
+        f"l.{evidence} AND d.published <= %s AS evidence "
+        f"{_LINKS_OF} AND l.{statuses}) ORDER BY published, position, id"
+    )
+    links_params = [
         _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
-        *evidence_params, up_to, *evidence_params, up_to, *status_params, on,
+        *evidence_params, up_to, *evidence_params, up_to, _plain(Link.Review.ACCEPTED),
+        *status_params,
     ]  # fmt: skip
+    # (name, aggregate of the links, its params)
+    aggregates = [
+        ("evidence", "group_concat(cell, ' | ') FILTER (WHERE evidence)", []),
+        ("urls", "group_concat(url, ' ') FILTER (WHERE counted AND nth = 1)", []),
+        ("latest", "max(published) FILTER (WHERE published <= %s)", [on]),
+    ]
     # Per end day: the latest evidence, contrary action and implementing link by then.
     for n, day in _end_days(export).items():
         for name, relations in (
@@ -653,16 +661,28 @@ def _scorecard_select_sql(export):
             ("contrary", [Link.Relation.CONTRARY]),
             ("implements", [Link.Relation.IMPLEMENTS]),
         ):
-            links, links_params = links_of(relations)
-            columns.append(f"(SELECT max(d.published) {links} AND d.published <= %s) AS {name}_{n}")
-            column_params += [*links_params, day]
+            which, which_params = among(relations)
+            aggregates.append(
+                (f"{name}_{n}", f"max(published) FILTER (WHERE {which} AND published <= %s)",
+                 [*which_params, day])
+            )  # fmt: skip
+    array = ", ".join(aggregate for _, aggregate, _ in aggregates)
+    extracted = ", ".join(
+        f"json_extract(links, '$[{number}]') AS {name}"
+        for number, (name, _, _) in enumerate(aggregates)
+    )
     values, params = _scorecard_values(export, _SQLITE)
     named = f"WITH recommendations({_SCORECARD_FIELDS}) AS ({inner}) "
-    # OFFSET: SQLite never merges such a subquery into the query around it, so each of the
-    # recommendation's aggregates is computed once, however many cells read it.
-    source = f"(SELECT r.*, {', '.join(columns)} FROM recommendations AS r LIMIT -1 OFFSET 0) AS r"
+    # OFFSET: SQLite never merges such a subquery into the query around it, so the links are
+    # read once, and each value taken out of them once, however many cells read it.
+    source = (
+        f"(SELECT r.*, {extracted} FROM (SELECT r.*, (SELECT json_array({array}) FROM "
+        f"({links})) AS links FROM recommendations AS r LIMIT -1 OFFSET 0) AS r "
+        "LIMIT -1 OFFSET 0) AS r"
+    )
     sql = _cells_sql(values, source, named)
-    return sql, [*inner_params, *params, *column_params]
+    aggregate_params = [param for _, _, params in aggregates for param in params]
+    return sql, [*inner_params, *params, *aggregate_params, *links_params]
 
 
 def scorecard_csv_lines(export):

@@ -180,8 +180,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["kind", "-published"], name="document_kind_published"),
             models.Index(fields=["-published", "title"], name="document_order"),
-            # Covers what the scope of the record counts (`record.scope`): an index scan, not
-            # a pass over every document, on the scorecard and the about page.
+            # A document set's first and last dates and latest save, read again when the
+            # document that held one leaves the set (`tracker.document_sets`): one range of it.
             models.Index(
                 fields=["kind", "administration", "published", "updated_at"],
                 name="document_scope",
@@ -1081,3 +1081,33 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.day} {self.measure} {self.change:+d}"
+
+
+class DocumentSet(models.Model):
+    """The documents of one kind and administration: how many, their first and last dates and
+    their latest save. Kept by the database's triggers on `Document` (`tracker.document_sets`),
+    so the scope of the record (`record.scope`) reads a few rows however many documents."""
+
+    kind = models.CharField(max_length=20, choices=Document.Kind)
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    document_count = models.PositiveIntegerField()
+    first_published = models.DateField()
+    last_published = models.DateField()
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "first_published"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "administration"], name="documentset_unique"),
+            # A unique constraint does not compare NULLs: the documents of no administration.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(administration__isnull=True),
+                name="documentset_unique_without_administration",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.administration_id}: {self.document_count}"

@@ -6,10 +6,10 @@ from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Max, Min, Sum
 
 from .importers.manifest import manifest_summary
-from .models import Document
+from .models import Document, DocumentSet
 
 # In January 2025 the Biden White House's pages under whitehouse.gov/briefing-room/ moved to
 # this archive, path for path. The original address stays in the data and the downloads.
@@ -40,7 +40,9 @@ def working_url(url, published):
 
 
 @dataclass
-class DocumentSet:
+class ScopeSet:
+    """The documents of one kind and administration, as the scope shows them."""
+
     kind: str
     kind_label: str
     administration: str
@@ -92,23 +94,25 @@ class Scope:
 
 
 def scope():
-    """The documents searched for actions, by kind and administration (one query); not the
-    sources editors entered by hand, which no search found."""
+    """The documents searched for actions, by kind and administration (one query of the stored
+    figures, `tracker.document_sets`); not the sources editors entered by hand, which no search
+    found."""
     rows = (
-        Document.objects.imported()
+        DocumentSet.objects.filter(kind__in=Document.IMPORTED_KINDS)
+        # By the administration's name, as the page says it: two of one name are one set.
         .values_list("kind", "administration__name")
         .annotate(
-            n=Count("pk"),
-            first=Min("published"),
-            last=Max("published"),
-            imported=Max("updated_at"),
+            n=Sum("document_count"),
+            first=Min("first_published"),
+            last=Max("last_published"),
+            imported=Max("last_updated"),
         )
         .order_by("kind", "first")
     )
     labels = dict(Document.Kind.choices)
     sets, imported = [], []
     for kind, administration, n, first, last, latest_import in rows:
-        sets.append(DocumentSet(kind, labels.get(kind, kind), administration or "", n, first, last))
+        sets.append(ScopeSet(kind, labels.get(kind, kind), administration or "", n, first, last))
         imported.append(latest_import)
     return Scope(sets, max(imported, default=None), searched_record())
 
