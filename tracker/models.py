@@ -387,13 +387,15 @@ class RecommendationQuerySet(models.QuerySet):
         with a `relevance`: every term required, accents ignored, acronyms expanded, words
         stemmed (`tracker.search`).
 
-        PostgreSQL matches with its full-text search (stemmed, indexed); other databases
-        match the stored stems line. Both rank by the terms found in the title, then by
-        how often they occur.
+        PostgreSQL matches with its full-text search (stemmed, indexed); SQLite matches the
+        stored stems line through its FTS5 index (`tracker.full_text.RECOMMENDATIONS`), so
+        neither reads the texts that do not match. Both rank by the terms found in the
+        title, then by how often they occur.
         """
         from django.db.models import Case, IntegerField, When
         from django.db.models.functions import Length, Replace
 
+        from .full_text import matching_recommendation_ids
         from .search import parse
 
         terms = parse(query)
@@ -428,13 +430,9 @@ class RecommendationQuerySet(models.QuerySet):
                 terms_query = alternatives if terms_query is None else terms_query & alternatives
             matching = Recommendation.objects.annotate(document=vector).filter(document=terms_query)
             return self.filter(pk__in=matching.values("pk")).annotate(relevance=score)
-        matches = self
-        for term in terms:
-            found = Q()
-            for pattern in term.patterns():
-                found |= Q(search_text__contains=pattern)
-            matches = matches.filter(found)
-        return matches.annotate(relevance=score)
+        return self.filter(pk__in=RawSQL(*matching_recommendation_ids(terms))).annotate(
+            relevance=score
+        )
 
     def for_site_search(self, query):
         """The site search's recommendations: `search`, most relevant first, with their stage."""
