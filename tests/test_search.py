@@ -169,7 +169,7 @@ class Search(TestCase):
 
         def indexed(query):
             with connection.cursor() as cursor:
-                cursor.execute(*full_text.matching_recommendation_ids(parse(query)))
+                cursor.execute(*full_text.recommendation_ids(full_text.stems_query(parse(query))))
                 return [pk for (pk,) in cursor.fetchall()]
 
         assert indexed("refugees") == [self.refugees.pk]

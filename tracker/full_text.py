@@ -217,11 +217,17 @@ def stems_query(terms):
     return _fts5_expression(term.phrases for term in terms)
 
 
-def matching_recommendation_ids(terms):
-    """(SQL, parameters) of the ids of the recommendations whose stems line has every term
-    (SQLite)."""
+def title_query(phrase):
+    """An FTS5 MATCH expression for `RECOMMENDATIONS`: the phrase (a tuple of stems) in the
+    title, whose stems the stems line holds again as "t:" words."""
+    return _fts5_expression([[[f"t:{stem}" for stem in phrase]]])
+
+
+def recommendation_ids(expression):
+    """(SQL, parameters) of the ids of the recommendations whose stems line matches the FTS5
+    expression (SQLite)."""
     name = RECOMMENDATIONS.name
-    return f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [stems_query(terms)]
+    return f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [expression]
 
 
 def tsquery(terms):
