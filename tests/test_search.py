@@ -1,10 +1,15 @@
 """Search that finds: accents, acronyms, stems, relevance, snippets, honest empty results."""
 
+import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
+from tracker import full_text
 from tracker.curation import review_links
 from tracker.models import Recommendation
+from tracker.search import parse
 
 from .factories import make_action, make_link, make_recommendation, make_stage
 
@@ -60,6 +65,7 @@ class Search(TestCase):
             review_links([link], review="accepted", relation="implements", reason="Done.")
 
     def results(self, query, **params):
+        cache.clear()  # Some tests write directly, not through a publishing writer.
         response = self.client.get(reverse("tracker:recommendation_list"), {"q": query, **params})
         assert response.status_code == 200
         content = response.content.decode()
@@ -127,3 +133,45 @@ class Search(TestCase):
             self.client.get(url, {"q": "travel ban"})
         with self.assertNumQueries(5):
             self.client.get(url, {"q": "travel", "sort": "title"})
+
+    def test_the_index_follows_every_write(self):
+        """SQLite's index of the search texts (`tracker.full_text.RECOMMENDATIONS`) is kept
+        by triggers, bulk writes included: a schema change that dropped them fails here."""
+        stage = self.khashoggi.stage
+        assert self.results("lighthouse")[0] == []
+        keeper = make_recommendation(stage=stage, position=10, title="Fund the lighthouses")
+        assert self.results("lighthouse")[0] == [keeper]
+        keeper.title = "Fund the harbour"
+        keeper.search_text = keeper.build_search_text()
+        keeper.save()
+        assert self.results("lighthouse")[0] == []
+        assert self.results("harbour")[0] == [keeper]
+        # Bulk writes: created without a search text, then given one by a bulk update.
+        beacon, lamp = Recommendation.objects.bulk_create(
+            Recommendation(code=code, stage=stage, position=position, title=title)
+            for code, position, title in [
+                ("beacon", 11, "Light the lighthouse beacon"),
+                ("lamp", 12, "Trim the lighthouse lamp"),
+            ]
+        )
+        assert self.results("lighthouse")[0] == []
+        assert Recommendation.objects.refresh_search_texts() == 2
+        assert self.results("lighthouse")[0] == [beacon, lamp]
+        Recommendation.objects.filter(pk=lamp.pk).update(search_text="")
+        Recommendation.objects.filter(pk=keeper.pk).delete()
+        assert self.results("lighthouse")[0] == [beacon]
+        assert self.results("harbour")[0] == []
+
+    @pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's own index")
+    def test_deleted_recommendations_leave_the_index(self):
+        """A deleted row still in the index would not be shown (the search reads the rows it
+        finds), but would cost every later search."""
+
+        def indexed(query):
+            with connection.cursor() as cursor:
+                cursor.execute(*full_text.recommendation_ids(full_text.stems_query(parse(query))))
+                return [pk for (pk,) in cursor.fetchall()]
+
+        assert indexed("refugees") == [self.refugees.pk]
+        Recommendation.objects.filter(pk=self.refugees.pk).delete()
+        assert indexed("refugees") == []

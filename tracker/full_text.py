@@ -1,4 +1,5 @@
-"""The database's own full-text search over documents' titles and actions' texts.
+"""The database's own full-text search over documents' titles and actions' texts, and on
+SQLite over recommendations' stems lines.
 
 SQLite: FTS5 tables (porter stemmer, accents removed) that read their text from
 `tracker_document` and `tracker_action` and are kept in step by triggers, so every
@@ -6,10 +7,16 @@ write (the importer's bulk writes included) updates them. PostgreSQL: a text sea
 configuration `tracker_english` (the English stemmer after `unaccent`), a stored
 `search_vector` column on actions and a GIN index on each.
 
-Both are created by migration 0017 with `install(schema_editor)`. SQLite rebuilds a
-table for some schema changes (`ALTER` it cannot do in place), which drops its
-triggers: a later migration that alters `tracker_action` or `tracker_document` on
-SQLite calls `install` again (tests/test_site_search.py fails if the triggers are gone).
+Recommendations (`RecommendationQuerySet.search`): on SQLite an FTS5 table of the stems
+line of each `search_text` (`tracker.search`), already stemmed and folded, so tokenized
+as it is; it holds only the index (contentless), filled by the triggers. PostgreSQL
+matches the vector of migration 0018 instead.
+
+Created by migration 0017 with `install(schema_editor)` (SQLite's recommendations index
+by 0021). SQLite rebuilds a table for some schema changes (`ALTER` it cannot do in
+place), which drops its triggers: a later migration that alters `tracker_action`,
+`tracker_document` or `tracker_recommendation` on SQLite calls `install` again
+(tests/test_site_search.py and tests/test_search.py fail if the triggers are gone).
 
 Only the rows searched are indexed (`Index.searched`: not the essay, not withdrawn or
 boilerplate actions), so SQLite answers from its index without reading the table.
@@ -23,10 +30,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .search import words
+from .search import STEMS_MARK, words
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 CONFIG = "tracker_english"
+TRIGGER_EVENTS = ("insert", "delete", "update")
 
 
 @dataclass(frozen=True)
@@ -40,9 +48,24 @@ class Index:
     vector: str  # PostgreSQL: the tsvector of a row
     searched: str  # the rows searched (the others are not indexed), "{row}" before columns
     condition_columns: tuple  # the columns `searched` reads: a change to them re-indexes
+    # SQLite: the text indexed, an SQL expression per column ("{row}" before columns) when
+    # it is not the table's own column; the FTS5 table then keeps no copy (contentless).
+    sources: tuple = ()
+    source_columns: tuple = ()  # the columns `sources` read: a change to them re-indexes
+    tokenize: str = TOKENIZE
 
     def rows_searched(self, row=""):
         return self.searched.format(row=row)
+
+    def values(self, row=""):
+        """The indexed texts of a row ("old.", "new.", or "" in a SELECT), as SQL."""
+        sources = self.sources or [f"{{row}}{column}" for column in self.columns]
+        return ", ".join(source.format(row=row) for source in sources)
+
+    @property
+    def watched(self):
+        """The columns whose change re-indexes a row."""
+        return (*(self.source_columns or self.columns), *self.condition_columns)
 
 
 DOCUMENTS = Index(
@@ -65,6 +88,25 @@ ACTIONS = Index(
     searched="NOT {row}withdrawn AND NOT {row}is_boilerplate",
     condition_columns=("withdrawn", "is_boilerplate"),
 )
+RECOMMENDATIONS = Index(
+    "tracker_recommendation_search",
+    "tracker_recommendation",
+    columns=("stems",),
+    weights=(1.0,),
+    vector="search_vector",
+    searched="TRUE",
+    condition_columns=(),
+    # The stems line: from its mark to the end (the whole text if it has none).
+    sources=(
+        "substr({row}search_text, instr({row}search_text, "
+        f"char({ord(STEMS_MARK[0])}) || '{STEMS_MARK[1:]}'))",
+    ),
+    source_columns=("search_text",),
+    # Words already stemmed and folded: no stemmer. A title's "t:word" is one token, so a
+    # search for "t" does not find every recommendation.
+    tokenize="unicode61 tokenchars ':'",
+)
+SQLITE_INDEXES = (DOCUMENTS, ACTIONS, RECOMMENDATIONS)
 
 POSTGRESQL_INSTALL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -91,57 +133,57 @@ POSTGRESQL_UNINSTALL = [
 
 def _sqlite_install(index):
     name, columns = index.name, ", ".join(index.columns)
-
-    def values(row):
-        return ", ".join(f"{row}.{column}" for column in index.columns)
-
     delete = (
-        f"INSERT INTO {name}({name}, rowid, {columns}) SELECT 'delete', old.id, {values('old')} "
-        f"WHERE {index.rows_searched('old.')};"
+        f"INSERT INTO {name}({name}, rowid, {columns}) "
+        f"SELECT 'delete', old.id, {index.values('old.')} WHERE {index.rows_searched('old.')};"
     )
     insert = (
-        f"INSERT INTO {name}(rowid, {columns}) SELECT new.id, {values('new')} "
+        f"INSERT INTO {name}(rowid, {columns}) SELECT new.id, {index.values('new.')} "
         f"WHERE {index.rows_searched('new.')};"
     )
-    watched = [*index.columns, *index.condition_columns]
-    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in watched)
+    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in index.watched)
+    content = "content=''" if index.sources else f"content='{index.table}', content_rowid='id'"
+    tokenize = index.tokenize.replace("'", "''")
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
-        f"content='{index.table}', content_rowid='id', tokenize='{TOKENIZE}')",
-        *(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "delete", "update")),
+        f"{content}, tokenize='{tokenize}')",
+        *(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in TRIGGER_EVENTS),
         f"CREATE TRIGGER {name}_insert AFTER INSERT ON {index.table} BEGIN {insert} END",
         f"CREATE TRIGGER {name}_delete AFTER DELETE ON {index.table} BEGIN {delete} END",
         f"CREATE TRIGGER {name}_update AFTER UPDATE ON {index.table} WHEN {changed} "
         f"BEGIN {delete} {insert} END",
         # Index the rows already there (and mend an index whose triggers were dropped).
         f"INSERT INTO {name}({name}) VALUES ('delete-all')",
-        f"INSERT INTO {name}(rowid, {columns}) SELECT id, {columns} FROM {index.table} "
+        f"INSERT INTO {name}(rowid, {columns}) SELECT id, {index.values()} FROM {index.table} "
         f"WHERE {index.rows_searched()}",
     ]
 
 
-def install(schema_editor):
+def _sqlite_uninstall(index):
+    return [
+        *(f"DROP TRIGGER IF EXISTS {index.name}_{event}" for event in TRIGGER_EVENTS),
+        f"DROP TABLE IF EXISTS {index.name}",
+    ]
+
+
+def install(schema_editor, sqlite_indexes=SQLITE_INDEXES):
+    """Create the full-text indexes; on SQLite (re)create `sqlite_indexes`, all by default,
+    with their triggers (PostgreSQL's are created once, all together)."""
     if schema_editor.connection.vendor == "postgresql":
         statements = POSTGRESQL_INSTALL
     elif schema_editor.connection.vendor == "sqlite":
-        statements = [
-            statement for index in (DOCUMENTS, ACTIONS) for statement in _sqlite_install(index)
-        ]
+        statements = [s for index in sqlite_indexes for s in _sqlite_install(index)]
     else:
         return
     for statement in statements:
         schema_editor.execute(statement)
 
 
-def uninstall(schema_editor):
+def uninstall(schema_editor, sqlite_indexes=SQLITE_INDEXES):
     if schema_editor.connection.vendor == "postgresql":
         statements = POSTGRESQL_UNINSTALL
     elif schema_editor.connection.vendor == "sqlite":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {index.name}_{event}"
-            for index in (DOCUMENTS, ACTIONS)
-            for event in ("insert", "delete", "update")
-        ] + [f"DROP TABLE IF EXISTS {index.name}" for index in (DOCUMENTS, ACTIONS)]
+        statements = [s for index in sqlite_indexes for s in _sqlite_uninstall(index)]
     else:
         return
     for statement in statements:
@@ -153,15 +195,39 @@ def _alternatives(term):
     return [found for spelled in term.spelled if (found := words(" ".join(spelled)))]
 
 
-def fts5_query(terms):
-    """An FTS5 MATCH expression: each term a quoted phrase or its alternatives, all required.
-
-    The words are letters and digits only (`tracker.search.words`), so quoting is enough.
-    """
+def _fts5_expression(alternatives):
+    """Each term's alternatives (phrases, each a list of words) as quoted phrases, every term
+    required. The words are letters and digits only (`tracker.search.words`), so quoting
+    is enough."""
     return " AND ".join(
-        "(" + " OR ".join(f'"{" ".join(phrase)}"' for phrase in _alternatives(term)) + ")"
-        for term in terms
+        "(" + " OR ".join(f'"{" ".join(phrase)}"' for phrase in phrases) + ")"
+        for phrases in alternatives
     )
+
+
+def fts5_query(terms):
+    """An FTS5 MATCH expression for the porter-stemmed tables: each term its words or the
+    words its acronym stands for, all required."""
+    return _fts5_expression(_alternatives(term) for term in terms)
+
+
+def stems_query(terms):
+    """An FTS5 MATCH expression for `RECOMMENDATIONS`: each term's stems (`Term.phrases`),
+    as the stems line holds them."""
+    return _fts5_expression(term.phrases for term in terms)
+
+
+def title_query(phrase):
+    """An FTS5 MATCH expression for `RECOMMENDATIONS`: the phrase (a tuple of stems) in the
+    title, whose stems the stems line holds again as "t:" words."""
+    return _fts5_expression([[[f"t:{stem}" for stem in phrase]]])
+
+
+def recommendation_ids(expression):
+    """(SQL, parameters) of the ids of the recommendations whose stems line matches the FTS5
+    expression (SQLite)."""
+    name = RECOMMENDATIONS.name
+    return f"SELECT rowid FROM {name} WHERE {name} MATCH %s", [expression]
 
 
 def tsquery(terms):

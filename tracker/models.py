@@ -355,6 +355,19 @@ class Stage(models.Model):
         return reverse("tracker:stage_detail", args=[self.slug])
 
 
+class OctetLength(models.Func):
+    """A text's length in bytes, which the database knows without reading the text (SQLite's
+    LENGTH counts characters). The search's patterns are ASCII, so the bytes a replacement
+    removes are its characters."""
+
+    function = "OCTET_LENGTH"
+    output_field = models.IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "LENGTH(CAST(%(expressions)s AS BLOB))"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 class RecommendationQuerySet(models.QuerySet):
     def with_evidence_count(self):
         """Annotate the number of accepted links that count as evidence (not merely related).
@@ -387,32 +400,39 @@ class RecommendationQuerySet(models.QuerySet):
         with a `relevance`: every term required, accents ignored, acronyms expanded, words
         stemmed (`tracker.search`).
 
-        PostgreSQL matches with its full-text search (stemmed, indexed); other databases
-        match the stored stems line. Both rank by the terms found in the title, then by
-        how often they occur.
+        PostgreSQL matches with its full-text search (stemmed, indexed); SQLite matches the
+        stored stems line through its FTS5 index (`tracker.full_text.RECOMMENDATIONS`), so
+        neither reads the texts that do not match. Both rank by the terms found in the
+        title, then by how often they occur.
         """
         from django.db.models import Case, IntegerField, When
-        from django.db.models.functions import Length, Replace
+        from django.db.models.functions import Replace
 
+        from .full_text import recommendation_ids, stems_query, title_query
         from .search import parse
 
         terms = parse(query)
         if not terms:  # No word in it (punctuation only): nothing matches.
             return self.none().annotate(relevance=Value(0))
+        sqlite = connection.vendor == "sqlite"
         # Relevance, the same on both databases: each occurrence of a term in the stems
-        # line counts one, a term in the title ten.
+        # line counts one, a term in the title ten. SQLite finds the title's terms (the
+        # stems line's "t:" words) in its index rather than in each matching text.
         score = Value(0)
         for term in terms:
             for pattern in term.patterns():
                 occurrences = (
-                    Length("search_text") - Length(Replace("search_text", Value(pattern)))
+                    OctetLength("search_text") - OctetLength(Replace("search_text", Value(pattern)))
                 ) / len(pattern)
                 score = score + occurrences
-            for pattern in term.patterns("t:"):
+            for phrase, pattern in zip(term.phrases, term.patterns("t:"), strict=True):
+                in_title = (
+                    Q(pk__in=RawSQL(*recommendation_ids(title_query(phrase))))
+                    if sqlite
+                    else Q(search_text__contains=pattern)
+                )
                 score = score + Case(
-                    When(search_text__contains=pattern, then=Value(10)),
-                    default=Value(0),
-                    output_field=IntegerField(),
+                    When(in_title, then=Value(10)), default=Value(0), output_field=IntegerField()
                 )
         if connection.vendor == "postgresql":
             # Matched by its full-text search (stemmed by PostgreSQL, accents folded by the
@@ -428,13 +448,9 @@ class RecommendationQuerySet(models.QuerySet):
                 terms_query = alternatives if terms_query is None else terms_query & alternatives
             matching = Recommendation.objects.annotate(document=vector).filter(document=terms_query)
             return self.filter(pk__in=matching.values("pk")).annotate(relevance=score)
-        matches = self
-        for term in terms:
-            found = Q()
-            for pattern in term.patterns():
-                found |= Q(search_text__contains=pattern)
-            matches = matches.filter(found)
-        return matches.annotate(relevance=score)
+        return self.filter(pk__in=RawSQL(*recommendation_ids(stems_query(terms)))).annotate(
+            relevance=score
+        )
 
     def for_site_search(self, query):
         """The site search's recommendations: `search`, most relevant first, with their stage."""
