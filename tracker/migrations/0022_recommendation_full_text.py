@@ -19,6 +19,6 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0020_tallies")]
+    dependencies = [("tracker", "0021_document_sets")]
 
     operations = [migrations.RunPython(install, uninstall)]
