@@ -9,10 +9,12 @@ from tracker.matching import (
     Model,
     action_rows,
     action_text,
+    rank,
     suggest_all,
     suggest_for_actions,
 )
-from tracker.models import Link, MatchingIndex
+from tracker.matching.index import Vocabulary
+from tracker.models import Action, Link, MatchingIndex
 
 from .factories import make_action, make_recommendation
 
@@ -128,3 +130,32 @@ def test_a_new_decision_rescores_that_recommendation_only(two_topics):
         assert link.score == pytest.approx(expected, abs=1e-5)
         assert link.score != before_scores.get(link.action_id)
         assert link.explanation["feedback"]["link"] == rejected.pk
+
+
+def test_the_stored_fit_loads_a_compact_vocabulary_that_counts_as_the_fitted_one(two_topics):
+    stored, _ = MatchingIndex.objects.get().load()
+    fitted = rank().model  # the same actions: the same vocabulary, kept as a dict
+    texts = [action_text(action) for action in Action.objects.all()]
+    texts.append("The Council resettled refugees, an unheard-of zyzzyva.")
+
+    assert isinstance(stored.vectorizer.vocabulary_, Vocabulary)
+    assert dict(stored.vectorizer.vocabulary_) == fitted.vectorizer.vocabulary_
+    assert (stored.counts(texts) != fitted.counts(texts)).nnz == 0
+    with pytest.raises(KeyError):
+        stored.vectorizer.vocabulary_["zyzzyva"]
+
+
+def test_a_new_document_reads_the_pending_rows_of_the_recommendations_it_touches_only(two_topics):
+    council, _ = two_topics  # the refugees' pending rows are not read
+    new = make_action(text="The United States was elected to the Human Rights Council.")
+
+    with CaptureQueriesContext(connection) as queries:
+        suggest_for_actions([new.pk], top=2)
+
+    pending = '"tracker_link"."review" = \'suggested\''
+    reads = [
+        sql
+        for sql in (q["sql"] for q in queries.captured_queries)
+        if sql.startswith("SELECT") and pending in sql and f"NOT ({pending}" not in sql
+    ]
+    assert reads and all(f'"recommendation_id" IN ({council.pk})' in sql for sql in reads)

@@ -67,11 +67,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     if changed:
         queries.refresh(model, changed, decisions)
         index.store_recommendation_vectors(queries)
-    pending = {}
-    for link in Link.objects.filter(review=Link.Review.SUGGESTED).values(
-        "pk", "recommendation_id", "action_id", "score"
-    ):
-        pending.setdefault(link["recommendation_id"], {})[link["action_id"]] = link
+    pending = _pending(redecided)
     own = {r: set(pending.get(r, {})) | decided for r, decided in redecided.items()}
     document_of = dict(
         Action.objects.filter(pk__in=set().union(*own.values())).values_list("pk", "factsheet")
@@ -112,6 +108,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     in_new = np.isin(documents.document_ids, list(new_documents))
     touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
     touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
+    pending.update(_pending({recommendations[row].pk for row in touched} - set(pending)))
     wanted, whys, deleted = {}, {}, []
     for row in sorted(touched):
         recommendation_id = recommendations[row].pk
@@ -160,6 +157,19 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
             )
     with transaction.atomic():
         return (*_store(wanted, existing, explanations), _delete(deleted))
+
+
+def _pending(recommendation_ids):
+    """{recommendation id: {action id: pending link's pk, action id and score}} of these
+    recommendations only (each has an entry): a new document touches few of them."""
+    pending = {pk: {} for pk in recommendation_ids}
+    ids = list(pending)
+    for first in range(0, len(ids), 1000):
+        for link in Link.objects.filter(
+            review=Link.Review.SUGGESTED, recommendation_id__in=ids[first : first + 1000]
+        ).values("pk", "recommendation_id", "action_id", "score"):
+            pending[link["recommendation_id"]][link["action_id"]] = link
+    return pending
 
 
 def _decided_actions(decided):
