@@ -129,7 +129,7 @@ class Vocabulary(Mapping):
         for feature, column in columns.items():
             features[column] = feature
         self.text = "".join(features)
-        self.ends = array("q", np.cumsum([len(f) for f in features], dtype=np.int64).tolist())
+        self.ends = array("i", np.cumsum([len(f) for f in features], dtype=np.int64).tolist())
         hashes = np.fromiter(map(_crc, features), dtype=np.uint32, count=len(features))
         order = np.argsort(hashes, kind="stable")
         self.hashes = array("I", hashes[order].tolist())
