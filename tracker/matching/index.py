@@ -134,19 +134,34 @@ class Vocabulary(Mapping):
         order = np.argsort(hashes, kind="stable")
         self.hashes = array("I", hashes[order].tolist())
         self.columns = array("i", order.tolist())
+        self.found = {}  # Most features of a text are common: each is searched once.
 
     def feature(self, column):
         start = self.ends[column - 1] if column else 0
         return self.text[start : self.ends[column]]
 
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "found"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, found={})
+
     def __getitem__(self, feature):
+        if feature not in self.found:
+            self.found[feature] = self._search(feature)
+        column = self.found[feature]
+        if column is None:
+            raise KeyError(feature)
+        return column
+
+    def _search(self, feature):
         crc = _crc(feature)
         at = bisect_left(self.hashes, crc)
         while at < len(self.hashes) and self.hashes[at] == crc:
             if self.feature(self.columns[at]) == feature:
                 return self.columns[at]
             at += 1
-        raise KeyError(feature)
+        return None
 
     def __len__(self):
         return len(self.ends)
