@@ -55,6 +55,20 @@ def pending_rows(recommendation):
     }
 
 
+def pending_reads(queries):
+    """The reads of pending rows themselves (not their count nor the decided links)."""
+    pending = "\"tracker_link\".\"review\" = 'suggested'"
+    return [
+        sql
+        for sql in (q["sql"] for q in queries.captured_queries)
+        if sql.startswith("SELECT")
+        and pending in sql
+        and f"NOT ({pending}" not in sql
+        and "GROUP BY" not in sql
+        and "JOIN" not in sql
+    ]
+
+
 def link_writes(queries):
     return [
         q["sql"]
@@ -152,10 +166,17 @@ def test_a_new_document_reads_the_pending_rows_of_the_recommendations_it_touches
     with CaptureQueriesContext(connection) as queries:
         suggest_for_actions([new.pk], top=2)
 
-    pending = '"tracker_link"."review" = \'suggested\''
-    reads = [
-        sql
-        for sql in (q["sql"] for q in queries.captured_queries)
-        if sql.startswith("SELECT") and pending in sql and f"NOT ({pending}" not in sql
-    ]
+    reads = pending_reads(queries)
     assert reads and all(f'"recommendation_id" IN ({council.pk})' in sql for sql in reads)
+
+
+def test_a_recommendation_whose_weakest_suggestion_no_new_action_beats_is_not_read(two_topics):
+    council, refugees = two_topics
+    before = pending_rows(council) | pending_rows(refugees)
+    new = make_action(text="The Council adopted a resolution.")  # like the council's third
+
+    with CaptureQueriesContext(connection) as queries:
+        assert suggest_for_actions([new.pk], top=2) == (0, 0, 0)
+
+    assert pending_reads(queries) == []
+    assert pending_rows(council) | pending_rows(refugees) == before

@@ -4,6 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count, Min
 
 from ..models import Action, Link
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
@@ -107,6 +108,24 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     )
     in_new = np.isin(documents.document_ids, list(new_documents))
     touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
+    # At x10 nearly every recommendation is touched: one whose rows cannot change is left
+    # out before its pending rows are read (`_unchanged`).
+    entering = np.where(in_new, boosted, -np.inf)
+    if decided:
+        entering[tuple(zip(*decided, strict=True))] = -np.inf  # never suggested
+    best_new = entering.max(axis=1)
+    weakest = _weakest_pending()
+    beside = set(
+        Link.objects.filter(review=Link.Review.SUGGESTED, action__factsheet__in=new_documents)
+        .values_list("recommendation_id", flat=True)
+        .order_by()
+    )
+    touched = {
+        row
+        for row in touched
+        if recommendations[row].pk in beside
+        or not _unchanged(weakest.get(recommendations[row].pk), best_new[row], top)
+    }
     touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
     pending.update(_pending({recommendations[row].pk for row in touched} - set(pending)))
     wanted, whys, deleted = {}, {}, []
@@ -170,6 +189,28 @@ def _pending(recommendation_ids):
         ).values("pk", "recommendation_id", "action_id", "score"):
             pending[link["recommendation_id"]][link["action_id"]] = link
     return pending
+
+
+def _weakest_pending():
+    """{recommendation id: (pending suggestions, lowest score)}, counted by the database."""
+    return {
+        recommendation_id: (count, lowest)
+        for recommendation_id, count, lowest in Link.objects.filter(review=Link.Review.SUGGESTED)
+        .values("recommendation_id")
+        .annotate(count=Count("pk"), lowest=Min("score"))
+        .order_by()
+        .values_list("recommendation_id", "count", "lowest")
+    }
+
+
+def _unchanged(weakest, best_new, top):
+    """Whether a recommendation's pending rows stay as they are: its top is full, every
+    score positive, and no new action scores above the weakest (a tie keeps the pending
+    one, as the ranking does). Its pending actions must lie outside the new documents."""
+    if weakest is None:
+        return False
+    count, lowest = weakest
+    return count == top and lowest is not None and lowest > 0 and best_new <= lowest
 
 
 def _decided_actions(decided):
