@@ -57,7 +57,7 @@ def pending_rows(recommendation):
 
 def pending_reads(queries):
     """The reads of pending rows themselves (not their count nor the decided links)."""
-    pending = "\"tracker_link\".\"review\" = 'suggested'"
+    pending = '"tracker_link"."review" = \'suggested\''
     return [
         sql
         for sql in (q["sql"] for q in queries.captured_queries)
