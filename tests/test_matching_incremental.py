@@ -1,5 +1,6 @@
 """An incremental run scores the new document only, and re-scores only what a decision changed."""
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from tracker.matching import (
     suggest_for_actions,
 )
 from tracker.matching.index import Vocabulary
+from tracker.matching.suggestions import _scores
 from tracker.models import Action, Link, MatchingIndex
 
 from .factories import make_action, make_recommendation
@@ -180,3 +182,17 @@ def test_a_recommendation_whose_weakest_suggestion_no_new_action_beats_is_not_re
 
     assert pending_reads(queries) == []
     assert pending_rows(council) | pending_rows(refugees) == before
+
+
+def test_the_other_documents_are_scored_for_the_rescored_recommendations_only(two_topics):
+    model, queries = MatchingIndex.objects.get().load()
+    actions = list(Action.objects.order_by("pk"))
+    vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
+    whole = (queries.combined() @ vectors.T).toarray()
+    in_new = np.arange(len(actions)) >= len(actions) - 2  # the last two as the new ones
+
+    scores = _scores(queries.combined(), vectors, in_new, [1])
+
+    assert (scores[:, in_new] == whole[:, in_new]).all()  # the same products, to the bit
+    assert (scores[1] == whole[1]).all()
+    assert not scores[0, ~in_new].any() and whole[0, ~in_new].any()

@@ -85,8 +85,9 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     action_ids = np.array(list(column), dtype=np.int64)
     documents = Documents([action.factsheet_id for action in actions])
     vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
-    scores = (queries.combined() @ vectors.T).toarray()
     row_of = {r.pk: row for row, r in enumerate(recommendations)}
+    in_new = np.isin(documents.document_ids, list(new_documents))
+    scores = _scores(queries.combined(), vectors, in_new, [row_of[r] for r in redecided])
     reviewed = {}  # {row: {column}}: decided pairs lend nothing and are never suggested
     for recommendation_id, action_id in (
         Link.objects.exclude(review=Link.Review.SUGGESTED)
@@ -106,7 +107,6 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     boosted, lending = documents.boost_rows(
         scores, model.params, tuple(zip(*decided, strict=True)) or ((), ()), accepted
     )
-    in_new = np.isin(documents.document_ids, list(new_documents))
     touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
     # At x10 nearly every recommendation is touched: one whose rows cannot change is left
     # out before its pending rows are read (`_unchanged`).
@@ -189,6 +189,20 @@ def _pending(recommendation_ids):
         ).values("pk", "recommendation_id", "action_id", "score"):
             pending[link["recommendation_id"]][link["action_id"]] = link
     return pending
+
+
+def _scores(queries, vectors, in_new, rescored_rows):
+    """Every recommendation's scores for the new documents' actions, and for the other
+    actions (the rescored recommendations' own documents) those of `rescored_rows` only:
+    nothing reads the rest, left at 0. Each score is the same product as in one matrix."""
+    scores = np.zeros((queries.shape[0], vectors.shape[0]), dtype=queries.dtype)
+    new_columns = np.flatnonzero(in_new)
+    scores[:, new_columns] = (queries @ vectors[new_columns].T).toarray()
+    own_columns = np.flatnonzero(~in_new)
+    if rescored_rows and len(own_columns):
+        rows = np.array(sorted(rescored_rows))
+        scores[np.ix_(rows, own_columns)] = (queries[rows] @ vectors[own_columns].T).toarray()
+    return scores
 
 
 def _weakest_pending():
