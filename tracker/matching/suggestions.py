@@ -180,7 +180,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
 
 def _pending(recommendation_ids):
     """{recommendation id: {action id: pending link's pk, action id and score}} of these
-    recommendations only (each has an entry): a new document touches few of them."""
+    recommendations only (each has an entry, empty when it has no pending suggestion)."""
     pending = {pk: {} for pk in recommendation_ids}
     ids = list(pending)
     for first in range(0, len(ids), 1000):
