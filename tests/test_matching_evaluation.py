@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from tracker.matching import SMALL_GRID, Model, Params, describe_params, evaluate_held_out, split_of
+from tracker.matching import (
+    PARAMS,
+    SMALL_GRID,
+    Model,
+    Params,
+    describe_params,
+    evaluate_held_out,
+    split_of,
+    tune,
+)
 
 from .factories import make_action, make_link, make_recommendation
 
@@ -31,6 +40,18 @@ def test_bm25_weights_match_the_formula():
 def test_the_split_is_fixed_by_the_code():
     assert {split_of(f"code-{n}") for n in range(20)} == {"tune", "test"}
     assert split_of("rejoin-council") == split_of("rejoin-council")
+
+
+@pytest.mark.django_db
+def test_a_tie_in_the_tuning_goes_to_the_shipped_setting_then_to_the_grids_order():
+    make_recommendation(title="Rejoin the Council", statement="Rejoin.", quote="rejoin")
+    make_action(text="We rejoined the Council.")
+    tfidf, other = Params("tfidf", 1.2, 0.75), Params("bm25", 1.6, 0.3)
+
+    tuned = tune({}, [tfidf, other, PARAMS])  # No labels: every setting scores 0.
+
+    assert [params for _, params in tuned] == [PARAMS, tfidf, other]
+    assert [params for _, params in tune({}, [other, tfidf])] == [other, tfidf]
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """An incremental run scores the new document only, and re-scores only what a decision changed."""
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,10 +10,13 @@ from tracker.matching import (
     Model,
     action_rows,
     action_text,
+    rank,
     suggest_all,
     suggest_for_actions,
 )
-from tracker.models import Link, MatchingIndex
+from tracker.matching.index import Vocabulary
+from tracker.matching.suggestions import _scores
+from tracker.models import Action, Link, MatchingIndex
 
 from .factories import make_action, make_recommendation
 
@@ -51,6 +55,20 @@ def pending_rows(recommendation):
             recommendation=recommendation, review=Link.Review.SUGGESTED
         ).values_list("pk", "action_id", "score", "explanation")
     }
+
+
+def pending_reads(queries):
+    """The reads of pending rows themselves (not their count nor the decided links)."""
+    pending = '"tracker_link"."review" = \'suggested\''
+    return [
+        sql
+        for sql in (q["sql"] for q in queries.captured_queries)
+        if sql.startswith("SELECT")
+        and pending in sql
+        and f"NOT ({pending}" not in sql
+        and "GROUP BY" not in sql
+        and "JOIN" not in sql
+    ]
 
 
 def link_writes(queries):
@@ -128,3 +146,53 @@ def test_a_new_decision_rescores_that_recommendation_only(two_topics):
         assert link.score == pytest.approx(expected, abs=1e-5)
         assert link.score != before_scores.get(link.action_id)
         assert link.explanation["feedback"]["link"] == rejected.pk
+
+
+def test_the_stored_fit_loads_a_compact_vocabulary_that_counts_as_the_fitted_one(two_topics):
+    stored, _ = MatchingIndex.objects.get().load()
+    fitted = rank().model  # the same actions: the same vocabulary, kept as a dict
+    texts = [action_text(action) for action in Action.objects.all()]
+    texts.append("The Council resettled refugees, an unheard-of zyzzyva.")
+
+    assert isinstance(stored.vectorizer.vocabulary_, Vocabulary)
+    assert dict(stored.vectorizer.vocabulary_) == fitted.vectorizer.vocabulary_
+    assert (stored.counts(texts) != fitted.counts(texts)).nnz == 0
+    with pytest.raises(KeyError):
+        stored.vectorizer.vocabulary_["zyzzyva"]
+
+
+def test_a_new_document_reads_the_pending_rows_of_the_recommendations_it_touches_only(two_topics):
+    council, _ = two_topics  # the refugees' pending rows are not read
+    new = make_action(text="The United States was elected to the Human Rights Council.")
+
+    with CaptureQueriesContext(connection) as queries:
+        suggest_for_actions([new.pk], top=2)
+
+    reads = pending_reads(queries)
+    assert reads and all(f'"recommendation_id" IN ({council.pk})' in sql for sql in reads)
+
+
+def test_a_recommendation_whose_weakest_suggestion_no_new_action_beats_is_not_read(two_topics):
+    council, refugees = two_topics
+    before = pending_rows(council) | pending_rows(refugees)
+    new = make_action(text="The Council adopted a resolution.")  # like the council's third
+
+    with CaptureQueriesContext(connection) as queries:
+        assert suggest_for_actions([new.pk], top=2) == (0, 0, 0)
+
+    assert pending_reads(queries) == []
+    assert pending_rows(council) | pending_rows(refugees) == before
+
+
+def test_the_other_documents_are_scored_for_the_rescored_recommendations_only(two_topics):
+    model, queries = MatchingIndex.objects.get().load()
+    actions = list(Action.objects.order_by("pk"))
+    vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
+    whole = (queries.combined() @ vectors.T).toarray()
+    in_new = np.arange(len(actions)) >= len(actions) - 2  # the last two as the new ones
+
+    scores = _scores(queries.combined(), vectors, in_new, [1])
+
+    assert (scores[:, in_new] == whole[:, in_new]).all()  # the same products, to the bit
+    assert (scores[1] == whole[1]).all()
+    assert not scores[0, ~in_new].any() and whole[0, ~in_new].any()

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 
 from ..models import Link
-from .analysis import action_text, candidate_actions
+from .analysis import ACTION_FIELDS, action_text, candidate_actions
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Feedback:
         self.params = model.params
         wanted = {r.pk for r in recommendations}
         ids = sorted(decisions.action_ids(wanted))
-        actions = candidate_actions().in_bulk(ids) if ids else {}
+        actions = candidate_actions().only(*ACTION_FIELDS).in_bulk(ids) if ids else {}
         ids = [pk for pk in ids if pk in actions]
         width = len(model.vectorizer.vocabulary_)
         self.row_of = {pk: row for row, pk in enumerate(ids)}

@@ -4,6 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count, Min
 
 from ..models import Action, Link
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
@@ -67,11 +68,7 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     if changed:
         queries.refresh(model, changed, decisions)
         index.store_recommendation_vectors(queries)
-    pending = {}
-    for link in Link.objects.filter(review=Link.Review.SUGGESTED).values(
-        "pk", "recommendation_id", "action_id", "score"
-    ):
-        pending.setdefault(link["recommendation_id"], {})[link["action_id"]] = link
+    pending = _pending(redecided)
     own = {r: set(pending.get(r, {})) | decided for r, decided in redecided.items()}
     document_of = dict(
         Action.objects.filter(pk__in=set().union(*own.values())).values_list("pk", "factsheet")
@@ -88,8 +85,9 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     action_ids = np.array(list(column), dtype=np.int64)
     documents = Documents([action.factsheet_id for action in actions])
     vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
-    scores = (queries.combined() @ vectors.T).toarray()
     row_of = {r.pk: row for row, r in enumerate(recommendations)}
+    in_new = np.isin(documents.document_ids, list(new_documents))
+    scores = _scores(queries.combined(), vectors, in_new, [row_of[r] for r in redecided])
     reviewed = {}  # {row: {column}}: decided pairs lend nothing and are never suggested
     for recommendation_id, action_id in (
         Link.objects.exclude(review=Link.Review.SUGGESTED)
@@ -109,9 +107,27 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     boosted, lending = documents.boost_rows(
         scores, model.params, tuple(zip(*decided, strict=True)) or ((), ()), accepted
     )
-    in_new = np.isin(documents.document_ids, list(new_documents))
     touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
+    # At x10 nearly every recommendation is touched: one whose rows cannot change is left
+    # out before its pending rows are read (`_unchanged`).
+    entering = np.where(in_new, boosted, -np.inf)
+    if decided:
+        entering[tuple(zip(*decided, strict=True))] = -np.inf  # never suggested
+    best_new = entering.max(axis=1)
+    weakest = _weakest_pending()
+    beside = set(
+        Link.objects.filter(review=Link.Review.SUGGESTED, action__factsheet__in=new_documents)
+        .values_list("recommendation_id", flat=True)
+        .order_by()
+    )
+    touched = {
+        row
+        for row in touched
+        if recommendations[row].pk in beside
+        or not _unchanged(weakest.get(recommendations[row].pk), best_new[row], top)
+    }
     touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
+    pending.update(_pending({recommendations[row].pk for row in touched} - set(pending)))
     wanted, whys, deleted = {}, {}, []
     for row in sorted(touched):
         recommendation_id = recommendations[row].pk
@@ -160,6 +176,55 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
             )
     with transaction.atomic():
         return (*_store(wanted, existing, explanations), _delete(deleted))
+
+
+def _pending(recommendation_ids):
+    """{recommendation id: {action id: pending link's pk, action id and score}} of these
+    recommendations only (each has an entry, empty when it has no pending suggestion)."""
+    pending = {pk: {} for pk in recommendation_ids}
+    ids = list(pending)
+    for first in range(0, len(ids), 1000):
+        for link in Link.objects.filter(
+            review=Link.Review.SUGGESTED, recommendation_id__in=ids[first : first + 1000]
+        ).values("pk", "recommendation_id", "action_id", "score"):
+            pending[link["recommendation_id"]][link["action_id"]] = link
+    return pending
+
+
+def _scores(queries, vectors, in_new, rescored_rows):
+    """Every recommendation's scores for the new documents' actions, and for the other
+    actions (the rescored recommendations' own documents) those of `rescored_rows` only:
+    nothing reads the rest, left at 0. Each score is the same product as in one matrix."""
+    scores = np.zeros((queries.shape[0], vectors.shape[0]), dtype=queries.dtype)
+    new_columns = np.flatnonzero(in_new)
+    scores[:, new_columns] = (queries @ vectors[new_columns].T).toarray()
+    own_columns = np.flatnonzero(~in_new)
+    if rescored_rows and len(own_columns):
+        rows = np.array(sorted(rescored_rows))
+        scores[np.ix_(rows, own_columns)] = (queries[rows] @ vectors[own_columns].T).toarray()
+    return scores
+
+
+def _weakest_pending():
+    """{recommendation id: (pending suggestions, lowest score)}, counted by the database."""
+    return {
+        recommendation_id: (count, lowest)
+        for recommendation_id, count, lowest in Link.objects.filter(review=Link.Review.SUGGESTED)
+        .values("recommendation_id")
+        .annotate(count=Count("pk"), lowest=Min("score"))
+        .order_by()
+        .values_list("recommendation_id", "count", "lowest")
+    }
+
+
+def _unchanged(weakest, best_new, top):
+    """Whether a recommendation's pending rows stay as they are: its top is full, every
+    score positive, and no new action scores above the weakest (a tie keeps the pending
+    one, as the ranking does). Its pending actions must lie outside the new documents."""
+    if weakest is None:
+        return False
+    count, lowest = weakest
+    return count == top and lowest is not None and lowest > 0 and best_new <= lowest
 
 
 def _decided_actions(decided):
