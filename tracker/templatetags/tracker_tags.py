@@ -1,5 +1,6 @@
 import datetime
 import html
+from collections.abc import Iterable
 
 from django import forms, template
 from django.forms.boundfield import BoundField
@@ -9,7 +10,8 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker.markup import render_markdown
-from tracker.models import Link
+from tracker.models import Document, Link, Recommendation
+from tracker.timeline import Entry
 
 register = template.Library()
 
@@ -35,7 +37,7 @@ RELATION_LABELS = dict(Link.Relation.choices)
 
 
 @register.simple_tag
-def link_items(links) -> SafeString:
+def link_items(links: Iterable[Link]) -> SafeString:
     """An `<li>` for each of a recommendation's accepted links (from `for_detail_page()`):
     relation, reason, the action's text and its source."""
     return mark_safe(
@@ -50,7 +52,7 @@ def link_items(links) -> SafeString:
 
 
 @register.simple_tag
-def timeline_entries(entries) -> SafeString:
+def timeline_entries(entries: Iterable[Entry]) -> SafeString:
     """An `<li>` for each `timeline.Entry`: date, relation, the status it left, source,
     the action's text and the editor's reason."""
     return mark_safe(
@@ -68,7 +70,9 @@ def timeline_entries(entries) -> SafeString:
 
 
 @register.simple_tag
-def recommendation_rows(recommendations, show_stage=False) -> SafeString:
+def recommendation_rows(
+    recommendations: Iterable[Recommendation], show_stage: bool = False
+) -> SafeString:
     """A `<tr>` for each recommendation of a list (from `for_list_page()`): title with its
     address (and a search's snippet), stage if asked for, status and evidence count."""
     rows = []
@@ -80,12 +84,12 @@ def recommendation_rows(recommendations, show_stage=False) -> SafeString:
         )
         status = status_label(recommendation.status, recommendation.get_status_display())
         address = _html(recommendation.get_absolute_url())
+        evidence = recommendation.evidence_count  # type: ignore[attr-defined]  # annotated
         rows.append(
             f'\n    <tr>\n      <th scope="row"><a href="{address}">'
             f"{_html(recommendation.title)}</a>{snippet}</th>\n      {stage}\n"
             f'      <td data-label="Status">{status}</td>\n'
-            f'      <td class="number" data-label="Evidence">{_html(recommendation.evidence_count)}'
-            "</td>\n    </tr>"
+            f'      <td class="number" data-label="Evidence">{_html(evidence)}</td>\n    </tr>'
         )
     return mark_safe("".join(rows))
 
@@ -108,7 +112,7 @@ def _day(day: datetime.date) -> str:
     return f"{day.day} {MONTHS[day.month]} {day.year:04d}"
 
 
-def _cited_source(link) -> str:
+def _cited_source(link: Link) -> str:
     """Where a linked action comes from: its document, administration, date and section."""
     document = link.action.factsheet
     if document.is_editor_source:
@@ -125,7 +129,7 @@ def _cited_source(link) -> str:
     )
 
 
-def _timeline_source(entry) -> str:
+def _timeline_source(entry: Entry) -> str:
     document = entry.document
     if document.is_editor_source:
         return _editor_source(document)
@@ -140,7 +144,7 @@ def _original_source(url: str) -> str:
     return f' · <a href="{_html(url)}" rel="noopener">original source</a>'
 
 
-def _editor_source(document) -> str:
+def _editor_source(document: Document) -> str:
     """A source the editors entered by hand, said to be one."""
     return (
         '<p class="source editor-source"><strong>Editor-entered source</strong>: '
