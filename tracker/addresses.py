@@ -10,6 +10,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 # What `<slug:...>` matches: such a slug reaches the address unquoted, as reverse() leaves it.
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 PLACEHOLDER = "slug-placeholder"
+# Bounded: the script prefix comes from the server's SCRIPT_NAME, which a proxy may pass on.
+PREFIXES_KEPT = 64
 
 
 def slug_address(name: str, slug: str) -> str:
@@ -20,7 +22,7 @@ def slug_address(name: str, slug: str) -> str:
     return f"{before}{slug}{after}"
 
 
-@functools.cache
+@functools.lru_cache(maxsize=PREFIXES_KEPT)
 def _around_slug(name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
     """The address before and after the slug, reversed once for each script prefix (the
     address the site is served under) and URL configuration, which reverse() also reads."""
