@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from .addresses import slug_address
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
@@ -216,7 +217,7 @@ class Document(models.Model):
     def get_absolute_url(self):
         if self.kind == self.Kind.ESSAY:
             return reverse("tracker:essay")
-        return reverse("tracker:document_detail", args=[self.slug])
+        return slug_address("tracker:document_detail", self.slug)
 
     @property
     def is_editor_source(self):
@@ -352,7 +353,7 @@ class Stage(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:stage_detail", args=[self.slug])
+        return slug_address("tracker:stage_detail", self.slug)
 
 
 class OctetLength(models.Func):
@@ -602,7 +603,7 @@ class Recommendation(models.Model):
         save_new_version(self, super().save, args, kwargs)
 
     def get_absolute_url(self):
-        return reverse("tracker:recommendation_detail", args=[self.code])
+        return slug_address("tracker:recommendation_detail", self.code)
 
     def clean(self):
         if self.status_override and not self.status_reason.strip():

@@ -10,7 +10,7 @@ from itertools import groupby
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Recommendation
+from .models import Document, Link, Recommendation
 from .record import working_url
 from .status import CONTRARY, RECORD_START, STATUS_RELATIONS, status_steps
 
@@ -167,8 +167,8 @@ def monthly_chart(tallies, today, start=RECORD_START):
 class Entry:
     """One dated link of a recommendation's timeline, with the status it left."""
 
-    link: object
-    document: object
+    link: Link
+    document: Document
     status: str
     status_label: str
 

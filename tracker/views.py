@@ -99,9 +99,10 @@ def active_filters(request, filterset):
         if not value or name == "sort":
             continue
         field = filterset.form.fields[name]
-        shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
         if hasattr(value, "pk"):
-            shown = str(value)
+            shown = str(value)  # A model's own name: not its menu's choices, a query again.
+        else:
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
         aliases = [a for a, n in filterset.ALIASES.items() if n == name]
         remaining = {k: v for k, v in request.GET.items() if k not in (name, "page", *aliases)}
         active.append((field.label or name.title(), shown, urlencode(remaining)))

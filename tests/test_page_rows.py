@@ -1,0 +1,80 @@
+"""The rows of the detail and list pages, written by template tags in Python, and their
+addresses, built from one reverse() per URL pattern (tracker/addresses.py)."""
+
+import pytest
+from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
+
+from tracker.addresses import slug_address
+from tracker.models import Link, Recommendation
+from tracker.templatetags.tracker_tags import link_items, recommendation_rows
+
+from .factories import make_action, make_administration, make_factsheet, make_link
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = "<b>Ban</b> & \"ban\" 'again'"
+ESCAPED = "&lt;b&gt;Ban&lt;/b&gt; &amp; &quot;ban&quot; &#x27;again&#x27;"
+
+
+@pytest.fixture
+def cited():
+    """An accepted link whose every shown value needs escaping."""
+    document = make_factsheet(title=HOSTILE, administration=make_administration(name=HOSTILE))
+    action = make_action(factsheet=document, text=HOSTILE, section=HOSTILE)
+    return make_link(action=action, reason=HOSTILE, relation=Link.Relation.PARTIAL)
+
+
+@pytest.mark.parametrize(
+    "name", ["tracker:recommendation_detail", "tracker:document_detail", "tracker:stage_detail"]
+)
+@pytest.mark.parametrize("prefix", ["/", "/tracker/"])
+def test_a_slug_address_is_what_reverse_gives(name, prefix):
+    set_script_prefix(prefix)
+    try:
+        for slug in ["rejoin-un-human-rights-council", "2024-12-11_day", "x"]:
+            assert slug_address(name, slug) == reverse(name, args=[slug])
+        assert slug_address(name, "x").startswith(prefix)
+    finally:
+        clear_script_prefix()
+
+
+def test_a_slug_the_pattern_refuses_is_refused_as_reverse_refuses_it():
+    with pytest.raises(NoReverseMatch):
+        slug_address("tracker:document_detail", "not a slug/")
+
+
+def test_rows_follow_the_address_the_site_is_served_under(cited):
+    # As a WSGI server sets it from SCRIPT_NAME. The rows alone, not whole pages: the static
+    # files' address would keep the prefix for the rest of the tests.
+    recommendation = Recommendation.objects.for_detail_page().get(pk=cited.recommendation_id)
+    listed = Recommendation.objects.for_list_page()
+    document_address = f"documents/{cited.action.factsheet.slug}/"
+    for prefix in ["/tracker/", "/"]:
+        set_script_prefix(prefix)
+        try:
+            assert f'href="{prefix}{document_address}"' in link_items(recommendation.accepted_links)
+            assert f'href="{prefix}recommendations/{recommendation.code}/"' in (
+                recommendation_rows(listed)
+            )
+        finally:
+            clear_script_prefix()
+
+
+def test_the_detail_rows_escape_what_editors_and_documents_wrote(client, cited):
+    content = client.get(cited.recommendation.get_absolute_url()).content.decode()
+    # Twice each: the timeline entry and the evidence list.
+    assert content.count(f"<blockquote><p>{ESCAPED}</p></blockquote>") == 2
+    assert f'<p class="why">Editor’s reason: {ESCAPED}</p>' in content
+    assert f"<p><strong>Partly implements</strong>: {ESCAPED}</p>" in content
+    assert f"Fact sheet of the {ESCAPED}: <a " in content
+    assert f", section “{ESCAPED}”" in content
+    assert HOSTILE not in content
+
+
+def test_the_list_rows_escape_titles(client, cited):
+    recommendation = cited.recommendation
+    recommendation.title = HOSTILE
+    recommendation.save()
+    content = client.get(reverse("tracker:recommendation_list")).content.decode()
+    assert f'<a href="{recommendation.get_absolute_url()}">{ESCAPED}</a>' in content
+    assert HOSTILE not in content
