@@ -58,13 +58,13 @@ def changes_of(record):
     return Counter({key: change for key, change in changes.items() if change})
 
 
-@transaction.atomic  # A caller in autocommit still gets the lock and one write.
+@transaction.atomic  # A caller in autocommit still gets one write.
 def refresh(records):
     """Store the changes of the recommendations whose `{pk: StatusRecord}` are given, and move
-    the sums by the difference; the recommendations' rows are locked until the transaction
-    ends, so two refreshes of one recommendation cannot both start from its old changes."""
+    the sums by the difference. The caller holds the recommendations' row locks, taken before
+    it read their records (`Recommendation.refresh_status`, `refresh_all`), so two refreshes
+    of one recommendation run in turn, the second from the first's links and changes."""
     pks = list(records)
-    list(Recommendation.objects.select_for_update().filter(pk__in=pks).values_list("pk"))
     difference = _withdrawn(pks)
     rows = []
     for pk, record in records.items():
@@ -93,10 +93,15 @@ def _withdrawn(recommendations):
 
 
 def refresh_all(recommendations=None):
-    """Recompute every recommendation's changes (or those given) from its links."""
-    records = status_records(recommendations)
-    for start in range(0, len(records), 500):
-        refresh(dict(list(records.items())[start : start + 500]))
+    """Recompute every recommendation's changes (or those given) from its links, 500 at a
+    time, each batch locked before its links are read."""
+    queryset = Recommendation.objects.all() if recommendations is None else recommendations
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), 500):
+        with transaction.atomic():
+            batch = Recommendation.objects.filter(pk__in=pks[start : start + 500])
+            list(batch.select_for_update().order_by("pk").values_list("pk"))
+            refresh(status_records(batch))
 
 
 def sums_of(changes):
