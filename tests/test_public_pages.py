@@ -87,16 +87,27 @@ class ScorecardTests(PublicSite):
         assert "How we rate" in content and "scorecard.csv" in content
 
     def test_query_count_is_constant(self):
-        # Cache version, stages, every status link with its date (totals, over time,
-        # chart), recent changes, administrations, the documents searched, the last review.
+        # Cache version, administrations, the essay's stages, the totals, every status link
+        # with its date (over time, chart), recent changes, the documents searched, the last
+        # review.
         url = reverse("tracker:scorecard")
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get(url)
         for _ in range(5):
             make_link(recommendation=make_recommendation(stage=self.reengage))
+            make_recommendation()  # In a stage of an essay of its own.
         cache.clear()  # Factories write directly, not through a publishing writer.
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get(url)
+
+    def test_stages_are_the_main_essays_and_totals_count_every_recommendation(self):
+        later = make_essay(slug="later-agenda", published=self.reverse_stage.essay.published)
+        make_recommendation(stage=make_stage(essay=later, name="Later stage"), status="partial")
+        content = self.get("tracker:scorecard").content.decode()
+        assert "asked the incoming administration for 3 concrete steps in 2 stages." in content
+        assert "Later stage" not in content  # Its stage is not the essay's.
+        assert "All 4 recommendations: Implemented 1, Partly implemented 1," in content
+        assert "1 of the 3 recommendations of Sarah H. Cleveland" in content
 
 
 class ListTests(PublicSite):
@@ -171,9 +182,22 @@ class ListTests(PublicSite):
             self.client.get(url, query)
         for _ in range(5):
             make_link(recommendation=make_recommendation(stage=self.reengage, title="Council"))
+            make_recommendation(title="Council")  # In a stage of an essay of its own.
         cache.clear()  # Factories write directly, not through a publishing writer.
         with self.assertNumQueries(6):
             self.client.get(url, query)
+
+    def test_stage_menu_offers_the_main_essays_stages_and_the_one_asked_for(self):
+        later = make_essay(slug="later-agenda", published=self.reverse_stage.essay.published)
+        other = make_stage(essay=later, slug="later-stage", name="Later stage")
+        elsewhere = make_recommendation(stage=other, title="Asked by the later essay")
+        content = self.get("tracker:recommendation_list").content.decode()
+        assert '<option value="reengage">Reengage</option>' in content
+        assert '<option value="later-stage">' not in content
+        assert elsewhere.title in content  # The list itself is every essay's.
+        content = self.get("tracker:recommendation_list", stage="later-stage").content.decode()
+        assert '<option value="later-stage" selected>Later stage</option>' in content
+        assert elsewhere.title in content and self.council.title not in content
 
 
 class DetailTests(PublicSite):

@@ -135,6 +135,19 @@ class RecommendationFilter(django_filters.FilterSet):
             choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
         self.form.fields["document"].widget.choices = [("", "Any document"), *choices]
 
+    def offer_stages(self):
+        """Fill the stage menu, for a page that shows the form.
+
+        It offers the main essay's stages, the ones the scorecard shows (other essays'
+        would repeat their names); any stage's slug in the query string still filters.
+        """
+        stages = Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
+        choices = list(stages.order_by("position").values_list("slug", "name"))
+        chosen = self.data.get("stage", "") if self.data else ""
+        if SLUG.fullmatch(chosen) and chosen not in dict(choices):
+            choices += list(Stage.objects.filter(slug=chosen).values_list("slug", "name"))
+        self.form.fields["stage"].widget.choices = [("", "Any stage"), *choices]
+
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
         return queryset.search(value) if value else queryset.annotate(relevance=Value(0))

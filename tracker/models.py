@@ -21,6 +21,11 @@ class DocumentQuerySet(models.QuerySet):
     def essays(self):
         return self.filter(kind=Document.Kind.ESSAY)
 
+    def main_essay(self):
+        """The essay the site is about, as a queryset of one: the first imported (later ones
+        may share its date, as the benchmark's ten synthetic essays do)."""
+        return self.essays().order_by("published", "pk")[:1]
+
     def factsheets(self):
         """Every source of actions (fact sheets, presidential actions, editor-entered sources),
         not the essay."""

@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import tally
-from .models import Link, Recommendation, Stage, StatusChange
+from .models import Document, Link, Recommendation, RecommendationTally, Stage, StatusChange
 
 
 @dataclass
@@ -31,8 +31,8 @@ class StageBreakdown:
 
 @dataclass
 class Scorecard:
-    stages: list
-    totals: dict
+    stages: list  # the main essay's, each a StageBreakdown
+    totals: dict  # every recommendation's, whichever essay asked for it
     total: int
     with_evidence: int
     latest_evidence: object
@@ -52,6 +52,16 @@ class Scorecard:
     def acted_on(self):
         """Recommendations implemented, fully or in part (whatever happened since)."""
         return self.totals["implemented"] + self.totals["partial"]
+
+    @property
+    def essay_total(self):
+        """The main essay's recommendations (all of them while it is the only essay)."""
+        return sum(row.total for row in self.stages)
+
+    @property
+    def essay_acted_on(self):
+        """The main essay's recommendations implemented, fully or in part."""
+        return sum(row.counts["implemented"] + row.counts["partial"] for row in self.stages)
 
     def status_rows(self):
         return [
@@ -129,19 +139,25 @@ def scorecard_summary(on=None, days=()):
     """Everything the scorecard home page shows, in a fixed number of queries.
 
     Counts are today's public statuses, or the statuses on the date `on`, from the stored
-    changes of `tracker.tally`; `tallies` also holds what the counts on `days` need.
+    changes of `tracker.tally`; `tallies` also holds what the counts on `days` need. The
+    totals count every recommendation; the stages are the main essay's (the one the page
+    introduces), not every essay's.
     """
     from .status import today
 
     day = on or today()
-    stages = list(Stage.objects.order_by("essay", "position").annotate(**_stage_counts(on)))
+    stages = (
+        Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
+        .order_by("position")
+        .annotate(**_stage_counts(on))
+    )
     breakdown = [
         StageBreakdown(
             stage, {s: getattr(stage, f"count_{s}") or 0 for s in Recommendation.Status.values}
         )
         for stage in stages
     ]
-    totals = {s: sum(row.counts[s] for row in breakdown) for s in Recommendation.Status.values}
+    totals = _totals(on)
     tallies = tally.read([*days, day], day)
     return Scorecard(
         stages=breakdown,
@@ -153,6 +169,24 @@ def scorecard_summary(on=None, days=()):
         tallies=tallies,
         on=on,
     )
+
+
+def _totals(on):
+    """{status: count} of every recommendation today (as stored), or on the date `on` (the
+    sum of their changes up to it): grouped by status, so that the database counts the
+    entries of an index, not the rows."""
+    if on is None:
+        rows = Recommendation.objects.values_list("status").annotate(n=Count("pk"))
+    else:
+        rows = (
+            RecommendationTally.objects.filter(
+                day__lte=on, measure__in=Recommendation.Status.values
+            )
+            .values_list("measure")
+            .annotate(n=Sum("change"))
+        )
+    counts = dict(rows.order_by())
+    return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 
 def _stage_counts(on):

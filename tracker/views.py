@@ -58,6 +58,7 @@ def filtered_recommendations(request, queryset):
 def recommendation_list(request):
     filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
     filterset.offer_documents()
+    filterset.offer_stages()
     if filterset.is_bound and not filterset.is_valid():
         return render(
             request, "tracker/recommendation_list.html", {"filterset": filterset}, status=400
@@ -264,9 +265,7 @@ def site_search(request):
 
 @cached_page
 def essay(request):
-    # The first essay imported: later ones may share its date (the benchmark's ten copies did,
-    # and the page showed whichever the database found first).
-    document = get_object_or_404(Document.objects.essays().order_by("published", "pk")[:1])
+    document = get_object_or_404(Document.objects.main_essay())
     recommendations = list(
         Recommendation.objects.filter(stage__essay=document)
         .select_related("stage")
