@@ -239,7 +239,8 @@ def test_the_database_writes_the_same_scorecard_bytes_as_the_python_writer(as_of
 
 
 @pytest.mark.parametrize(
-    "query", [{"status": "implemented", "sort": "evidence"}, {"q": "quoted"}, {"q": "!!!"}]
+    "query",
+    [{"status": "implemented", "sort": "evidence"}, {"q": "quoted"}, {"q": "!!!"}, {}],
 )
 def test_the_scorecard_download_streams_in_the_filtered_order(client, query):
     dated_record()
@@ -251,3 +252,21 @@ def test_the_scorecard_download_streams_in_the_filtered_order(client, query):
     expected = scorecard_bytes(exports.csv_lines(export.rows(), export.columns))
     assert body == expected
     assert body.count(b"\r\n") > (0 if query.get("q") == "!!!" else 3)
+
+
+def test_downloads_that_name_no_filter_share_one_compiled_statement(client):
+    # Compiling the queryset cost as much as running it: every unfiltered download (with
+    # or without ?excel=1) reuses the statement compiled first; a filter compiles its own.
+    dated_record()
+    exports._every_rows_sql.cache_clear()
+
+    def download(query):
+        response = client.get(reverse("tracker:scorecard_csv"), query)
+        return b"".join(response.streaming_content)
+
+    plain, excel = download({}), download({"excel": "1"})
+    reversed_only = download({"status": "reversed"})
+    assert excel == "\ufeff".encode() + plain
+    assert 1 < reversed_only.count(b"\r\n") < plain.count(b"\r\n")
+    info = exports._every_rows_sql.cache_info()
+    assert (info.misses, info.hits) == (1, 1)

@@ -296,9 +296,14 @@ def about(request):
     )
 
 
-def _download(request, queryset):
-    """(recommendations, as_of) from the list's filters, or None for an invalid value."""
-    filterset = filtered_recommendations(request, queryset)
+def _download(request):
+    """(recommendations, as_of) from the list's filters, or None for an invalid value. A query
+    string that names no filter (none, or only `excel`) asks for every recommendation today:
+    (None, None), which `exports.ScorecardExport` reads from a statement compiled once."""
+    parameters = (*RecommendationFilter.base_filters, *RecommendationFilter.ALIASES)
+    if not any(name in request.GET for name in parameters):
+        return None, None
+    filterset = filtered_recommendations(request, Recommendation.objects.for_scorecard())
     if filterset.is_bound and not filterset.is_valid():
         return None
     return filterset.qs, filterset.as_of_date
@@ -314,7 +319,7 @@ def _invalid(request):
 
 @conditional
 def scorecard_csv(request):
-    download = _download(request, Recommendation.objects.for_scorecard())
+    download = _download(request)
     if download is None:
         return _invalid(request)
     lines = exports.scorecard_csv_lines(exports.ScorecardExport(*download))
@@ -323,7 +328,7 @@ def scorecard_csv(request):
 
 @conditional
 def scorecard_json(request):
-    download = _download(request, Recommendation.objects.for_scorecard())
+    download = _download(request)
     if download is None:
         return _invalid(request)
     export = exports.ScorecardExport(*download)
