@@ -16,7 +16,7 @@ from tracker.matching import (
 )
 from tracker.matching.index import Vocabulary
 from tracker.matching.suggestions import _scores
-from tracker.models import Action, Link, MatchingIndex
+from tracker.models import Action, Link, MatchingFeedback, MatchingIndex
 
 from .factories import make_action, make_recommendation
 
@@ -146,6 +146,72 @@ def test_a_new_decision_rescores_that_recommendation_only(two_topics):
         assert link.score == pytest.approx(expected, abs=1e-5)
         assert link.score != before_scores.get(link.action_id)
         assert link.explanation["feedback"]["link"] == rejected.pk
+
+
+def decide_the_top_suggestion(recommendation, review):
+    top = recommendation.links.filter(review=Link.Review.SUGGESTED).order_by("-score").first()
+    top.review, top.reason = review, "The editor's reason."
+    if review == Link.Review.ACCEPTED:
+        top.relation = Link.Relation.IMPLEMENTS
+    top.save()
+    return top
+
+
+def test_a_decision_rewrites_its_recommendations_feedback_row_only(two_topics):
+    council, refugees = two_topics
+    decide_the_top_suggestion(refugees, Link.Review.ACCEPTED)
+    suggest_all(top=2)  # a fit with a stored feedback row for the refugees
+    index = MatchingIndex.objects.get()
+    refugees_row = MatchingFeedback.objects.get(index=index, recommendation=refugees)
+    decide_the_top_suggestion(council, Link.Review.REJECTED)
+    new = make_action(text="We hosted the Our Ocean Conference in 2022.")
+
+    with CaptureQueriesContext(connection) as queries:
+        suggest_for_actions([new.pk], top=2)
+
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT", "DELETE")) and "tracker_matching" in q["sql"]
+    ]
+    assert not [sql for sql in writes if "tracker_matchingindex" in sql]  # the fit stays
+    assert len(writes) == 2  # the council's row: its old one (none) deleted, the new inserted
+    assert bytes(MatchingIndex.objects.get().vectorizer) == bytes(index.vectorizer)
+    rows = MatchingFeedback.objects.filter(index=index)
+    assert {row.recommendation_id for row in rows} == {council.pk, refugees.pk}
+    assert rows.get(recommendation=refugees).pk == refugees_row.pk  # not rewritten
+
+
+def test_the_stored_feedback_rows_load_as_the_fit_built_them(two_topics):
+    council, refugees = two_topics
+    accepted = decide_the_top_suggestion(refugees, Link.Review.ACCEPTED)
+    rejected = decide_the_top_suggestion(council, Link.Review.REJECTED)
+
+    ranking = rank(store_index=True)
+
+    _, queries = MatchingIndex.objects.get().load()
+    assert (queries.feedback != ranking.feedback.matrix).nnz == 0
+    assert queries.feedback.nnz > 0
+    assert queries.decided == {
+        council.pk: ((), ((rejected.pk, rejected.action_id),)),
+        refugees.pk: (((accepted.pk, accepted.action_id),), ()),
+    }
+    assert MatchingFeedback.objects.count() == 2
+
+
+def test_a_lost_feedback_row_is_rebuilt_from_the_decisions(two_topics):
+    council, _ = two_topics
+    decide_the_top_suggestion(council, Link.Review.REJECTED)
+    fitted = rank(store_index=True)
+    MatchingFeedback.objects.all().delete()
+    new = make_action(text="We hosted the Our Ocean Conference in 2022.")
+
+    suggest_for_actions([new.pk], top=2)
+
+    _, queries = MatchingIndex.objects.get().load()
+    assert queries.feedback.nnz > 0
+    assert (queries.feedback != fitted.feedback.matrix).nnz == 0
+    assert queries.decided == {pk: fitted.decisions.of(pk) for pk in queries.recommendation_ids}
 
 
 def test_the_stored_fit_loads_a_compact_vocabulary_that_counts_as_the_fitted_one(two_topics):

@@ -992,7 +992,9 @@ class StatusChange(models.Model):
 class MatchingIndex(models.Model):
     """The vocabulary and weights of the last full ranking, kept for incremental suggestions.
 
-    Only the newest row is used; storing a new one deletes the others.
+    Only the newest row is used; storing a new one deletes the others. The recommendations'
+    feedback rows are kept apart, one `MatchingFeedback` per recommendation with decisions,
+    so that a decision rewrites its recommendation's row only, not the fit's megabytes.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -1010,28 +1012,69 @@ class MatchingIndex(models.Model):
 
     @classmethod
     def store(cls, recommendations_key, vectorizer, recommendation_vectors):
-        index = cls.objects.create(
-            recommendations_key=recommendations_key,
-            vectorizer=pickle.dumps(vectorizer, protocol=pickle.HIGHEST_PROTOCOL),
-            recommendation_vectors=pickle.dumps(
-                recommendation_vectors, protocol=pickle.HIGHEST_PROTOCOL
-            ),
-        )
-        cls.objects.exclude(pk=index.pk).delete()
+        """Store the fit and the recommendations' rows (`Queries`: its pickle leaves out the
+        feedback rows, stored from its `feedback_rows`)."""
+        with transaction.atomic():
+            index = cls.objects.create(
+                recommendations_key=recommendations_key,
+                vectorizer=pickle.dumps(vectorizer, protocol=pickle.HIGHEST_PROTOCOL),
+                recommendation_vectors=pickle.dumps(
+                    recommendation_vectors, protocol=pickle.HIGHEST_PROTOCOL
+                ),
+            )
+            index.store_feedback(recommendation_vectors.feedback_rows())
+            cls.objects.exclude(pk=index.pk).delete()
         return index
 
     def load(self):
+        """(fit, `Queries`) as `store` was given them, feedback rows included."""
         # Written only by `store` above, from this application's own objects.
-        return pickle.loads(self.vectorizer), pickle.loads(self.recommendation_vectors)
+        recommendation_vectors = pickle.loads(self.recommendation_vectors)
+        recommendation_vectors.add_feedback_rows(
+            self.feedback_rows.order_by().values_list(*MatchingFeedback.ROW_FIELDS)
+        )
+        return pickle.loads(self.vectorizer), recommendation_vectors
 
-    def store_recommendation_vectors(self, recommendation_vectors):
-        """Replace the recommendations' rows only: the fitted vocabulary stays as it is."""
-        self.recommendation_vectors = pickle.dumps(
-            recommendation_vectors, protocol=pickle.HIGHEST_PROTOCOL
-        )
-        type(self).objects.filter(pk=self.pk).update(
-            recommendation_vectors=self.recommendation_vectors
-        )
+    def store_feedback(self, rows, replacing=()):
+        """Replace the feedback rows of the recommendations in `replacing` by `rows`
+        (`Queries.feedback_rows`): the fit and the other rows stay as they are."""
+        with transaction.atomic():
+            self.feedback_rows.filter(recommendation_id__in=list(replacing)).delete()
+            MatchingFeedback.objects.bulk_create(
+                [
+                    MatchingFeedback(
+                        index=self, **dict(zip(MatchingFeedback.ROW_FIELDS, row, strict=True))
+                    )
+                    for row in rows
+                ],
+                batch_size=1000,
+            )
+
+
+class MatchingFeedback(models.Model):
+    """One recommendation's feedback row in a `MatchingIndex`, and the decisions it was
+    built from, as flat arrays (`Queries.feedback_rows`): thousands of rows load at once."""
+
+    ROW_FIELDS = ("recommendation_id", "columns", "weights", "accepted", "rejected")
+
+    index = models.ForeignKey(MatchingIndex, on_delete=models.CASCADE, related_name="feedback_rows")
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    columns = models.BinaryField(help_text="The row's feature columns (int32).")
+    weights = models.BinaryField(help_text="The row's weights (float32), column by column.")
+    accepted = models.BinaryField(help_text="The accepted (link id, action id) pairs (int64).")
+    rejected = models.BinaryField(help_text="The rejected (link id, action id) pairs (int64).")
+
+    class Meta:
+        # Local fields only: "index" would join the indexes for their own ordering.
+        ordering = ["index_id", "recommendation_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["index", "recommendation"], name="matchingfeedback_index_recommendation"
+            )
+        ]
+
+    def __str__(self):
+        return f"Feedback row of recommendation {self.recommendation_id}"
 
 
 class SiteVersion(models.Model):

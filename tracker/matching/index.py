@@ -25,7 +25,7 @@ from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 7
+ENGINE_VERSION = 8
 BLOCK = 32
 
 
@@ -324,12 +324,63 @@ class Queries:
     `base` holds the query weights, `feedback` the Rocchio rows of editors' decisions, and
     `decided` what each feedback row was built from (`Decisions.of`), so an incremental run
     rebuilds the rows of only the recommendations whose decisions changed since.
+
+    Its pickle keeps `base` only: the feedback rows and their decisions are stored one
+    recommendation a row (`feedback_rows`), so that a decision rewrites a few bytes.
     """
 
     recommendation_ids: list
     base: sparse.csr_matrix
     feedback: sparse.csr_matrix
     decided: dict
+
+    def __getstate__(self):
+        return {"recommendation_ids": self.recommendation_ids, "base": self.base}
+
+    def feedback_rows(self, recommendation_ids=None):
+        """[(recommendation id, columns, weights, accepted, rejected)] as bytes, for each
+        recommendation with decisions (among `recommendation_ids`, by default all): what
+        `MatchingFeedback` stores. The others' rows are empty, and stored as nothing."""
+        wanted = self.recommendation_ids if recommendation_ids is None else recommendation_ids
+        row_of = {pk: row for row, pk in enumerate(self.recommendation_ids)}
+        rows = []
+        for pk in wanted:
+            accepted, rejected = self.decided[pk]
+            if not (accepted or rejected):
+                continue
+            start, end = self.feedback.indptr[row_of[pk] : row_of[pk] + 2]
+            rows.append(
+                (
+                    pk,
+                    self.feedback.indices[start:end].astype(np.int32).tobytes(),
+                    self.feedback.data[start:end].astype(np.float32).tobytes(),
+                    np.array(accepted, dtype=np.int64).tobytes(),
+                    np.array(rejected, dtype=np.int64).tobytes(),
+                )
+            )
+        return rows
+
+    def add_feedback_rows(self, rows):
+        """Set `feedback` and `decided` from stored `feedback_rows` (after unpickling)."""
+        stored = {pk: rest for pk, *rest in rows}
+        no_columns = np.zeros(0, dtype=np.int32)
+        no_weights = np.zeros(0, dtype=np.float32)
+        columns, weights, self.decided = [], [], {}
+        for pk in self.recommendation_ids:
+            if pk in stored:
+                row_columns, row_weights, accepted, rejected = stored[pk]
+                columns.append(np.frombuffer(row_columns, dtype=np.int32))
+                weights.append(np.frombuffer(row_weights, dtype=np.float32))
+                self.decided[pk] = (_pairs(accepted), _pairs(rejected))
+            else:
+                columns.append(no_columns)
+                weights.append(no_weights)
+                self.decided[pk] = ((), ())
+        ends = np.cumsum([0] + [len(row) for row in columns])
+        self.feedback = sparse.csr_matrix(
+            (np.concatenate([no_weights, *weights]), np.concatenate([no_columns, *columns]), ends),
+            shape=self.base.shape,
+        )
 
     def combined(self):
         return sparse.hstack([self.base, self.feedback]).tocsr()
@@ -353,6 +404,11 @@ class Queries:
         self.feedback.eliminate_zeros()
         for recommendation in recommendations:
             self.decided[recommendation.pk] = decisions.of(recommendation.pk)
+
+
+def _pairs(stored):
+    """The (link id, action id) pairs of `Decisions.of` from their stored int64 bytes."""
+    return tuple(map(tuple, np.frombuffer(stored, dtype=np.int64).reshape(-1, 2).tolist()))
 
 
 def rank(*, store_index=False, params=None, decisions=None):

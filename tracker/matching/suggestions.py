@@ -67,7 +67,8 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     }
     if changed:
         queries.refresh(model, changed, decisions)
-        index.store_recommendation_vectors(queries)
+        changed_ids = [r.pk for r in changed]
+        index.store_feedback(queries.feedback_rows(changed_ids), replacing=changed_ids)
     pending = _pending(redecided)
     own = {r: set(pending.get(r, {})) | decided for r, decided in redecided.items()}
     document_of = dict(
