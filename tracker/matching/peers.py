@@ -30,7 +30,6 @@ class Peers:
     """
 
     def __init__(self, units, recommendations, accepted_links, column):
-        self.units = sparse.csr_matrix(units, dtype=np.float64)
         self.recommendations = recommendations
         self.row_of = {r.pk: row for row, r in enumerate(recommendations)}
         rows, columns, self.link = [], [], {}
@@ -55,29 +54,24 @@ class Peers:
             ),
             shape=(len(self.columns), len(self.accepting_rows)),
         )
-        self.accepting_units = self.units[self.accepting_rows].T.tocsc()
+        # Every recommendation's cosine to each accepting one, in one product (per row, the
+        # sparse products cost more than the rest of the run's peer evidence together); 0 to
+        # itself, whose own decisions are not peer evidence.
+        units = sparse.csr_matrix(units)
+        self.similarity = (units @ units[self.accepting_rows].T).toarray()
+        self.similarity[self.accepting_rows, np.arange(len(self.accepting_rows))] = 0.0
 
     def __bool__(self):
         return bool(len(self.columns))
 
-    def _similarity(self, rows):
-        """(len(rows), accepting recommendations) cosines; 0 to itself, whose own
-        decisions are not peer evidence."""
-        rows = np.asarray(rows, dtype=np.int64)
-        similarity = (self.units[rows] @ self.accepting_units).toarray()
-        similarity[rows[:, np.newaxis] == self.accepting_rows[np.newaxis, :]] = 0.0
-        return similarity
-
     def evidence(self, recommendation_id):
         """(columns, sums): the accepted columns and, for each, the summed similarity of the
         other recommendations that accepted it (before `Params.peer_weight`)."""
-        similarity = self._similarity([self.row_of[recommendation_id]])[0]
-        return self.columns, self.accepters @ similarity
+        return self.columns, self.accepters @ self.similarity[self.row_of[recommendation_id]]
 
     def evidence_rows(self):
         """`evidence` of every recommendation at once: columns, and a row of sums for each."""
-        similarity = self._similarity(np.arange(len(self.recommendations)))
-        return self.columns, (self.accepters @ similarity.T).T
+        return self.columns, (self.accepters @ self.similarity.T).T
 
     def why(self, recommendation_id, column, weight):
         """The peer decision that raised `column` most, as `explain` stores it: the lift, and
@@ -85,10 +79,9 @@ class Peers:
         at = np.searchsorted(self.columns, column)
         if not weight or at == len(self.columns) or self.columns[at] != column:
             return None
-        row = self.row_of[recommendation_id]
         start, end = self.accepters.indptr[at], self.accepters.indptr[at + 1]
         accepters = self.accepters.indices[start:end]
-        similarity = self._similarity([row])[0, accepters]
+        similarity = self.similarity[self.row_of[recommendation_id], accepters]
         lift = weight * float(similarity.sum())
         if lift < SHOWN_LIFT:
             return None
