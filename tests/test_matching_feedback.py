@@ -85,7 +85,12 @@ def test_explanations_name_shared_concepts():
     suggest_all(top=2)
 
     link = recommendation.links.get(action=action)
-    assert link.explanation == {"concepts": ["sanction"], "feedback": None, "document": None}
+    assert link.explanation == {
+        "concepts": ["sanction"],
+        "feedback": None,
+        "document": None,
+        "peer": None,
+    }
 
 
 def test_the_review_queue_line_says_why(defenders):

@@ -12,6 +12,7 @@ rejected) is never overwritten nor suggested again.
 - `index`: the fitted weights (`Model`), the stored index and the `Ranking`;
 - `context`: document context, an action raised by the rest of its document;
 - `feedback`: editors' decisions as relevance feedback;
+- `peers`: other recommendations' accepted actions as evidence;
 - `suggestions`: the full and incremental runs that store pending suggestions;
 - `evaluation`: recall and MRR, held out, and the tuning grid;
 - `review`: matched words and highlighting for the review queue.
@@ -31,9 +32,11 @@ from .evaluation import (
     split_of,
     tune,
     without_context,
+    without_peers,
 )
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
+from .peers import Peers
 from .review import describe, highlight, matched_stems, matched_words
 from .suggestions import DEFAULT_TOP, explain, ranking_rows, suggest_all, suggest_for_actions
 from .thesaurus import (
@@ -66,6 +69,7 @@ __all__ = [
     "Feedback",
     "Model",
     "Params",
+    "Peers",
     "Queries",
     "Ranking",
     "ThesaurusError",
@@ -98,4 +102,5 @@ __all__ = [
     "suggest_for_actions",
     "tune",
     "without_context",
+    "without_peers",
 ]

@@ -50,8 +50,14 @@ def split_of(code):
 
 
 def without_context(params):
-    """`params` with document context off: the lexical ranking and feedback alone."""
-    return replace(params, document_weight=0.0, accepted_document_bonus=0.0)
+    """`params` with document context and peer evidence off: the lexical ranking and feedback
+    alone."""
+    return replace(params, document_weight=0.0, accepted_document_bonus=0.0, peer_weight=0.0)
+
+
+def without_peers(params):
+    """`params` without the other recommendations' decisions (peers.py)."""
+    return replace(params, peer_weight=0.0)
 
 
 def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranking=None):
@@ -59,12 +65,14 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranki
 
     Only recommendations in `split` (see `split_of`) are measured. Decisions come from the
     database (the loaded curation). `protocol`:
-    - "recommendation": every decision on the measured recommendation is hidden; it has no
-      feedback, no accepted document and nothing out of its ranking: the engine cold.
+    - "recommendation": no decision is used; the measured recommendation has no feedback, no
+      accepted document, no peer evidence and nothing out of its ranking: the engine cold.
     - "link": each labelled link is hidden in turn; the recommendation keeps its other
       decisions, as feedback and as accepted documents, and every other pair it has
-      reviewed is out of the ranking, as in the review queue. MRR is then the mean
-      reciprocal rank of the hidden links.
+      reviewed is out of the ranking, as in the review queue; the other recommendations'
+      accepted links are peer evidence (peers.py: a recommendation's own decisions never
+      are, so the hidden link is not). MRR is then the mean reciprocal rank of the hidden
+      links.
     `ranking`, when given, is the engine already fitted with `params`' lexical part (it is
     only read); `params` also weighs the feedback and the document context.
     """
@@ -74,6 +82,8 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranki
     if model is not None and model.params != params:
         model = _with_params(model, params)
     decisions = Decisions.load()
+    if protocol == "link":
+        ranking = ranking.with_peers(decisions)
     reviewed = _reviewed_pairs()
     found = {5: 0, 10: 0}
     reciprocal, total = [], 0
@@ -82,6 +92,7 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranki
         if not expected or split_of(recommendation.code) != split:
             continue
         base = ranking.scores(row)
+        peer_evidence_of = None
         if protocol == "recommendation":
             trials = [(expected, base, frozenset(), {})]
         else:
@@ -98,8 +109,16 @@ def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranki
                 exclude = reviewed.get(recommendation.pk, set()) - {hidden}
                 accepted = kept.accepted_links().get(recommendation.pk, {})
                 trials.append(({hidden}, scores, exclude, accepted))
+            peer_evidence_of = recommendation.pk
         for wanted, scores, exclude, accepted in trials:
-            ranked = ranking.ranked(scores, len(scores), exclude, accepted, params=params)
+            ranked = ranking.ranked(
+                scores,
+                len(scores),
+                exclude,
+                accepted,
+                recommendation_id=peer_evidence_of,
+                params=params,
+            )
             positions = {action_id: index for index, (action_id, _, _) in enumerate(ranked, 1)}
             total += len(wanted)
             for cutoff in found:
@@ -130,7 +149,7 @@ CONTEXT_GRID = [(0.0, 0.0), (0.25, 0.1), (0.5, 0.1), (0.25, 0.2), (0.5, 0.2)]
 
 # The grid searched on the tuning split; `tune` picks by recall@5 + recall@10 + MRR.
 TUNING_GRID = [
-    Params(weighting, k1, b, accepted, rejected, document, bonus)
+    Params(weighting, k1, b, accepted, rejected, document, bonus, peer)
     for weighting, k1, b in [
         ("tfidf", 1.2, 0.75),
         ("bm25", 0.9, 0.5),
@@ -140,25 +159,29 @@ TUNING_GRID = [
     for accepted in (0.0, 0.25, 0.5, 1.0)
     for rejected in (0.0, 0.25, 0.5)
     for document, bonus in CONTEXT_GRID
+    for peer in (0.0, 0.1, 0.25, 0.5)
 ]
 
 
 # A grid small enough for the whole corpus (each lexical setting is one fit of every action):
-# the two weightings, with and without feedback, each with the document context grid.
+# the two weightings, with and without feedback, each with the document context grid, with
+# and without the other recommendations' decisions.
 SMALL_GRID = [
-    Params(weighting, k1, b, accepted, rejected, document, bonus)
+    Params(weighting, k1, b, accepted, rejected, document, bonus, peer)
     for weighting, k1, b in [("tfidf", 1.2, 0.75), ("bm25", 0.9, 0.5), ("bm25", 1.2, 0.75)]
     for accepted, rejected in [(0.0, 0.0), (0.25, 0.25)]
     for document, bonus in CONTEXT_GRID
+    for peer in (0.0, 0.25)
 ]
 
 
 def tune(gold, grid=TUNING_GRID):
     """[(objective, params)] best first, measured on the tuning split only.
 
-    Settings that differ in feedback or document context only share one fit. On a tie the
-    shipped `PARAMS` come first, then the grid's own order, so the choice never depends on
-    the database; objectives are compared to 9 decimals, below which a sum of floats is noise.
+    Settings that differ in feedback, document context or peer evidence only share one fit.
+    On a tie the shipped `PARAMS` come first, then the grid's own order, so the choice never
+    depends on the database; objectives are compared to 9 decimals, below which a sum of
+    floats is noise.
     """
     fits, results = {}, []
     for params in grid:
@@ -171,7 +194,8 @@ def tune(gold, grid=TUNING_GRID):
 
 
 def describe_params(params):
-    """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25, document 0.25/0.1'."""
+    """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25, document 0.25/0.1,
+    peers 0.25'."""
     weighting = "tf-idf" if params.weighting == "tfidf" else f"bm25 k1={params.k1} b={params.b}"
     parts = [weighting]
     if params.accepted_weight or params.rejected_weight:
@@ -182,6 +206,7 @@ def describe_params(params):
         parts.append(f"document {params.document_weight}/{params.accepted_document_bonus}")
     else:
         parts.append("no document context")
+    parts.append(f"peers {params.peer_weight}" if params.peer_weight else "no peers")
     return ", ".join(parts)
 
 
@@ -193,9 +218,9 @@ def evaluation_report(labels, params=None):
 
     `labels` maps a label set's name to {recommendation code: {action ids}}. For each,
     on the test split: what `suggest` ships (`params`), cold and with the other decisions
-    (see `evaluate_held_out`), beside the same without document context, without feedback
-    and on TF-IDF. Returns {label set: {row name: figures}}; the shipped row's name starts
-    with `SHIPPED`.
+    (see `evaluate_held_out`), beside the same without the other recommendations' decisions,
+    without document context, without feedback and on TF-IDF. Returns {label set: {row name:
+    figures}}; the shipped row's name starts with `SHIPPED`.
     """
     params = params or PARAMS
     tfidf = replace(params, weighting="tfidf")
@@ -209,13 +234,15 @@ def evaluation_report(labels, params=None):
          "recommendation", tfidf_ranking),
         (f"{name}, no feedback, no context (recommendation held out)", lexical,
          "recommendation", ranking),
-        (f"{name} + document context, no decisions (recommendation held out)", params,
-         "recommendation", ranking),
+        (f"{name} + document context, no decisions (recommendation held out)",
+         without_peers(params), "recommendation", ranking),
         ("tf-idf + feedback, no context (link held out)", without_context(tfidf), "link",
          tfidf_ranking),
         (f"{name} + feedback, no context (link held out)", lexical, "link", ranking),
-        (f"{SHIPPED}: {name} + feedback + document context (link held out)", params, "link",
-         ranking),
+        (f"{name} + feedback + document context, no peers (link held out)",
+         without_peers(params), "link", ranking),
+        (f"{SHIPPED}: {name} + feedback + document context + peers (link held out)", params,
+         "link", ranking),
     ]  # fmt: skip
     return {
         label_set: {

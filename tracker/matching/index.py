@@ -23,6 +23,7 @@ from . import thesaurus
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
 from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
+from .peers import Peers
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
 ENGINE_VERSION = 8
@@ -45,6 +46,9 @@ class Params:
     # and the bonus for a document with an action accepted for the recommendation.
     document_weight: float = 0.25
     accepted_document_bonus: float = 0.1
+    # Other recommendations' decisions (peers.py): times the summed similarity of the other
+    # recommendations that accepted the action. The tuning split prefers 0.25 to 0, 0.1, 0.5.
+    peer_weight: float = 0.25
 
 
 PARAMS = Params()
@@ -112,6 +116,17 @@ class Model:
         best = np.asarray(vectors.multiply(self.bm25_idf * (self.params.k1 + 1)).sum(axis=1))
         best[best == 0] = 1
         return vectors.multiply(1 / best).tocsr().astype(np.float32)
+
+    def similarity_units(self, query_vectors):
+        """The recommendations' L2-normalised TF-IDF rows (`unit`), from their query rows.
+
+        A BM25 query row is a recommendation's sublinear counts times one number, which
+        normalising cancels; a TF-IDF query row is already its unit. So the stored index
+        gives every run the same similarities without the recommendations' texts.
+        """
+        if self.params.weighting == "tfidf":
+            return query_vectors
+        return normalize(query_vectors.multiply(self.idf).tocsr()).astype(np.float32)
 
 
 class Vocabulary(Mapping):
@@ -188,9 +203,26 @@ class Ranking:
     model: Model | None = None
     feedback: Feedback | None = None
     decisions: Decisions = field(default_factory=lambda: Decisions({}, {}))
+    # The decisions' accepted actions as evidence for the other recommendations (`with_peers`).
+    peers: Peers | None = None
 
     def __post_init__(self):
         self.column = {int(a): column for column, a in enumerate(self.action_ids)}
+
+    def with_peers(self, decisions):
+        """This ranking with `decisions`' accepted actions as peer evidence (peers.py)."""
+        if self.model is None:
+            return self
+        base = self.recommendation_vectors[:, : len(self.model.vectorizer.vocabulary_)]
+        peers = Peers(
+            self.model.similarity_units(base),
+            self.recommendations,
+            decisions.accepted_links(),
+            self.column,
+        )
+        ranking = copy.copy(self)  # shares the fitted rows; only the peers differ
+        ranking.peers = peers
+        return ranking
 
     def scores(self, row):
         return (self.recommendation_vectors[row] @ self.action_vectors.T).toarray().ravel()
@@ -199,27 +231,48 @@ class Ranking:
         """[(action id, score, why)] best first for one recommendation (see `ranked`)."""
         return self.ranked(self.scores(row), count, exclude, accepted)
 
-    def ranked(self, scores, count, exclude=frozenset(), accepted=None, *, params=None, why=False):
+    def ranked(
+        self,
+        scores,
+        count,
+        exclude=frozenset(),
+        accepted=None,
+        *,
+        recommendation_id=None,
+        params=None,
+        why=False,
+    ):
         """What `suggest` stores for one recommendation's row of lexical and feedback scores.
 
-        Each action gets its document's context (context.py), then the best `count` not in
-        `exclude` (action ids: the reviewed pairs, which also lend nothing) are kept, best first,
-        as [(action id, score, why)]. `accepted` maps the recommendation's accepted actions
-        to their links: their documents get the bonus. With `why`, each pick's document
-        context as `explain` stores it (else None). The evaluation ranks through this too, so
-        its figures are those of the product; `params` there overrides the context weights.
+        Each action gets its document's context (context.py) and, when `recommendation_id`
+        names the ranked recommendation, the lift of the other recommendations' accepted
+        actions (`peers`); then the best `count` not in `exclude` (action ids: the reviewed
+        pairs, which also lend nothing) are kept, best first, as [(action id, score, why)].
+        `accepted` maps the recommendation's accepted actions to their links: their
+        documents get the bonus. With `why`, each pick's {"document", "peer"} as `explain`
+        stores them (else None). The evaluation ranks through this too, so its figures are
+        those of the product; `params` there overrides the context and peer weights.
         """
         params = params or self.params
         exclude_columns = [self.column[a] for a in exclude if a in self.column]
         links = accepted_documents(accepted or {}, self.document_of)
         boosted, lending = self.documents.boost(scores, params, exclude_columns, links)
+        peers = self.peers if recommendation_id is not None and params.peer_weight else None
+        if peers:
+            columns, sums = peers.evidence(recommendation_id)
+            boosted[columns] += params.peer_weight * sums
         picks = self._best(boosted, count, set(exclude_columns))
         action_ids = self.action_ids[[column for column, _ in picks]].tolist()
         return [
             (
                 action_id,
                 score,
-                self.documents.why(column, lending, params, links, self.action_ids)
+                {
+                    "document": self.documents.why(column, lending, params, links, self.action_ids),
+                    "peer": peers.why(recommendation_id, column, params.peer_weight)
+                    if peers
+                    else None,
+                }
                 if why
                 else None,
             )
@@ -265,7 +318,12 @@ class Ranking:
             recommendation = self.recommendations[first + offset]
             exclude = exclude_by.get(recommendation.pk, frozenset())
             accepted = accepted_by.get(recommendation.pk)
-            yield recommendation, self.ranked(row, count, exclude, accepted, why=why)
+            yield (
+                recommendation,
+                self.ranked(
+                    row, count, exclude, accepted, recommendation_id=recommendation.pk, why=why
+                ),
+            )
 
     @staticmethod
     def _best(scores, count, exclude_columns):
@@ -451,7 +509,7 @@ def rank(*, store_index=False, params=None, decisions=None):
         model=model,
         feedback=feedback,
         decisions=decisions,
-    )
+    ).with_peers(decisions)
     model.fitted_counts = None  # the rows above hold what is needed
     return ranking
 

@@ -1,4 +1,4 @@
-"""Why a pair is suggested, for the review queue: matched words, concepts, feedback."""
+"""Why a pair is suggested, for the review queue: matched words, concepts, decisions."""
 
 from html import escape as escape_html
 
@@ -31,7 +31,7 @@ def matched_words(recommendation, action):
 
 def describe(link):
     """One line for the review queue: matched words, shared concepts, the decision that moved
-    it, and what in its document raised it."""
+    it, what in its document raised it, and the other recommendation whose decision did."""
     parts = [", ".join(matched_words(link.recommendation, link.action))]
     explanation = link.explanation or {}
     if explanation.get("concepts"):
@@ -48,6 +48,12 @@ def describe(link):
         if document["action"]:
             reasons.append(f"action #{document['action']} of its document matches")
         parts.append(f"raised {document['lift']:.2f}: " + " and ".join(reasons))
+    peer = explanation.get("peer")
+    if peer:
+        parts.append(
+            f"raised {peer['lift']:.2f}: accepted for {peer['recommendation']} "
+            f"(link #{peer['link']})"
+        )
     return "; ".join(part for part in parts if part)
 
 

@@ -11,6 +11,7 @@ from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, re
 from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 from .index import _recommendations, action_rows, rank, stored_index
+from .peers import Peers
 
 # An explanation never equal to a new one: rows rescored incrementally are always rewritten.
 _STORED = object()
@@ -48,8 +49,10 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     whose decisions changed since its feedback row was built gets a new row (only its decided
     actions are read), and the documents of its pending suggestions and of its changed
     decisions are rescored whole with it, so no two scores from different feedback are
-    compared, and a decision's document bonus reaches the actions beside it. When the stored
-    fit is stale, this is a full run. Returns (created, updated, deleted).
+    compared, and a decision's document bonus reaches the actions beside it. An action whose
+    acceptance changed is evidence for every other recommendation (peers.py): its document is
+    scored whole for all of them, as a new one is. When the stored fit is stale, this is a
+    full run. Returns (created, updated, deleted).
     """
     new_actions = dict(candidate_actions().filter(pk__in=action_ids).values_list("pk", "factsheet"))
     if not new_actions:
@@ -65,6 +68,12 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
         r.pk: _decided_actions(queries.decided.get(r.pk)) ^ _decided_actions(decisions.of(r.pk))
         for r in changed
     }
+    reaccepted = set().union(
+        *(
+            _accepted_actions(queries.decided.get(r.pk)) ^ _accepted_actions(decisions.of(r.pk))
+            for r in changed
+        )
+    )
     if changed:
         queries.refresh(model, changed, decisions)
         changed_ids = [r.pk for r in changed]
@@ -72,13 +81,16 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     pending = _pending(redecided)
     own = {r: set(pending.get(r, {})) | decided for r, decided in redecided.items()}
     document_of = dict(
-        Action.objects.filter(pk__in=set().union(*own.values())).values_list("pk", "factsheet")
+        Action.objects.filter(pk__in=reaccepted.union(*own.values())).values_list("pk", "factsheet")
     )
     own_documents = {r: {document_of[a] for a in own[r] if a in document_of} for r in own}
-    new_documents = set(new_actions.values())
+    # Scored for every recommendation: the new documents, and those whose acceptances changed.
+    shared_documents = set(new_actions.values()) | {
+        document_of[a] for a in reaccepted if a in document_of
+    }
     actions = list(
         candidate_actions()
-        .filter(factsheet__in=new_documents.union(*own_documents.values()))
+        .filter(factsheet__in=shared_documents.union(*own_documents.values()))
         .only(*ACTION_FIELDS)
         .order_by("factsheet_id", "pk")
     )
@@ -87,8 +99,8 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     documents = Documents([action.factsheet_id for action in actions])
     vectors = action_rows(model, model.counts([action_text(a) for a in actions]))
     row_of = {r.pk: row for row, r in enumerate(recommendations)}
-    in_new = np.isin(documents.document_ids, list(new_documents))
-    scores = _scores(queries.combined(), vectors, in_new, [row_of[r] for r in redecided])
+    in_shared = np.isin(documents.document_ids, list(shared_documents))
+    scores = _scores(queries.combined(), vectors, in_shared, [row_of[r] for r in redecided])
     reviewed = {}  # {row: {column}}: decided pairs lend nothing and are never suggested
     for recommendation_id, action_id in (
         Link.objects.exclude(review=Link.Review.SUGGESTED)
@@ -97,8 +109,9 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     ):
         if action_id in column and recommendation_id in row_of:
             reviewed.setdefault(row_of[recommendation_id], set()).add(column[action_id])
+    accepted_links = decisions.accepted_links()
     accepted = {}  # {row: {document id: link id}} of the accepted actions in these documents
-    for recommendation_id, links in decisions.accepted_links().items():
+    for recommendation_id, links in accepted_links.items():
         here = {a: link for a, link in links.items() if a in column}
         if here and recommendation_id in row_of:
             accepted[row_of[recommendation_id]] = accepted_documents(
@@ -108,35 +121,41 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     boosted, lending = documents.boost_rows(
         scores, model.params, tuple(zip(*decided, strict=True)) or ((), ()), accepted
     )
-    touched = set(np.flatnonzero((boosted[:, in_new] > 0).any(axis=1)))
+    peer_weight = model.params.peer_weight
+    peers = Peers(model.similarity_units(queries.base), recommendations, accepted_links, column)
+    if peers and peer_weight:
+        peer_columns, sums = peers.evidence_rows()
+        boosted[:, peer_columns] += peer_weight * sums
+    touched = set(np.flatnonzero((boosted[:, in_shared] > 0).any(axis=1)))
     # At x10 nearly every recommendation is touched: one whose rows cannot change is left
     # out before its pending rows are read (`_unchanged`).
-    entering = np.where(in_new, boosted, -np.inf)
+    entering = np.where(in_shared, boosted, -np.inf)
     if decided:
         entering[tuple(zip(*decided, strict=True))] = -np.inf  # never suggested
     best_new = entering.max(axis=1)
     weakest = _weakest_pending()
     beside = set(
-        Link.objects.filter(review=Link.Review.SUGGESTED, action__factsheet__in=new_documents)
+        Link.objects.filter(review=Link.Review.SUGGESTED, action__factsheet__in=shared_documents)
         .values_list("recommendation_id", flat=True)
         .order_by()
     )
     touched = {
         row
         for row in touched
-        if recommendations[row].pk in beside
-        or not _unchanged(weakest.get(recommendations[row].pk), best_new[row], top)
+        if not _unchanged(weakest.get(recommendations[row].pk), best_new[row], top)
     }
-    touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided}
+    # Pending rows in the shared documents are rescored even where nothing there scores any
+    # more (an acceptance withdrawn takes its peer evidence with it).
+    touched |= {row for row, r in enumerate(recommendations) if r.pk in redecided or r.pk in beside}
     pending.update(_pending({recommendations[row].pk for row in touched} - set(pending)))
     wanted, whys, deleted = {}, {}, []
     for row in sorted(touched):
         recommendation_id = recommendations[row].pk
         rescore = recommendation_id in redecided
-        relevant = in_new
+        relevant = in_shared
         if rescore:
             own_columns = np.isin(documents.document_ids, list(own_documents[recommendation_id]))
-            relevant = in_new | own_columns
+            relevant = in_shared | own_columns
         current = pending.get(recommendation_id, {})
         rescored = {
             a: float(boosted[row, column[a]])
@@ -160,9 +179,13 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
         for action_id, score in best:
             if action_id in column and relevant[column[action_id]]:
                 wanted[(recommendation_id, action_id)] = score
-                whys[(recommendation_id, action_id)] = documents.why(
-                    column[action_id], lending[row], model.params, accepted.get(row, {}), action_ids
-                )
+                where = column[action_id]
+                whys[(recommendation_id, action_id)] = {
+                    "document": documents.why(
+                        where, lending[row], model.params, accepted.get(row, {}), action_ids
+                    ),
+                    "peer": peers.why(recommendation_id, where, peer_weight) if peers else None,
+                }
     by_id = {r.pk: r for r in recommendations}
     feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
     explanations = explain(
@@ -192,14 +215,15 @@ def _pending(recommendation_ids):
     return pending
 
 
-def _scores(queries, vectors, in_new, rescored_rows):
-    """Every recommendation's scores for the new documents' actions, and for the other
-    actions (the rescored recommendations' own documents) those of `rescored_rows` only:
-    nothing reads the rest, left at 0. Each score is the same product as in one matrix."""
+def _scores(queries, vectors, in_shared, rescored_rows):
+    """Every recommendation's scores for the actions of the documents scored for all (`in_shared`:
+    the new ones and those whose acceptances changed), and for the other actions (the rescored
+    recommendations' own documents) those of `rescored_rows` only: nothing reads the rest, left
+    at 0. Each score is the same product as in one matrix."""
     scores = np.zeros((queries.shape[0], vectors.shape[0]), dtype=queries.dtype)
-    new_columns = np.flatnonzero(in_new)
-    scores[:, new_columns] = (queries @ vectors[new_columns].T).toarray()
-    own_columns = np.flatnonzero(~in_new)
+    shared_columns = np.flatnonzero(in_shared)
+    scores[:, shared_columns] = (queries @ vectors[shared_columns].T).toarray()
+    own_columns = np.flatnonzero(~in_shared)
     if rescored_rows and len(own_columns):
         rows = np.array(sorted(rescored_rows))
         scores[np.ix_(rows, own_columns)] = (queries[rows] @ vectors[own_columns].T).toarray()
@@ -231,6 +255,11 @@ def _unchanged(weakest, best_new, top):
 def _decided_actions(decided):
     """The action ids of a `Decisions.of` pair (or of None)."""
     return {action_id for pairs in (decided or ()) for _, action_id in pairs}
+
+
+def _accepted_actions(decided):
+    """The accepted action ids of a `Decisions.of` pair (or of None)."""
+    return {action_id for _, action_id in (decided or ((), ()))[0]}
 
 
 def _document(action_id, column, documents):
@@ -276,13 +305,13 @@ def _suggest(ranking, top, *, recompute=False):
         return (*_store(wanted, existing, explanations), deleted)
 
 
-def explain(model, feedback, recommendations, actions, action_vectors, column, pairs, documents):
-    """{(recommendation id, action id): {"concepts", "feedback", "document"}}.
+def explain(model, feedback, recommendations, actions, action_vectors, column, pairs, context):
+    """{(recommendation id, action id): {"concepts", "feedback", "document", "peer"}}.
 
     Stored on each suggestion so the review queue can show why without recomputing.
     `action_vectors` are the actions' rows (`action_rows`), found by `column[action id]`;
-    `feedback` must cover the pairs' recommendations; `documents` holds each pair's document
-    context (`Documents.why`).
+    `feedback` must cover the pairs' recommendations; `context` holds each pair's document
+    context (`Documents.why`) and peer decision (`Peers.why`) as {"document", "peer"}.
     """
     if not pairs:
         return {}
@@ -307,10 +336,12 @@ def explain(model, feedback, recommendations, actions, action_vectors, column, p
         moved = feedback.strongest(recommendation_id, units)
         for action_id, decision in zip(action_ids, moved, strict=True):
             shared = features("r", recommendation_id) & features("a", action_id)
+            why = context.get((recommendation_id, action_id)) or {}
             result[(recommendation_id, action_id)] = {
                 "concepts": sorted(c.removeprefix("concept:") for c in shared),
                 "feedback": decision,
-                "document": documents.get((recommendation_id, action_id)),
+                "document": why.get("document"),
+                "peer": why.get("peer"),
             }
     return result
 

@@ -77,7 +77,8 @@ class Command(BaseCommand):
             action="store_true",
             help="Choose the setting on the tuning split of the curation's evidence links "
             "(a small grid: TF-IDF and BM25, with and without feedback, each with five "
-            "document-context weightings), then report with it on the test split. Each "
+            "document-context weightings, with and without other recommendations' decisions), "
+            "then report with it on the test split. Each "
             "weighting fits every action: minutes on the whole corpus.",
         )
         parser.add_argument(
