@@ -128,12 +128,8 @@ class RecommendationFilter(django_filters.FilterSet):
         It offers the documents most recently cited as evidence (an archive has
         thousands); any document's slug in the query string still filters.
         """
-        cited = Document.objects.recently_cited()
-        choices = list(cited.values_list("slug", "title")[:FACTSHEET_CHOICES])
-        chosen = self.data.get("document", "") if self.data else ""
-        if SLUG.fullmatch(chosen) and chosen not in dict(choices):
-            choices += list(Document.objects.filter(slug=chosen).values_list("slug", "title"))
-        self.form.fields["document"].widget.choices = [("", "Any document"), *choices]
+        cited = Document.objects.recently_cited().values_list("slug", "title")
+        self._offer("document", cited[:FACTSHEET_CHOICES], Document, "title", "Any document")
 
     def offer_stages(self):
         """Fill the stage menu, for a page that shows the form.
@@ -142,11 +138,17 @@ class RecommendationFilter(django_filters.FilterSet):
         would repeat their names); any stage's slug in the query string still filters.
         """
         stages = Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
-        choices = list(stages.order_by("position").values_list("slug", "name"))
-        chosen = self.data.get("stage", "") if self.data else ""
+        offered = stages.order_by("position").values_list("slug", "name")
+        self._offer("stage", offered, Stage, "name", "Any stage")
+
+    def _offer(self, name, offered, model, label, empty_label):
+        """Set the menu of field `name` to the (slug, label) pairs `offered`, plus the `model`
+        row whose slug the query string chose if it is not among them."""
+        choices = list(offered)
+        chosen = self.data.get(name, "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
-            choices += list(Stage.objects.filter(slug=chosen).values_list("slug", "name"))
-        self.form.fields["stage"].widget.choices = [("", "Any stage"), *choices]
+            choices += list(model.objects.filter(slug=chosen).values_list("slug", label))
+        self.form.fields[name].widget.choices = [("", empty_label), *choices]
 
     def filter_search(self, queryset, name, value):
         value = " ".join(value.replace("\x00", " ").split())
