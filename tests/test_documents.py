@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tracker.models import Document, Link
@@ -105,3 +106,24 @@ def test_the_list_offers_the_documents_cited_by_the_latest_evidence_newest_first
     for document in (cited_first, older, newer):
         assert f'value="{document.slug}"' in menu
     assert f'value="{uncited.slug}"' not in menu
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's plan")
+def test_the_latest_evidence_is_read_from_its_own_index():
+    """The menu's latest evidence links come from the partial index of evidence
+    (`link_evidence_latest`), newest first: through the primary key, PostgreSQL walks every
+    newer link, and after `suggest` the newest are tens of thousands of suggestions.
+    (SQLite chooses it from its statistics, which a test database has not got.)"""
+    recommendation = make_recommendation()
+    make_dated_link(recommendation, datetime.date(2024, 6, 1))
+    for _ in range(3):
+        make_link(
+            recommendation=recommendation, review=Link.Review.SUGGESTED, relation="", reason=""
+        )
+    latest = Link.objects.evidence().order_by("-pk").values("action__factsheet_id")[:300]
+    sql, params = latest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A table this small would be read whole; the choice between its indexes is the test.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        assert "link_evidence_latest" in str(cursor.fetchall())
