@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker.models import Document, Link
@@ -89,6 +90,30 @@ def test_the_list_accepts_factsheet_as_an_alias_of_document(client, documents):
         client.get(reverse("tracker:scorecard_csv"), {"factsheet": "eo-14203"}).streaming_content
     )
     assert link.recommendation.code.encode() not in rows
+
+
+def test_the_documents_list_counts_from_the_stored_figures_what_counting_finds(client, documents):
+    """The count (and so the pages) comes from `DocumentSet`, not from counting every
+    document: it must equal the count of the documents each filter keeps."""
+    biden = documents[0].administration
+    make_factsheet(administration=biden)
+    make_factsheet(kind="presidential_action", administration=None)
+    make_factsheet(kind=Document.Kind.ESSAY, slug="essay")
+    url = reverse("tracker:document_list")
+    for query in [{}, {"page": "1"}, {"kind": "presidential_action"}, {"administration": "biden"},
+                  {"kind": "factsheet", "administration": "trump-2"}]:  # fmt: skip
+        filtered = Document.objects.factsheets()
+        if "kind" in query:
+            filtered = filtered.filter(kind=query["kind"])
+        if "administration" in query:
+            filtered = filtered.filter(administration__slug=query["administration"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        assert response.context["page"].paginator.count == filtered.count(), query
+        counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+        assert not any('FROM "tracker_document"' in sql for sql in counts), query
+        if not query:
+            assert "<p>4 documents, newest first." in response.content.decode()
 
 
 def test_the_list_offers_the_documents_cited_by_the_latest_evidence_newest_first(client):
