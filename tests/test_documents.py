@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker.models import Document, Link
@@ -90,6 +92,30 @@ def test_the_list_accepts_factsheet_as_an_alias_of_document(client, documents):
     assert link.recommendation.code.encode() not in rows
 
 
+def test_the_documents_list_counts_from_the_stored_figures_what_counting_finds(client, documents):
+    """The count (and so the pages) comes from `DocumentSet`, not from counting every
+    document: it must equal the count of the documents each filter keeps."""
+    biden = documents[0].administration
+    make_factsheet(administration=biden)
+    make_factsheet(kind="presidential_action", administration=None)
+    make_factsheet(kind=Document.Kind.ESSAY, slug="essay")
+    url = reverse("tracker:document_list")
+    for query in [{}, {"page": "1"}, {"kind": "presidential_action"}, {"administration": "biden"},
+                  {"kind": "factsheet", "administration": "trump-2"}]:  # fmt: skip
+        filtered = Document.objects.factsheets()
+        if "kind" in query:
+            filtered = filtered.filter(kind=query["kind"])
+        if "administration" in query:
+            filtered = filtered.filter(administration__slug=query["administration"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        assert response.context["page"].paginator.count == filtered.count(), query
+        counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+        assert not any('FROM "tracker_document"' in sql for sql in counts), query
+        if not query:
+            assert "<p>4 documents, newest first." in response.content.decode()
+
+
 def test_the_list_offers_the_documents_cited_by_the_latest_evidence_newest_first(client):
     """The menu reads the latest evidence links, not every document newest first: a new
     administration's many uncited documents cost nothing."""
@@ -105,3 +131,24 @@ def test_the_list_offers_the_documents_cited_by_the_latest_evidence_newest_first
     for document in (cited_first, older, newer):
         assert f'value="{document.slug}"' in menu
     assert f'value="{uncited.slug}"' not in menu
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's plan")
+def test_the_latest_evidence_is_read_from_its_own_index():
+    """The menu's latest evidence links come from the partial index of evidence
+    (`link_evidence_latest`), newest first: through the primary key, PostgreSQL walks every
+    newer link, and after `suggest` the newest are tens of thousands of suggestions.
+    (SQLite chooses it from its statistics, which a test database has not got.)"""
+    recommendation = make_recommendation()
+    make_dated_link(recommendation, datetime.date(2024, 6, 1))
+    for _ in range(3):
+        make_link(
+            recommendation=recommendation, review=Link.Review.SUGGESTED, relation="", reason=""
+        )
+    latest = Link.objects.evidence().order_by("-pk").values("action__factsheet_id")[:300]
+    sql, params = latest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A table this small would be read whole; the choice between its indexes is the test.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        assert "link_evidence_latest" in str(cursor.fetchall())

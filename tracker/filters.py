@@ -4,9 +4,9 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import F, Value
+from django.db.models import F, Sum, Value
 
-from .models import Administration, Document, Link, Recommendation, Stage
+from .models import Administration, Document, DocumentSet, Link, Recommendation, Stage
 from .status import AsOfField, annotate_on, status_records
 
 MAX_QUERY_LENGTH = 200
@@ -212,3 +212,15 @@ class DocumentFilter(django_filters.FilterSet):
     class Meta:
         model = Document
         fields = ["kind", "administration"]
+
+    def count(self):
+        """How many documents the filter keeps, from the stored figures of their sets
+        (`DocumentSet`, kept by the database's triggers): counting the documents themselves
+        read every one of them (15 ms at x10 on PostgreSQL)."""
+        sets = DocumentSet.objects.exclude(kind=Document.Kind.ESSAY)
+        chosen = self.form.cleaned_data if self.is_bound else {}
+        if chosen.get("kind"):
+            sets = sets.filter(kind=chosen["kind"])
+        if chosen.get("administration"):
+            sets = sets.filter(administration=chosen["administration"])
+        return sets.aggregate(documents=Sum("document_count", default=0))["documents"]

@@ -892,6 +892,18 @@ class Link(models.Model):
             name="link_accepted_has_relation_and_reason",
         ),
     ]
+    Meta.indexes = [
+        *Meta.indexes,
+        # The latest evidence, newest first, with its action (`Document.recently_cited`, the
+        # list's document menu): without it, reading the latest 300 walks every newer link,
+        # and after `suggest` the newest are tens of thousands of suggestions. Its condition
+        # is `LinkQuerySet.evidence`'s, so that the databases know the query matches it.
+        models.Index(
+            fields=["id", "action"],
+            condition=Q(review=Review.ACCEPTED) & Q(relation__in=EVIDENCE_RELATIONS),
+            name="link_evidence_latest",
+        ),
+    ]
 
     def __str__(self):
         return f"{self.recommendation.code} ← action {self.action_id} ({self.review})"

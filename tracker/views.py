@@ -172,7 +172,9 @@ def document_list(request):
     filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
     if filterset.is_bound and not filterset.is_valid():
         return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
-    page = Paginator(filterset.qs, FACTSHEETS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(filterset.qs, FACTSHEETS_PER_PAGE)
+    paginator.count = filterset.count()  # Instead of a COUNT over every document.
+    page = paginator.get_page(request.GET.get("page"))
     Document.objects.count_actions_and_evidence(page.object_list)
     return render(request, "tracker/document_list.html", {"page": page, "filterset": filterset})
 
