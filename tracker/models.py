@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from .addresses import slug_address
+from .compiled import CompiledQuery
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
@@ -475,16 +476,26 @@ class RecommendationQuerySet(models.QuerySet):
         )
 
     def for_detail_page(self):
-        accepted = (
-            Link.objects.accepted()
-            .select_related("action__factsheet__administration")
-            .order_by("action__factsheet__published", "action__position")
-        )
-        history = StatusChange.objects.order_by("changed_at", "pk")
         return self.select_related("stage", "stage__essay").prefetch_related(
-            Prefetch("links", queryset=accepted, to_attr="accepted_links"),
-            Prefetch("status_changes", queryset=history, to_attr="history"),
+            Prefetch("links", queryset=_detail_page_links(), to_attr="accepted_links"),
+            Prefetch("status_changes", queryset=_detail_page_history(), to_attr="history"),
         )
+
+    def detail_page(self, code):
+        """The recommendation `code` as `for_detail_page()` gives it, or None: the same three
+        queries, whose SQL each process compiles once (`compiled.CompiledQuery`), since
+        compiling them took most of the page's time."""
+        found = _DETAIL_PAGE_RECOMMENDATION(code)
+        if not found:
+            return None
+        recommendation = found[0]
+        recommendation.accepted_links = _DETAIL_PAGE_LINKS(recommendation.pk)
+        for link in recommendation.accepted_links:  # As the prefetch sets it.
+            Link.recommendation.field.set_cached_value(link, recommendation)
+        recommendation.history = _DETAIL_PAGE_HISTORY(recommendation.pk)
+        for change in recommendation.history:
+            StatusChange.recommendation.field.set_cached_value(change, recommendation)
+        return recommendation
 
     def for_scorecard(self):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
@@ -518,6 +529,34 @@ class RecommendationQuerySet(models.QuerySet):
             .annotate(n=Count("pk"))
         )
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
+
+
+def _detail_page_links():
+    return (
+        Link.objects.accepted()
+        .select_related("action__factsheet__administration")
+        .order_by("action__factsheet__published", "action__position")
+    )
+
+
+def _detail_page_history():
+    return StatusChange.objects.order_by("changed_at", "pk")
+
+
+# The detail page's queries with a placeholder for the code and the recommendation's id: a
+# string no slug can be and an id no row has, each compiled with it once per process.
+_DETAIL_PAGE_RECOMMENDATION = CompiledQuery(
+    lambda code: Recommendation.objects.select_related("stage", "stage__essay").filter(code=code)[
+        :2
+    ],
+    "\x00code",
+)
+_DETAIL_PAGE_LINKS = CompiledQuery(
+    lambda pk: _detail_page_links().filter(recommendation_id=pk), -20261127
+)
+_DETAIL_PAGE_HISTORY = CompiledQuery(
+    lambda pk: _detail_page_history().filter(recommendation_id=pk), -20261127
+)
 
 
 class Recommendation(models.Model):

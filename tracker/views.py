@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
@@ -112,7 +112,9 @@ def active_filters(request, filterset):
 
 @cached_page
 def recommendation_detail(request, code):
-    recommendation = get_object_or_404(Recommendation.objects.for_detail_page(), code=code)
+    recommendation = Recommendation.objects.detail_page(code)
+    if recommendation is None:
+        raise Http404("No Recommendation matches the given query.")
     try:
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:

@@ -1,0 +1,110 @@
+"""Queries whose SQL each process compiles once (tracker/compiled.py): the recommendation
+page runs the same statements on every request, with the request's values."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db.models.sql.compiler import SQLCompiler
+
+from tracker.compiled import CompiledQuery
+from tracker.models import Link, Recommendation, StatusChange
+
+from .factories import (
+    make_action,
+    make_administration,
+    make_factsheet,
+    make_link,
+    make_recommendation,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recommendation():
+    """A recommendation with accepted links (one from a document with no administration),
+    a rejected one, and two status changes."""
+    recommendation = make_recommendation()
+    later = make_factsheet(
+        published=datetime.date(2024, 5, 1), administration=make_administration()
+    )
+    earlier = make_factsheet(published=datetime.date(2023, 5, 1))
+    for document, relation, review in [
+        (later, Link.Relation.IMPLEMENTS, Link.Review.ACCEPTED),
+        (earlier, Link.Relation.PARTIAL, Link.Review.ACCEPTED),
+        (earlier, Link.Relation.RELATED, Link.Review.REJECTED),
+    ]:
+        make_link(
+            recommendation=recommendation,
+            action=make_action(factsheet=document),
+            relation=relation,
+            review=review,
+        )
+    for status in ["partial", "implemented"]:
+        StatusChange.objects.create(
+            recommendation=recommendation, from_status="not_found", to_status=status
+        )
+    return recommendation
+
+
+def test_the_detail_page_compiles_its_sql_once(client, recommendation):
+    client.get(recommendation.get_absolute_url())  # The first request compiles.
+    cache.clear()
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return original(compiler, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counting):
+        response = client.get(recommendation.get_absolute_url())
+    assert response.status_code == 200
+    assert recommendation.title in response.content.decode()
+    # The data version of the page cache is all that is compiled again.
+    assert Recommendation not in compiled and Link not in compiled
+    assert StatusChange not in compiled
+
+
+def test_detail_page_gives_what_the_prefetching_queryset_gives(
+    recommendation, django_assert_num_queries
+):
+    expected = Recommendation.objects.for_detail_page().get(code=recommendation.code)
+    with django_assert_num_queries(3):
+        found = Recommendation.objects.detail_page(recommendation.code)
+        # Everything the page reads of them is already loaded.
+        shown = [
+            (
+                link.pk,
+                link.recommendation is found,
+                link.action.text,
+                link.action.factsheet.title,
+                getattr(link.action.factsheet.administration, "name", None),
+            )
+            for link in found.accepted_links
+        ]
+        history = [(change.pk, change.recommendation is found) for change in found.history]
+        essay = found.stage.essay.title
+    assert found.pk == expected.pk and essay == expected.stage.essay.title
+    assert [row[0] for row in shown] == [link.pk for link in expected.accepted_links]
+    assert len(shown) == 2 and all(row[1] for row in shown)
+    assert shown[0][4] is None and shown[1][4] is not None  # Oldest document first.
+    assert history == [(change.pk, True) for change in expected.history]
+    assert len(history) == 2
+
+
+def test_detail_page_of_an_unknown_code_is_none(recommendation):
+    assert Recommendation.objects.detail_page("no-such-code") is None
+    assert Recommendation.objects.detail_page(recommendation.code) is not None
+
+
+def test_a_placeholder_must_reach_the_parameters_once():
+    by_title = CompiledQuery(lambda title: Recommendation.objects.filter(title=title), "\x00t")
+    assert by_title("nothing") == []
+    twice = CompiledQuery(
+        lambda title: Recommendation.objects.filter(title=title, quote=title), "\x00t"
+    )
+    with pytest.raises(ValueError, match="2 times"):
+        twice("nothing")
