@@ -5,7 +5,8 @@ takes to run it (the recommendation page: ~4 ms of Python against 0.26 ms of SQL
 query that differs from one request to the next only by its parameters is compiled once
 per process and database, with placeholder values in place of the request's, and each
 request then runs the same SQL text with its own values and builds the model instances
-the way Django's `ModelIterable` does (select_related objects and annotations included).
+the way Django's `ModelIterable` does (select_related objects and annotations included),
+or, for a `values_list()`, the tuples `ValuesListIterable` gives.
 
 Only the statement and how to read its rows are kept: every request runs the query, so
 nothing a visitor sees outlives a change of the data.
@@ -17,7 +18,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import (
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,14 @@ class _Statement:
     params: tuple[Any, ...]
     positions: tuple[int, ...]  # where each of the request's values goes in `params`
     converters: dict[int, tuple[list[Callable], Any]]  # column -> (converters, expression)
-    model: type[Model]
-    init_list: list[str]
-    model_columns: slice
-    related_populators: list[Any]
-    annotation_columns: dict[str, int]
+    # A values_list() (Django 5.2 selects its columns in the order it names them):
+    width: int = 0  # the columns of its tuples; 0 for model instances
+    # Model instances, as ModelIterable builds them:
+    model: type[Model] | None = None
+    init_list: tuple[str, ...] = ()
+    model_columns: tuple[int, int] = (0, 0)  # (first, after the last)
+    related_populators: tuple[Any, ...] = ()
+    annotation_columns: tuple[tuple[str, int], ...] = ()
 
 
 class CompiledQuery:
@@ -55,7 +63,7 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
-        objects = []
+        objects: list[Any] = []
         for raw in rows:
             row = list(raw)
             for column, (converters, expression) in statement.converters.items():
@@ -63,10 +71,16 @@ class CompiledQuery:
                 for converter in converters:
                     value = converter(value, expression, connection)
                 row[column] = value
-            obj = statement.model.from_db(using, statement.init_list, row[statement.model_columns])
+            if statement.width:
+                objects.append(tuple(row[: statement.width]))
+                continue
+            assert statement.model is not None
+            obj = statement.model.from_db(
+                using, statement.init_list, row[slice(*statement.model_columns)]
+            )
             for populator in statement.related_populators:
                 populator.populate(row, obj)
-            for name, column in statement.annotation_columns.items():
+            for name, column in statement.annotation_columns:
                 setattr(obj, name, row[column])
             objects.append(obj)
         return objects
@@ -90,19 +104,34 @@ class CompiledQuery:
                     "times, not once."
                 )
             positions.append(found[0])
-        select, klass_info = compiler.select, compiler.klass_info
-        columns = klass_info["select_fields"]
+        select = compiler.select
         fields = [column[0] for column in select[: compiler.col_count]]
-        statement = _Statement(
-            sql=sql,
-            params=tuple(params),
-            positions=tuple(positions),
-            converters=compiler.get_converters(fields),
-            model=klass_info["model"],
-            init_list=[column[0].target.attname for column in select[columns[0] : columns[-1] + 1]],
-            model_columns=slice(columns[0], columns[-1] + 1),
-            related_populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]  # the stubs' are Django 6's
-            annotation_columns=dict(compiler.annotation_col_map),
-        )
+        common = {
+            "sql": sql,
+            "params": tuple(params),
+            "positions": tuple(positions),
+            "converters": compiler.get_converters(fields),
+        }
+        iterable = queryset._iterable_class
+        if iterable is ValuesListIterable:
+            statement = _Statement(**common, width=len(fields))
+        elif iterable is ModelIterable:
+            klass_info = compiler.klass_info
+            columns = klass_info["select_fields"]
+            model_columns = (columns[0], columns[-1] + 1)
+            statement = _Statement(
+                **common,
+                model=klass_info["model"],
+                init_list=tuple(
+                    column[0].target.attname for column in select[slice(*model_columns)]
+                ),
+                model_columns=model_columns,
+                related_populators=tuple(
+                    get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # the stubs' are Django 6's
+                ),
+                annotation_columns=tuple(compiler.annotation_col_map.items()),
+            )
+        else:
+            raise ValueError("A compiled query gives model instances or values_list() tuples.")
         self._statements[using] = statement
         return statement

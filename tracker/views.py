@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page, conditional
+from .compiled import CompiledQuery
 from .filters import MAX_QUERY_LENGTH, DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Action, Administration, Document, Recommendation, Stage
@@ -22,6 +23,10 @@ def bad_request(request, message):
     return render(request, "tracker/bad_request.html", {"message": message}, status=400)
 
 
+# The same SQL on every scorecard: compiled once per process (`compiled.CompiledQuery`).
+_ADMINISTRATIONS = CompiledQuery(lambda: Administration.objects.order_by("took_office"))
+
+
 @cached_page
 def scorecard(request):
     try:
@@ -29,7 +34,7 @@ def scorecard(request):
     except status.InvalidAsOf as error:
         return bad_request(request, str(error))
     on = as_of or status.today()
-    administrations = list(Administration.objects.order_by("took_office"))
+    administrations = _ADMINISTRATIONS()
     ends = [timeline.last_day(a) for a in administrations if a.left_office]
     summary = scorecard_summary(on=as_of, days=ends)
     columns = timeline.side_by_side(summary.tallies, summary.totals, administrations, on, as_of)
