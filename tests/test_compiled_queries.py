@@ -11,7 +11,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
 from tracker.compiled import CompiledQuery
-from tracker.models import Link, Recommendation, StatusChange, Tally
+from tracker.models import Document, Link, Recommendation, StatusChange, Tally
 
 from .factories import (
     make_action,
@@ -142,3 +142,57 @@ def test_flat_values_are_refused():
     flat = CompiledQuery(lambda: Recommendation.objects.values_list("code", flat=True))
     with pytest.raises(ValueError, match="values_list"):
         flat()
+
+
+@pytest.fixture
+def factsheet():
+    """A document with two current actions (one asked for twice, one not asked for) and a
+    withdrawn one whose accepted link the page must not show."""
+    factsheet = make_factsheet(administration=make_administration())
+    asked, unasked = make_action(factsheet=factsheet), make_action(factsheet=factsheet)
+    withdrawn = make_action(factsheet=factsheet, withdrawn=True)
+    for recommendation in [make_recommendation(), make_recommendation()]:
+        make_link(recommendation=recommendation, action=asked)
+    make_link(action=unasked, review=Link.Review.REJECTED)
+    make_link(action=withdrawn)
+    return factsheet
+
+
+def test_the_document_page_compiles_its_sql_once(client, factsheet):
+    assert compiled_models(client, factsheet.get_absolute_url()) == set()
+
+
+def test_factsheet_page_gives_what_the_prefetching_queryset_gives(
+    factsheet, django_assert_num_queries
+):
+    expected = Document.objects.for_factsheet_page().get(slug=factsheet.slug)
+    with django_assert_num_queries(3):
+        found = Document.objects.factsheet_page(factsheet.slug)
+        shown = [
+            (
+                action.pk,
+                action.factsheet is found,
+                [
+                    (link.pk, link.action is action, link.recommendation.title)
+                    for link in action.accepted_links
+                ],
+            )
+            for action in found.current_actions
+        ]
+        administration = found.administration.name
+    assert administration == expected.administration.name
+    assert shown == [
+        (
+            action.pk,
+            True,
+            [(link.pk, True, link.recommendation.title) for link in action.accepted_links],
+        )
+        for action in expected.current_actions
+    ]
+    assert [len(links) for _, _, links in shown] == [2, 0]
+
+
+def test_factsheet_page_of_the_essay_or_an_unknown_slug_is_none(factsheet):
+    essay = make_recommendation().stage.essay
+    assert Document.objects.factsheet_page(essay.slug) is None
+    assert Document.objects.factsheet_page("no-such-document") is None

@@ -89,23 +89,62 @@ class DocumentQuerySet(models.QuerySet):
         )
 
     def for_factsheet_page(self):
-        accepted = (
-            Link.objects.accepted()
-            .select_related("recommendation")
-            .order_by("recommendation__stage__position", "recommendation__position")
-        )
-        actions = Action.objects.filter(withdrawn=False).prefetch_related(
-            Prefetch("links", queryset=accepted, to_attr="accepted_links")
+        actions = _factsheet_page_actions().prefetch_related(
+            Prefetch("links", queryset=_factsheet_page_links(), to_attr="accepted_links")
         )
         return (
             self.factsheets()
             .select_related("administration")
-            .prefetch_related(
-                Prefetch(
-                    "actions", queryset=actions.order_by("position"), to_attr="current_actions"
-                )
-            )
+            .prefetch_related(Prefetch("actions", queryset=actions, to_attr="current_actions"))
         )
+
+    def factsheet_page(self, slug):
+        """The document `slug` as `for_factsheet_page()` gives it, or None: three queries (the
+        document, its current actions, their accepted links), whose SQL each process compiles
+        once (`compiled.CompiledQuery`)."""
+        found = _FACTSHEET_PAGE_DOCUMENT(slug)
+        if not found:
+            return None
+        factsheet = found[0]
+        links = {}
+        for link in _FACTSHEET_PAGE_LINKS(factsheet.pk):  # In the page's order.
+            links.setdefault(link.action_id, []).append(link)
+        factsheet.current_actions = _FACTSHEET_PAGE_ACTIONS(factsheet.pk)
+        for action in factsheet.current_actions:  # As the prefetches set them.
+            Action.factsheet.field.set_cached_value(action, factsheet)
+            action.accepted_links = links.get(action.pk, [])
+            for link in action.accepted_links:
+                Link.action.field.set_cached_value(link, action)
+        return factsheet
+
+
+def _factsheet_page_actions():
+    return Action.objects.filter(withdrawn=False).order_by("position")
+
+
+def _factsheet_page_links():
+    return (
+        Link.objects.accepted()
+        .select_related("recommendation")
+        .order_by("recommendation__stage__position", "recommendation__position")
+    )
+
+
+# The document page's queries with a placeholder for the slug and the document's id (a
+# string no slug can be, an id no row has), each compiled with it once per process. The
+# links are those of every action of the document: a withdrawn action's are left unread.
+_FACTSHEET_PAGE_DOCUMENT = CompiledQuery(
+    lambda slug: (
+        Document.objects.factsheets().select_related("administration").filter(slug=slug)[:2]
+    ),
+    "\x00slug",
+)
+_FACTSHEET_PAGE_ACTIONS = CompiledQuery(
+    lambda pk: _factsheet_page_actions().filter(factsheet_id=pk), -20261127
+)
+_FACTSHEET_PAGE_LINKS = CompiledQuery(
+    lambda pk: _factsheet_page_links().filter(action__factsheet_id=pk), -20261127
+)
 
 
 class Document(models.Model):

@@ -186,7 +186,9 @@ def document_list(request):
 
 @cached_page
 def document_detail(request, slug):
-    factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
+    factsheet = Document.objects.factsheet_page(slug)
+    if factsheet is None:
+        raise Http404("No Document matches the given query.")
     actions = factsheet.current_actions
     sections = [
         (section, list(items)) for section, items in groupby(actions, key=lambda a: a.section)
