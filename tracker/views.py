@@ -272,14 +272,26 @@ def site_search(request):
     )
 
 
-@cached_page
-def essay(request):
-    document = get_object_or_404(Document.objects.main_essay())
-    recommendations = list(
-        Recommendation.objects.filter(stage__essay=document)
+# The essay page's two queries, compiled once per process: the main essay, and its
+# recommendations (with a placeholder for the essay's id: an id no row has).
+_MAIN_ESSAY = CompiledQuery(lambda: Document.objects.main_essay())
+_ESSAY_RECOMMENDATIONS = CompiledQuery(
+    lambda pk: (
+        Recommendation.objects.filter(stage__essay_id=pk)
         .select_related("stage")
         .order_by("position")
-    )
+    ),
+    -20261127,
+)
+
+
+@cached_page
+def essay(request):
+    found = _MAIN_ESSAY()
+    if not found:
+        raise Http404("No Document matches the given query.")
+    document = found[0]
+    recommendations = _ESSAY_RECOMMENDATIONS(document.pk)
     return render(
         request,
         "tracker/essay.html",
