@@ -76,6 +76,10 @@ def test_the_essay_page_compiles_its_sql_once(client, recommendation):
     assert compiled_models(client, reverse("tracker:essay")) == set()
 
 
+def test_the_stage_page_compiles_its_sql_once(client, recommendation):
+    assert compiled_models(client, recommendation.stage.get_absolute_url()) == set()
+
+
 def test_the_scorecard_compiles_its_fixed_sql_once(client, recommendation):
     # Left: the tallies, read up to today's date.
     assert compiled_models(client, reverse("tracker:scorecard")) <= {Tally}

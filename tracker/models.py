@@ -561,12 +561,21 @@ class RecommendationQuerySet(models.QuerySet):
         annotation that joins link rows would make a grouping count links, not
         recommendations (the list's evidence count once did).
         """
-        counts = dict(
+        return self.status_totals_of(self.status_totals_query())
+
+    def status_totals_query(self):
+        """The (status, count) rows that `status_totals` reads."""
+        return (
             Recommendation.objects.filter(pk__in=self.values("pk"))
             .order_by()
             .values_list("status")
             .annotate(n=Count("pk"))
         )
+
+    @staticmethod
+    def status_totals_of(rows):
+        """{status: count} from (status, count) rows, every status present."""
+        counts = dict(rows)
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 

@@ -4,7 +4,7 @@ from itertools import groupby
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
@@ -145,11 +145,27 @@ def recommendation_detail(request, code):
     )
 
 
+def _stage_recommendations(pk):
+    return Recommendation.objects.for_list_page().filter(stage_id=pk)
+
+
+# The stage page's three queries, compiled once per process, with a placeholder for the
+# slug and the stage's id (a string no slug can be, an id no row has).
+_STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], "\x00slug")
+_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, -20261127)
+_STAGE_TOTALS = CompiledQuery(
+    lambda pk: _stage_recommendations(pk).status_totals_query(), -20261127
+)
+
+
 @cached_page
 def stage_detail(request, slug):
-    stage = get_object_or_404(Stage, slug=slug)
-    recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
-    totals = recommendations.status_totals()
+    found = _STAGE(slug)
+    if not found:
+        raise Http404("No Stage matches the given query.")
+    stage = found[0]
+    recommendations = _STAGE_RECOMMENDATIONS(stage.pk)
+    totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
     return render(
         request,
         "tracker/stage_detail.html",
