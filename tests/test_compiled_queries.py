@@ -81,8 +81,21 @@ def test_the_stage_page_compiles_its_sql_once(client, recommendation):
 
 
 def test_the_scorecard_compiles_its_fixed_sql_once(client, recommendation):
-    # Left: the tallies, read up to today's date.
-    assert compiled_models(client, reverse("tracker:scorecard")) <= {Tally}
+    assert compiled_models(client, reverse("tracker:scorecard")) == set()
+    # On a date: the tallies are compiled once too, the counts by stage on that date not.
+    dated = reverse("tracker:scorecard") + "?as_of=2024-12-31"
+    assert Tally not in compiled_models(client, dated)
+
+
+def test_dates_the_backend_takes_as_text_are_placeholders_too(recommendation):
+    def days_up_to(day):
+        return Tally.objects.filter(day__lte=day).order_by("day").values_list("day")
+
+    on = CompiledQuery(days_up_to, datetime.date(1901, 1, 1))
+    early, late = datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)
+    assert on(early) == list(days_up_to(early))
+    assert on(late) == list(days_up_to(late))
+    assert len(on(late)) > len(on(early))
 
 
 def test_detail_page_gives_what_the_prefetching_queryset_gives(

@@ -30,6 +30,8 @@ class _Statement:
     sql: str
     params: tuple[Any, ...]
     positions: tuple[int, ...]  # where each of the request's values goes in `params`
+    # Of each value, whether the database takes it as text (SQLite's dates, for one).
+    as_text: tuple[bool, ...]
     converters: dict[int, tuple[list[Callable], Any]]  # column -> (converters, expression)
     # A values_list() (Django 5.2 selects its columns in the order it names them):
     width: int = 0  # the columns of its tuples; 0 for model instances
@@ -45,8 +47,9 @@ class CompiledQuery:
     """`build(*values)` -> a queryset of model instances; `CompiledQuery(build, *placeholders)`
     compiles `build(*placeholders)` once per database and runs it with other values.
 
-    Each placeholder must reach the SQL's parameters unchanged, once: a distinctive value
-    of the parameter's type (a string no row holds, a negative id).
+    Each placeholder must reach the SQL's parameters once, unchanged or as the text the
+    backend adapted it to (SQLite's dates): a distinctive value of the parameter's type (a
+    string no row holds, a negative id, a date long before the record).
     """
 
     def __init__(self, build: Callable[..., QuerySet], *placeholders: object) -> None:
@@ -57,8 +60,10 @@ class CompiledQuery:
     def __call__(self, *values: object, using: str = DEFAULT_DB_ALIAS) -> list[Any]:
         statement = self._statements.get(using) or self._compile(using)
         params = list(statement.params)
-        for position, value in zip(statement.positions, values, strict=True):
-            params[position] = value
+        for position, as_text, value in zip(
+            statement.positions, statement.as_text, values, strict=True
+        ):
+            params[position] = str(value) if as_text else value
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
@@ -95,21 +100,26 @@ class CompiledQuery:
             )
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        positions = []
+        positions, as_text = [], []
         for placeholder in self.placeholders:
             found = [n for n, param in enumerate(params) if param == placeholder]
+            text = not found and not isinstance(placeholder, str)
+            if text:  # As the backend adapted it: SQLite takes a date as its ISO text.
+                found = [n for n, param in enumerate(params) if param == str(placeholder)]
             if len(found) != 1:
                 raise ValueError(
                     f"Placeholder {placeholder!r} is in the parameters {len(found)} "
                     "times, not once."
                 )
             positions.append(found[0])
+            as_text.append(text)
         select = compiler.select
         fields = [column[0] for column in select[: compiler.col_count]]
         common = {
             "sql": sql,
             "params": tuple(params),
             "positions": tuple(positions),
+            "as_text": tuple(as_text),
             "converters": compiler.get_converters(fields),
         }
         iterable = queryset._iterable_class
