@@ -11,7 +11,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
 from tracker.compiled import CompiledQuery
-from tracker.models import Document, Link, Recommendation, StatusChange, Tally
+from tracker.models import Document, Link, Recommendation, Stage, StatusChange, Tally
 
 from .factories import (
     make_action,
@@ -78,6 +78,11 @@ def test_the_essay_page_compiles_its_sql_once(client, recommendation):
 
 def test_the_stage_page_compiles_its_sql_once(client, recommendation):
     assert compiled_models(client, recommendation.stage.get_absolute_url()) == set()
+
+
+def test_the_list_page_compiles_its_stage_menu_once(client, recommendation):
+    # The rows, their count and the document menu depend on the query string; the stages not.
+    assert Stage not in compiled_models(client, reverse("tracker:recommendation_list"))
 
 
 def test_the_scorecard_compiles_its_fixed_sql_once(client, recommendation):
