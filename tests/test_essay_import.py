@@ -98,3 +98,29 @@ def test_an_empty_heading_line_gives_no_empty_heading():
         ("heading", "The Challenge")
     ]
     assert all(b.html for b in blocks)
+
+
+@pytest.mark.django_db
+def test_quotes_are_marked_with_escaped_badges():
+    from django.utils.html import format_html
+
+    from tracker.essay_text import annotated_blocks
+
+    from .factories import make_recommendation
+
+    hostile = "<b>Ban</b> & \"ban\" 'again'"
+    asked = make_recommendation(title=hostile, quote="ban <it> & more", status="partial")
+    text = 'First ban <it> & more, then "the rest".'
+    (block,) = annotated_blocks(text, [asked])
+    badge = format_html(  # As the badges were written before: Django's own escaping.
+        '<a class="quote-badge status-{}" id="q-{}" href="{}">{}: {}</a> ',
+        asked.status,
+        asked.code,
+        asked.get_absolute_url(),
+        asked.title,
+        asked.get_status_display(),
+    )
+    assert block.html == (
+        f"First {badge}<mark>ban &lt;it&gt; &amp; more</mark>, then &quot;the rest&quot;."
+    )
+    assert "Partly implemented</a>" in block.html

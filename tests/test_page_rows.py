@@ -1,12 +1,15 @@
 """The rows of the detail and list pages, written by template tags in Python, and their
 addresses, built from one reverse() per URL pattern (tracker/addresses.py)."""
 
+import datetime
+
 import pytest
+from django.template import Context, Template
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
 from tracker.addresses import slug_address
-from tracker.models import Link, Recommendation
-from tracker.templatetags.tracker_tags import link_items, recommendation_rows
+from tracker.models import Document, Link, Recommendation
+from tracker.templatetags.tracker_tags import document_rows, link_items, recommendation_rows
 
 from .factories import make_action, make_administration, make_factsheet, make_link
 
@@ -78,3 +81,31 @@ def test_the_list_rows_escape_titles(client, cited):
     content = client.get(reverse("tracker:recommendation_list")).content.decode()
     assert f'<a href="{recommendation.get_absolute_url()}">{ESCAPED}</a>' in content
     assert HOSTILE not in content
+
+
+# The loop the documents list had before `document_rows`, kept to check the tag against it.
+DOCUMENT_ROWS_LOOP = """{% for document in page %}
+    <tr>
+      <th scope="row"><a href="{{ document.get_absolute_url }}">{{ document.title }}</a></th>
+      <td data-label="Kind">{{ document.kind_label }}</td>
+      <td data-label="Administration">{{ document.administration.name|default:"—" }}</td>
+      <td data-label="Published"><time datetime="{{ document.published|date:'Y-m-d' }}">{{ document.published|date:"j M Y" }}</time></td>
+      <td class="number" data-label="Actions">{{ document.action_count }}</td>
+      <td class="number" data-label="Evidence links">{{ document.evidence_count }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501  (the template as it was, lines and all)
+
+
+def test_the_document_rows_are_the_template_loop_they_replace(cited):
+    make_factsheet(title=HOSTILE, published=datetime.date(2025, 9, 7))  # No administration.
+    make_factsheet(subtype=Document.Subtype.EXECUTIVE_ORDER, executive_order_number="14203")
+    documents = Document.objects.count_actions_and_evidence(
+        list(Document.objects.for_factsheet_list())
+    )
+    assert len(documents) == 3
+    assert document_rows(documents) == Template(DOCUMENT_ROWS_LOOP).render(
+        Context({"page": documents})
+    )
+    assert f">{ESCAPED}</a></th>" in document_rows(documents)
+    assert '<td data-label="Administration">—</td>' in document_rows(documents)
+    assert ">7 Sep 2025</time>" in document_rows(documents)

@@ -6,12 +6,24 @@ import django_filters
 from django import forms
 from django.db.models import F, Sum, Value
 
+from .compiled import CompiledQuery
 from .models import Administration, Document, DocumentSet, Link, Recommendation, Stage
 from .status import AsOfField, annotate_on, status_records
 
 MAX_QUERY_LENGTH = 200
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 FACTSHEET_CHOICES = 30
+
+
+# The stage menu's (slug, name) pairs: the same SQL on every list page, compiled once per
+# process (`compiled.CompiledQuery`).
+_OFFERED_STAGES = CompiledQuery(
+    lambda: (
+        Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
+        .order_by("position")
+        .values_list("slug", "name")
+    )
+)
 
 
 class AsOfFilter(django_filters.Filter):
@@ -137,9 +149,7 @@ class RecommendationFilter(django_filters.FilterSet):
         It offers the main essay's stages, the ones the scorecard shows (other essays'
         would repeat their names); any stage's slug in the query string still filters.
         """
-        stages = Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
-        offered = stages.order_by("position").values_list("slug", "name")
-        self._offer("stage", offered, Stage, "name", "Any stage")
+        self._offer("stage", _OFFERED_STAGES(), Stage, "name", "Any stage")
 
     def _offer(self, name, offered, model, label, empty_label):
         """Set the menu of field `name` to the (slug, label) pairs `offered`, plus the `model`

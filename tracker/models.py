@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from .addresses import slug_address
+from .compiled import CompiledQuery
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
@@ -88,23 +89,62 @@ class DocumentQuerySet(models.QuerySet):
         )
 
     def for_factsheet_page(self):
-        accepted = (
-            Link.objects.accepted()
-            .select_related("recommendation")
-            .order_by("recommendation__stage__position", "recommendation__position")
-        )
-        actions = Action.objects.filter(withdrawn=False).prefetch_related(
-            Prefetch("links", queryset=accepted, to_attr="accepted_links")
+        actions = _factsheet_page_actions().prefetch_related(
+            Prefetch("links", queryset=_factsheet_page_links(), to_attr="accepted_links")
         )
         return (
             self.factsheets()
             .select_related("administration")
-            .prefetch_related(
-                Prefetch(
-                    "actions", queryset=actions.order_by("position"), to_attr="current_actions"
-                )
-            )
+            .prefetch_related(Prefetch("actions", queryset=actions, to_attr="current_actions"))
         )
+
+    def factsheet_page(self, slug):
+        """The document `slug` as `for_factsheet_page()` gives it, or None: three queries (the
+        document, its current actions, their accepted links), whose SQL each process compiles
+        once (`compiled.CompiledQuery`)."""
+        found = _FACTSHEET_PAGE_DOCUMENT(slug)
+        if not found:
+            return None
+        factsheet = found[0]
+        links = {}
+        for link in _FACTSHEET_PAGE_LINKS(factsheet.pk):  # In the page's order.
+            links.setdefault(link.action_id, []).append(link)
+        factsheet.current_actions = _FACTSHEET_PAGE_ACTIONS(factsheet.pk)
+        for action in factsheet.current_actions:  # As the prefetches set them.
+            Action.factsheet.field.set_cached_value(action, factsheet)
+            action.accepted_links = links.get(action.pk, [])
+            for link in action.accepted_links:
+                Link.action.field.set_cached_value(link, action)
+        return factsheet
+
+
+def _factsheet_page_actions():
+    return Action.objects.filter(withdrawn=False).order_by("position")
+
+
+def _factsheet_page_links():
+    return (
+        Link.objects.accepted()
+        .select_related("recommendation")
+        .order_by("recommendation__stage__position", "recommendation__position")
+    )
+
+
+# The document page's queries with a placeholder for the slug and the document's id (a
+# string no slug can be, an id no row has), each compiled with it once per process. The
+# links are those of every action of the document: a withdrawn action's are left unread.
+_FACTSHEET_PAGE_DOCUMENT = CompiledQuery(
+    lambda slug: (
+        Document.objects.factsheets().select_related("administration").filter(slug=slug)[:2]
+    ),
+    "\x00slug",
+)
+_FACTSHEET_PAGE_ACTIONS = CompiledQuery(
+    lambda pk: _factsheet_page_actions().filter(factsheet_id=pk), -20261127
+)
+_FACTSHEET_PAGE_LINKS = CompiledQuery(
+    lambda pk: _factsheet_page_links().filter(action__factsheet_id=pk), -20261127
+)
 
 
 class Document(models.Model):
@@ -475,16 +515,26 @@ class RecommendationQuerySet(models.QuerySet):
         )
 
     def for_detail_page(self):
-        accepted = (
-            Link.objects.accepted()
-            .select_related("action__factsheet__administration")
-            .order_by("action__factsheet__published", "action__position")
-        )
-        history = StatusChange.objects.order_by("changed_at", "pk")
         return self.select_related("stage", "stage__essay").prefetch_related(
-            Prefetch("links", queryset=accepted, to_attr="accepted_links"),
-            Prefetch("status_changes", queryset=history, to_attr="history"),
+            Prefetch("links", queryset=_detail_page_links(), to_attr="accepted_links"),
+            Prefetch("status_changes", queryset=_detail_page_history(), to_attr="history"),
         )
+
+    def detail_page(self, code):
+        """The recommendation `code` as `for_detail_page()` gives it, or None: the same three
+        queries, whose SQL each process compiles once (`compiled.CompiledQuery`), since
+        compiling them took most of the page's time."""
+        found = _DETAIL_PAGE_RECOMMENDATION(code)
+        if not found:
+            return None
+        recommendation = found[0]
+        recommendation.accepted_links = _DETAIL_PAGE_LINKS(recommendation.pk)
+        for link in recommendation.accepted_links:  # As the prefetch sets it.
+            Link.recommendation.field.set_cached_value(link, recommendation)
+        recommendation.history = _DETAIL_PAGE_HISTORY(recommendation.pk)
+        for change in recommendation.history:
+            StatusChange.recommendation.field.set_cached_value(change, recommendation)
+        return recommendation
 
     def for_scorecard(self):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
@@ -511,13 +561,50 @@ class RecommendationQuerySet(models.QuerySet):
         annotation that joins link rows would make a grouping count links, not
         recommendations (the list's evidence count once did).
         """
-        counts = dict(
+        return self.status_totals_of(self.status_totals_query())
+
+    def status_totals_query(self):
+        """The (status, count) rows that `status_totals` reads."""
+        return (
             Recommendation.objects.filter(pk__in=self.values("pk"))
             .order_by()
             .values_list("status")
             .annotate(n=Count("pk"))
         )
+
+    @staticmethod
+    def status_totals_of(rows):
+        """{status: count} from (status, count) rows, every status present."""
+        counts = dict(rows)
         return {status: counts.get(status, 0) for status in Recommendation.Status.values}
+
+
+def _detail_page_links():
+    return (
+        Link.objects.accepted()
+        .select_related("action__factsheet__administration")
+        .order_by("action__factsheet__published", "action__position")
+    )
+
+
+def _detail_page_history():
+    return StatusChange.objects.order_by("changed_at", "pk")
+
+
+# The detail page's queries with a placeholder for the code and the recommendation's id: a
+# string no slug can be and an id no row has, each compiled with it once per process.
+_DETAIL_PAGE_RECOMMENDATION = CompiledQuery(
+    lambda code: Recommendation.objects.select_related("stage", "stage__essay").filter(code=code)[
+        :2
+    ],
+    "\x00code",
+)
+_DETAIL_PAGE_LINKS = CompiledQuery(
+    lambda pk: _detail_page_links().filter(recommendation_id=pk), -20261127
+)
+_DETAIL_PAGE_HISTORY = CompiledQuery(
+    lambda pk: _detail_page_history().filter(recommendation_id=pk), -20261127
+)
 
 
 class Recommendation(models.Model):

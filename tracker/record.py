@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.db.models import Max, Min, Sum
 
+from .compiled import CompiledQuery
 from .importers.manifest import manifest_summary
 from .models import Document, DocumentSet
 
@@ -97,7 +98,16 @@ def scope():
     """The documents searched for actions, by kind and administration (one query of the stored
     figures, `tracker.document_sets`); not the sources editors entered by hand, which no search
     found."""
-    rows = (
+    labels = dict(Document.Kind.choices)
+    sets, imported = [], []
+    for kind, administration, n, first, last, latest_import in _DOCUMENT_SETS():
+        sets.append(ScopeSet(kind, labels.get(kind, kind), administration or "", n, first, last))
+        imported.append(latest_import)
+    return Scope(sets, max(imported, default=None), searched_record())
+
+
+def _document_sets():
+    return (
         DocumentSet.objects.filter(kind__in=Document.IMPORTED_KINDS)
         # By the administration's name, as the page says it: two of one name are one set.
         .values_list("kind", "administration__name")
@@ -109,12 +119,10 @@ def scope():
         )
         .order_by("kind", "first")
     )
-    labels = dict(Document.Kind.choices)
-    sets, imported = [], []
-    for kind, administration, n, first, last, latest_import in rows:
-        sets.append(ScopeSet(kind, labels.get(kind, kind), administration or "", n, first, last))
-        imported.append(latest_import)
-    return Scope(sets, max(imported, default=None), searched_record())
+
+
+# The same SQL on every page that states the scope: compiled once per process.
+_DOCUMENT_SETS = CompiledQuery(_document_sets)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import tally
+from .compiled import CompiledQuery
 from .models import Document, Link, Recommendation, RecommendationTally, Stage, StatusChange
 
 
@@ -129,10 +130,13 @@ def last_reviewed():
     UNION ALL, so that the database merges the two indexes newest first and stops at the
     first row (UNION gathered every reviewed link to drop duplicates first).
     """
+    return next((on for (on,) in _LAST_REVIEWED()), None)
+
+
+def _last_reviewed():
     links = Link.objects.reviewed().filter(reviewed_at__isnull=False).values_list("reviewed_at")
     changes = StatusChange.objects.filter(changed_by__isnull=False).values_list("changed_at")
-    latest = links.order_by().union(changes.order_by(), all=True).order_by("-reviewed_at")[:1]
-    return next((on for (on,) in latest), None)
+    return links.order_by().union(changes.order_by(), all=True).order_by("-reviewed_at")[:1]
 
 
 def scorecard_summary(on=None, days=()):
@@ -146,11 +150,7 @@ def scorecard_summary(on=None, days=()):
     from .status import today
 
     day = on or today()
-    stages = (
-        Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
-        .order_by("position")
-        .annotate(**_stage_counts(on))
-    )
+    stages = _TODAYS_STAGES() if on is None else _main_stages(on)
     breakdown = [
         StageBreakdown(
             stage, {s: getattr(stage, f"count_{s}") or 0 for s in Recommendation.Status.values}
@@ -165,9 +165,18 @@ def scorecard_summary(on=None, days=()):
         total=sum(totals.values()),
         with_evidence=tallies.on(day)[tally.WITH_EVIDENCE],
         latest_evidence=tallies.latest_evidence,
-        recent_changes=list(StatusChange.objects.recent()),
+        recent_changes=_RECENT_CHANGES(),
         tallies=tallies,
         on=on,
+    )
+
+
+def _main_stages(on):
+    """The main essay's stages in order, with `_stage_counts(on)`."""
+    return (
+        Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
+        .order_by("position")
+        .annotate(**_stage_counts(on))
     )
 
 
@@ -176,7 +185,7 @@ def _totals(on):
     sum of their changes up to it): grouped by status, so that the database counts the
     entries of an index, not the rows."""
     if on is None:
-        rows = Recommendation.objects.values_list("status").annotate(n=Count("pk"))
+        counts = dict(_TODAYS_TOTALS())
     else:
         rows = (
             RecommendationTally.objects.filter(
@@ -185,7 +194,7 @@ def _totals(on):
             .values_list("measure")
             .annotate(n=Sum("change"))
         )
-    counts = dict(rows.order_by())
+        counts = dict(rows.order_by())
     return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 
@@ -206,3 +215,13 @@ def _stage_counts(on):
         )
         for status in Recommendation.Status.values
     }
+
+
+# Today's queries of the page take no value from the request: each process compiles their
+# SQL once (`compiled.CompiledQuery`); the rows are read on every request.
+_TODAYS_STAGES = CompiledQuery(lambda: _main_stages(None))
+_TODAYS_TOTALS = CompiledQuery(
+    lambda: Recommendation.objects.values_list("status").annotate(n=Count("pk")).order_by()
+)
+_RECENT_CHANGES = CompiledQuery(lambda: StatusChange.objects.recent())
+_LAST_REVIEWED = CompiledQuery(_last_reviewed)

@@ -89,9 +89,10 @@ def snippet(search_text, terms, length=SNIPPET_LENGTH):
     """The first part of the text (title, statement, quote, reason, evidence) that shows a
     term, shortened around it (whole with `length=None`): why the result matched. "" if
     none does."""
+    patterns = [pattern for term in terms for pattern in term.patterns()]
     for part in written_text(search_text).splitlines()[1:]:
         part_stems = " " + " ".join(stem(word) for word in words(part)) + " "
-        if any(pattern in part_stems for term in terms for pattern in term.patterns()):
+        if any(pattern in part_stems for pattern in patterns):
             return _shorten(part, terms, length)
     return ""
 

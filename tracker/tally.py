@@ -22,6 +22,7 @@ from itertools import pairwise
 from django.db import connection, transaction
 from django.db.models import Q, Subquery, Sum
 
+from .compiled import CompiledQuery
 from .models import Recommendation, RecommendationTally, Tally
 from .status import CONTRARY, status_records, status_steps
 
@@ -181,22 +182,14 @@ class Tallies:
 
 def read(days, latest_on):
     """The sums needed for the counts on each of `days` and the latest evidence on or before
-    `latest_on`, in one query."""
-    latest = Tally.objects.filter(
-        period=Tally.Period.DAY, measure=EVIDENCE_LINKS, change__gt=0, day__lte=latest_on
-    ).order_by("-day")[:1]
-    # One range of the unique index each, joined by UNION ALL, so that the database reads
-    # those rows only (with OR, or an ORDER BY, it read every row).
-    ranges = [
-        Q(period=Tally.Period.MONTH),
-        Q(period=Tally.Period.DAY, measure=EVIDENCE_LINKS, day=Subquery(latest.values("day"))),
-        *(Q(period=Tally.Period.DAY, day__range=(day.replace(day=1), day)) for day in days),
-    ]
-    first, *others = [
-        Tally.objects.filter(wanted).order_by().values_list("period", "day", "measure", "change")
-        for wanted in ranges
-    ]
-    rows = first.union(*others, all=True)
+    `latest_on`, in one query (compiled once per process for each number of days)."""
+    query = _READS.get(len(days))
+    if query is None:
+        # Placeholders: days long before any record, one for each value the query takes.
+        start = datetime.date(1901, 1, 1)
+        placeholders = [start + datetime.timedelta(n) for n in range(2 * len(days) + 1)]
+        query = _READS[len(days)] = CompiledQuery(_read_query, *placeholders)
+    rows = query(latest_on, *(value for day in days for value in (day.replace(day=1), day)))
     month_rows, day_rows, latest_evidence = [], {}, None
     for period, day, measure, change in rows:
         if period == Tally.Period.MONTH:
@@ -208,6 +201,32 @@ def read(days, latest_on):
             latest_evidence = max(day, latest_evidence or day)
     days = [(day, measure, change) for (day, measure), change in day_rows.items()]
     return Tallies(sorted(month_rows), days, latest_evidence)
+
+
+def _read_query(latest_on, *ranges):
+    """`read`'s query: `ranges` are the (first, last) days of each day's month so far."""
+    latest = Tally.objects.filter(
+        period=Tally.Period.DAY, measure=EVIDENCE_LINKS, change__gt=0, day__lte=latest_on
+    ).order_by("-day")[:1]
+    # One range of the unique index each, joined by UNION ALL, so that the database reads
+    # those rows only (with OR, or an ORDER BY, it read every row).
+    wanted = [
+        Q(period=Tally.Period.MONTH),
+        Q(period=Tally.Period.DAY, measure=EVIDENCE_LINKS, day=Subquery(latest.values("day"))),
+        *(
+            Q(period=Tally.Period.DAY, day__range=(first, last))
+            for first, last in zip(ranges[::2], ranges[1::2], strict=True)
+        ),
+    ]
+    first, *others = [
+        Tally.objects.filter(one).order_by().values_list("period", "day", "measure", "change")
+        for one in wanted
+    ]
+    return first.union(*others, all=True)
+
+
+# {number of days: read's query, compiled once}
+_READS: dict[int, CompiledQuery] = {}
 
 
 def stage_counts_on(day):

@@ -3,12 +3,13 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page, conditional
+from .compiled import CompiledQuery
 from .filters import MAX_QUERY_LENGTH, DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Action, Administration, Document, Recommendation, Stage
@@ -22,6 +23,10 @@ def bad_request(request, message):
     return render(request, "tracker/bad_request.html", {"message": message}, status=400)
 
 
+# The same SQL on every scorecard: compiled once per process (`compiled.CompiledQuery`).
+_ADMINISTRATIONS = CompiledQuery(lambda: Administration.objects.order_by("took_office"))
+
+
 @cached_page
 def scorecard(request):
     try:
@@ -29,7 +34,7 @@ def scorecard(request):
     except status.InvalidAsOf as error:
         return bad_request(request, str(error))
     on = as_of or status.today()
-    administrations = list(Administration.objects.order_by("took_office"))
+    administrations = _ADMINISTRATIONS()
     ends = [timeline.last_day(a) for a in administrations if a.left_office]
     summary = scorecard_summary(on=as_of, days=ends)
     columns = timeline.side_by_side(summary.tallies, summary.totals, administrations, on, as_of)
@@ -112,7 +117,9 @@ def active_filters(request, filterset):
 
 @cached_page
 def recommendation_detail(request, code):
-    recommendation = get_object_or_404(Recommendation.objects.for_detail_page(), code=code)
+    recommendation = Recommendation.objects.detail_page(code)
+    if recommendation is None:
+        raise Http404("No Recommendation matches the given query.")
     try:
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
@@ -138,11 +145,27 @@ def recommendation_detail(request, code):
     )
 
 
+def _stage_recommendations(pk):
+    return Recommendation.objects.for_list_page().filter(stage_id=pk)
+
+
+# The stage page's three queries, compiled once per process, with a placeholder for the
+# slug and the stage's id (a string no slug can be, an id no row has).
+_STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], "\x00slug")
+_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, -20261127)
+_STAGE_TOTALS = CompiledQuery(
+    lambda pk: _stage_recommendations(pk).status_totals_query(), -20261127
+)
+
+
 @cached_page
 def stage_detail(request, slug):
-    stage = get_object_or_404(Stage, slug=slug)
-    recommendations = Recommendation.objects.for_list_page().filter(stage=stage)
-    totals = recommendations.status_totals()
+    found = _STAGE(slug)
+    if not found:
+        raise Http404("No Stage matches the given query.")
+    stage = found[0]
+    recommendations = _STAGE_RECOMMENDATIONS(stage.pk)
+    totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
     return render(
         request,
         "tracker/stage_detail.html",
@@ -181,7 +204,9 @@ def document_list(request):
 
 @cached_page
 def document_detail(request, slug):
-    factsheet = get_object_or_404(Document.objects.for_factsheet_page(), slug=slug)
+    factsheet = Document.objects.factsheet_page(slug)
+    if factsheet is None:
+        raise Http404("No Document matches the given query.")
     actions = factsheet.current_actions
     sections = [
         (section, list(items)) for section, items in groupby(actions, key=lambda a: a.section)
@@ -265,14 +290,26 @@ def site_search(request):
     )
 
 
-@cached_page
-def essay(request):
-    document = get_object_or_404(Document.objects.main_essay())
-    recommendations = list(
-        Recommendation.objects.filter(stage__essay=document)
+# The essay page's two queries, compiled once per process: the main essay, and its
+# recommendations (with a placeholder for the essay's id: an id no row has).
+_MAIN_ESSAY = CompiledQuery(lambda: Document.objects.main_essay())
+_ESSAY_RECOMMENDATIONS = CompiledQuery(
+    lambda pk: (
+        Recommendation.objects.filter(stage__essay_id=pk)
         .select_related("stage")
         .order_by("position")
-    )
+    ),
+    -20261127,
+)
+
+
+@cached_page
+def essay(request):
+    found = _MAIN_ESSAY()
+    if not found:
+        raise Http404("No Document matches the given query.")
+    document = found[0]
+    recommendations = _ESSAY_RECOMMENDATIONS(document.pk)
     return render(
         request,
         "tracker/essay.html",

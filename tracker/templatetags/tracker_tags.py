@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.context import Context
-from django.utils.dates import MONTHS
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -92,6 +92,39 @@ def recommendation_rows(
             f'      <td class="number" data-label="Evidence">{_html(evidence)}</td>\n    </tr>'
         )
     return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def document_rows(documents: Iterable[Document]) -> SafeString:
+    """A `<tr>` for each document of the documents list (from `for_factsheet_list()`, with
+    `count_actions_and_evidence`): title with its address, kind, administration, date, and
+    its counts of actions and evidence links."""
+    return mark_safe(
+        "".join(
+            f'\n    <tr>\n      <th scope="row"><a href="{_html(document.get_absolute_url())}">'
+            f"{_html(document.title)}</a></th>\n"
+            f'      <td data-label="Kind">{_html(document.kind_label)}</td>\n'
+            f'      <td data-label="Administration">{_administration_name(document)}</td>\n'
+            f'      <td data-label="Published"><time datetime="{document.published.isoformat()}">'
+            f"{_short_day(document.published)}</time></td>\n"
+            f'      <td class="number" data-label="Actions">'
+            f"{_html(document.action_count)}</td>\n"  # type: ignore[attr-defined]  # counted
+            f'      <td class="number" data-label="Evidence links">'
+            f"{_html(document.evidence_count)}</td>\n    </tr>\n  "  # type: ignore[attr-defined]
+            for document in documents
+        )
+    )
+
+
+def _administration_name(document: Document) -> str:
+    """As `{{ document.administration.name|default:"—" }}`."""
+    name = document.administration.name if document.administration else ""
+    return _html(name) if name else "—"
+
+
+def _short_day(day: datetime.date) -> str:
+    """As the templates' `date:"j M Y"`."""
+    return f"{day.day} {MONTHS_3[day.month].title()} {day.year:04d}"
 
 
 def _html(value: object) -> str:
