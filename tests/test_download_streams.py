@@ -259,6 +259,7 @@ def test_downloads_that_name_no_filter_share_one_compiled_statement(client):
     # or without ?excel=1) reuses the statement compiled first; a filter compiles its own.
     dated_record()
     exports._every_rows_sql.cache_clear()
+    exports._every_select_sql.cache_clear()
 
     def download(query):
         response = client.get(reverse("tracker:scorecard_csv"), query)
@@ -268,5 +269,38 @@ def test_downloads_that_name_no_filter_share_one_compiled_statement(client):
     reversed_only = download({"status": "reversed"})
     assert excel == "\ufeff".encode() + plain
     assert 1 < reversed_only.count(b"\r\n") < plain.count(b"\r\n")
-    info = exports._every_rows_sql.cache_info()
+    # SQLite keeps the whole statement (`_every_select_sql`); PostgreSQL its rows' part.
+    compiled = (
+        exports._every_select_sql if connection.vendor == "sqlite" else exports._every_rows_sql
+    )
+    info = compiled.cache_info()
     assert (info.misses, info.hits) == (1, 1)
+
+
+def test_the_statement_compiled_once_follows_the_administrations_end_days(client):
+    # The administrations are read on every download, so one that leaves office gets its
+    # status column at once, though the statement without it was compiled first.
+    dated_record()
+    _, trump = make_administrations()
+
+    def download():
+        response = client.get(reverse("tracker:scorecard_csv"))
+        return b"".join(response.streaming_content)
+
+    def expected():
+        export = exports.ScorecardExport()
+        return scorecard_bytes(exports.csv_lines(export.rows(), export.columns))
+
+    assert exports.administration_terms() == [
+        ("biden", datetime.date(2025, 1, 20)),
+        ("trump-2", None),
+    ]
+    before = download()
+    assert before == expected()
+    assert before.split(b"\r\n")[0].endswith(b",status_end_biden")
+    trump.left_office = datetime.date(2026, 1, 1)
+    trump.save()
+    after = download()
+    assert after == expected()
+    assert after.split(b"\r\n")[0].endswith(b",status_end_biden,status_end_trump_2")
+    assert after.count(b"\r\n") == before.count(b"\r\n")
