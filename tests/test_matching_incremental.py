@@ -14,9 +14,15 @@ from tracker.matching import (
     suggest_all,
     suggest_for_actions,
 )
-from tracker.matching.index import Vocabulary
+from tracker.matching.index import Vocabulary, _recommendations, stored_index
 from tracker.matching.suggestions import _scores
-from tracker.models import Action, Link, MatchingFeedback, MatchingIndex
+from tracker.models import (
+    Action,
+    Link,
+    MatchingFeedback,
+    MatchingIndex,
+    byte_rows,
+)
 
 from .factories import make_action, make_recommendation
 
@@ -197,6 +203,35 @@ def test_the_stored_feedback_rows_load_as_the_fit_built_them(two_topics):
         refugees.pk: (((accepted.pk, accepted.action_id),), ()),
     }
     assert MatchingFeedback.objects.count() == 2
+
+
+def test_byte_columns_read_back_byte_for_byte_as_one_counted_query():
+    every_byte = bytes(range(256)) * 3
+    index = MatchingIndex.objects.create(
+        recommendations_key="k", vectorizer=every_byte, recommendation_vectors=b""
+    )
+    rows = MatchingIndex.objects.filter(pk=index.pk).values_list(
+        "pk", "vectorizer", "recommendation_vectors"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        read = byte_rows(rows)
+
+    assert [tuple(row) for row in read] == [(index.pk, every_byte, b"")]
+    assert len(queries) == 1  # Logged and counted like the ORM's own queries.
+
+
+def test_the_newest_index_is_checked_before_its_fit_is_read(two_topics):
+    rank(store_index=True)
+    MatchingIndex.objects.update(recommendations_key="stale")
+
+    recommendations = _recommendations()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert stored_index(recommendations) is None
+
+    assert len(queries) == 1
+    assert "vectorizer" not in queries[0]["sql"]
 
 
 def test_a_lost_feedback_row_is_rebuilt_from_the_decisions(two_topics):

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -1088,6 +1089,27 @@ class StatusChange(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
+def byte_rows(queryset):
+    """The rows of a `values_list()` queryset with byte columns. PostgreSQL sends them in
+    binary format: in text format a bytea arrives hex-encoded, twice its size, and is decoded
+    in Python (about three quarters of the time to read the 21 MB fit at x10)."""
+    database = connections[queryset.db]
+    if database.vendor != "postgresql":
+        return list(queryset)
+    import psycopg  # PostgreSQL's driver, installed where PostgreSQL is used
+
+    sql, params = queryset.query.sql_with_params()
+    database.ensure_connection()
+    # Django's own cursors bind parameters client-side, which gives text results only.
+    binary = psycopg.Cursor(database.connection)
+    binary.format = psycopg.pq.Format.BINARY
+    # Wrapped as Django wraps its cursors, so the query is logged and counted like any other.
+    wrapper = CursorDebugWrapper if database.queries_logged else CursorWrapper
+    with wrapper(binary, database) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 class MatchingIndex(models.Model):
     """The vocabulary and weights of the last full ranking, kept for incremental suggestions.
 
@@ -1126,13 +1148,21 @@ class MatchingIndex(models.Model):
         return index
 
     def load(self):
-        """(fit, `Queries`) as `store` was given them, feedback rows included."""
-        # Written only by `store` above, from this application's own objects.
-        recommendation_vectors = pickle.loads(self.recommendation_vectors)
-        recommendation_vectors.add_feedback_rows(
-            self.feedback_rows.order_by().values_list(*MatchingFeedback.ROW_FIELDS)
+        """(fit, `Queries`) as `store` was given them, feedback rows included.
+
+        The fit's bytes are read here, not with the row, so that `matching.stored_index` checks
+        the newest row's key before the megabytes are fetched."""
+        [(vectorizer, recommendation_vectors)] = byte_rows(
+            MatchingIndex.objects.filter(pk=self.pk).values_list(
+                "vectorizer", "recommendation_vectors"
+            )
         )
-        return pickle.loads(self.vectorizer), recommendation_vectors
+        # Written only by `store` above, from this application's own objects.
+        recommendation_vectors = pickle.loads(recommendation_vectors)
+        recommendation_vectors.add_feedback_rows(
+            byte_rows(self.feedback_rows.order_by().values_list(*MatchingFeedback.ROW_FIELDS))
+        )
+        return pickle.loads(vectorizer), recommendation_vectors
 
     def store_feedback(self, rows, replacing=()):
         """Replace the feedback rows of the recommendations in `replacing` by `rows`

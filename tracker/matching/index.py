@@ -520,7 +520,7 @@ def _empty_ranking(params):
 
 def stored_index(recommendations):
     """(index row, model, queries) of the stored fit, or None when it is stale or missing."""
-    index = MatchingIndex.objects.order_by("-pk").first()
+    index = MatchingIndex.objects.order_by("-pk").only("recommendations_key").first()
     if index is None or index.recommendations_key != index_key(recommendations):
         return None
     try:
