@@ -32,6 +32,7 @@ from .evaluation import (
     split_of,
     tune,
     without_context,
+    without_instances,
     without_peers,
 )
 from .feedback import Decisions, Feedback
@@ -102,5 +103,6 @@ __all__ = [
     "suggest_for_actions",
     "tune",
     "without_context",
+    "without_instances",
     "without_peers",
 ]

@@ -50,14 +50,25 @@ def split_of(code):
 
 
 def without_context(params):
-    """`params` with document context and peer evidence off: the lexical ranking and feedback
-    alone."""
-    return replace(params, document_weight=0.0, accepted_document_bonus=0.0, peer_weight=0.0)
+    """`params` with document context, peer evidence and instance feedback off: the lexical
+    ranking and Rocchio feedback alone."""
+    return replace(
+        params,
+        document_weight=0.0,
+        accepted_document_bonus=0.0,
+        peer_weight=0.0,
+        instance_weight=0.0,
+    )
 
 
 def without_peers(params):
-    """`params` without the other recommendations' decisions (peers.py)."""
-    return replace(params, peer_weight=0.0)
+    """`params` without the other recommendations' decisions (peers.py) nor instance feedback."""
+    return replace(params, peer_weight=0.0, instance_weight=0.0)
+
+
+def without_instances(params):
+    """`params` without instance feedback (instances.py): the engine before it."""
+    return replace(params, instance_weight=0.0)
 
 
 def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranking=None):
@@ -149,7 +160,7 @@ CONTEXT_GRID = [(0.0, 0.0), (0.25, 0.1), (0.5, 0.1), (0.25, 0.2), (0.5, 0.2)]
 
 # The grid searched on the tuning split; `tune` picks by recall@5 + recall@10 + MRR.
 TUNING_GRID = [
-    Params(weighting, k1, b, accepted, rejected, document, bonus, peer)
+    Params(weighting, k1, b, accepted, rejected, document, bonus, peer, instance)
     for weighting, k1, b in [
         ("tfidf", 1.2, 0.75),
         ("bm25", 0.9, 0.5),
@@ -160,18 +171,21 @@ TUNING_GRID = [
     for rejected in (0.0, 0.25, 0.5)
     for document, bonus in CONTEXT_GRID
     for peer in (0.0, 0.1, 0.25, 0.5)
+    for instance in (0.0, 0.15)
 ]
 
 
 # A grid small enough for the whole corpus (each lexical setting is one fit of every action):
 # the two weightings, with and without feedback, each with the document context grid, with
-# and without the other recommendations' decisions.
+# and without the other recommendations' decisions; with feedback, with and without instance
+# feedback (it reads the same decisions).
 SMALL_GRID = [
-    Params(weighting, k1, b, accepted, rejected, document, bonus, peer)
+    Params(weighting, k1, b, accepted, rejected, document, bonus, peer, instance)
     for weighting, k1, b in [("tfidf", 1.2, 0.75), ("bm25", 0.9, 0.5), ("bm25", 1.2, 0.75)]
     for accepted, rejected in [(0.0, 0.0), (0.25, 0.25)]
     for document, bonus in CONTEXT_GRID
     for peer in (0.0, 0.25)
+    for instance in ((0.0, 0.15) if accepted else (0.0,))
 ]
 
 
@@ -195,7 +209,7 @@ def tune(gold, grid=TUNING_GRID):
 
 def describe_params(params):
     """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25, document 0.25/0.1,
-    peers 0.25'."""
+    peers 0.25, instances 0.15'."""
     weighting = "tf-idf" if params.weighting == "tfidf" else f"bm25 k1={params.k1} b={params.b}"
     parts = [weighting]
     if params.accepted_weight or params.rejected_weight:
@@ -207,6 +221,8 @@ def describe_params(params):
     else:
         parts.append("no document context")
     parts.append(f"peers {params.peer_weight}" if params.peer_weight else "no peers")
+    if params.instance_weight:
+        parts.append(f"instances {params.instance_weight}")
     return ", ".join(parts)
 
 
@@ -241,8 +257,10 @@ def evaluation_report(labels, params=None):
         (f"{name} + feedback, no context (link held out)", lexical, "link", ranking),
         (f"{name} + feedback + document context, no peers (link held out)",
          without_peers(params), "link", ranking),
-        (f"{SHIPPED}: {name} + feedback + document context + peers (link held out)", params,
-         "link", ranking),
+        (f"{name} + feedback + document context + peers, no instances (link held out)",
+         without_instances(params), "link", ranking),
+        (f"{SHIPPED}: {name} + feedback + document context + peers + instances (link held out)",
+         params, "link", ranking),
     ]  # fmt: skip
     return {
         label_set: {

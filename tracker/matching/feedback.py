@@ -96,6 +96,14 @@ class Feedback:
         )
         self.matrix = (weight_matrix @ self.units).tocsr().astype(np.float32)
 
+    def accepted_units(self):
+        """(ids, unit rows) of the accepted actions analysed, in id order, and the ids of the
+        accepted actions that are not candidates (`Queries.accepted_units`)."""
+        accepted = {a for decided in self.decisions.accepted.values() for _, a in decided}
+        ids = np.array(sorted(accepted & set(self.row_of)), dtype=np.int64)
+        not_candidates = np.array(sorted(accepted - set(self.row_of)), dtype=np.int64)
+        return ids, self.units[[self.row_of[a] for a in ids.tolist()]], not_candidates
+
     def _terms(self, recommendation_id):
         weights = {
             "accepted": self.params.accepted_weight,

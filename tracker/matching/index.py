@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import version
 
 import numpy as np
@@ -19,14 +20,14 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 from ..models import MatchingIndex, Recommendation
-from . import thesaurus
+from . import instances, thesaurus
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
 from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 from .peers import Peers
 
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
-ENGINE_VERSION = 8
+ENGINE_VERSION = 9
 BLOCK = 32
 
 
@@ -49,6 +50,9 @@ class Params:
     # Other recommendations' decisions (peers.py): times the summed similarity of the other
     # recommendations that accepted the action. The tuning split prefers 0.25 to 0, 0.1, 0.5.
     peer_weight: float = 0.25
+    # Instance feedback (instances.py): times the mean cosine to the recommendation's two
+    # nearest accepted actions. The tuning split prefers 0.15 to 0, 0.05, 0.1, 0.25, 0.5.
+    instance_weight: float = 0.15
 
 
 PARAMS = Params()
@@ -249,7 +253,8 @@ class Ranking:
         actions (`peers`); then the best `count` not in `exclude` (action ids: the reviewed
         pairs, which also lend nothing) are kept, best first, as [(action id, score, why)].
         `accepted` maps the recommendation's accepted actions to their links: their
-        documents get the bonus. With `why`, each pick's {"document", "peer"} as `explain`
+        documents get the bonus, and the actions like them the lift of instance feedback
+        (instances.py). With `why`, each pick's {"document", "peer", "instance"} as `explain`
         stores them (else None). The evaluation ranks through this too, so its figures are
         those of the product; `params` there overrides the context and peer weights.
         """
@@ -261,6 +266,9 @@ class Ranking:
         if peers:
             columns, sums = peers.evidence(recommendation_id)
             boosted[columns] += params.peer_weight * sums
+        instance_ids, similarities, lifts = self._instances(accepted or {}, params)
+        if len(instance_ids):
+            boosted += params.instance_weight * lifts
         picks = self._best(boosted, count, set(exclude_columns))
         action_ids = self.action_ids[[column for column, _ in picks]].tolist()
         return [
@@ -272,12 +280,41 @@ class Ranking:
                     "peer": peers.why(recommendation_id, column, params.peer_weight)
                     if peers
                     else None,
+                    "instance": instances.why(
+                        similarities[column],
+                        instance_ids,
+                        accepted,
+                        params.instance_weight,
+                        lifts[column],
+                    )
+                    if len(instance_ids)
+                    else None,
                 }
                 if why
                 else None,
             )
             for action_id, (column, score) in zip(action_ids, picks, strict=True)
         ]
+
+    def _instances(self, accepted, params):
+        """(accepted action ids, actions x accepted cosines, instance lifts before the weight)
+        of the accepted actions among the ranked columns, in id order; none when the weight
+        is 0."""
+        ids = [a for a in sorted(accepted) if a in self.column] if params.instance_weight else []
+        if not ids:
+            return np.array([], dtype=np.int64), None, None
+        # Each accepted row walks the actions holding its features (the unit columns'
+        # postings), not every action's features: a tenth of the work on the record.
+        width = self.action_vectors.shape[1] // 2  # action_rows: [base | unit], equally wide
+        units = self.action_vectors[[self.column[a] for a in ids]][:, width:]
+        similarities = (units @ self.unit_postings).toarray().T
+        return np.array(ids), similarities, instances.nearest_mean(similarities, [0])[:, 0]
+
+    @cached_property
+    def unit_postings(self):
+        """The actions' unit rows transposed (features x actions, CSR), for instance feedback."""
+        width = self.action_vectors.shape[1] // 2
+        return self.action_vectors[:, width:].T.tocsr()
 
     def document_of(self, action_id):
         column = self.column.get(action_id)
@@ -382,18 +419,31 @@ class Queries:
     `base` holds the query weights, `feedback` the Rocchio rows of editors' decisions, and
     `decided` what each feedback row was built from (`Decisions.of`), so an incremental run
     rebuilds the rows of only the recommendations whose decisions changed since.
+    `accepted_units` are (action ids, unit rows, ids of the non-candidates) of the actions
+    accepted when it was fitted (`Feedback.accepted_units`): instance feedback (instances.py)
+    reads every recommendation's, and an incremental run analyses only those accepted since.
 
-    Its pickle keeps `base` only: the feedback rows and their decisions are stored one
-    recommendation a row (`feedback_rows`), so that a decision rewrites a few bytes.
+    Its pickle keeps `base` and `accepted_units` only: the feedback rows and their decisions
+    are stored one recommendation a row (`feedback_rows`), so that a decision rewrites a few
+    bytes.
     """
 
     recommendation_ids: list
     base: sparse.csr_matrix
     feedback: sparse.csr_matrix
     decided: dict
+    accepted_units: tuple = (
+        np.array([], dtype=np.int64),
+        sparse.csr_matrix((0, 0), dtype=np.float32),
+        np.array([], dtype=np.int64),
+    )
 
     def __getstate__(self):
-        return {"recommendation_ids": self.recommendation_ids, "base": self.base}
+        return {
+            "recommendation_ids": self.recommendation_ids,
+            "base": self.base,
+            "accepted_units": self.accepted_units,
+        }
 
     def feedback_rows(self, recommendation_ids=None):
         """[(recommendation id, columns, weights, accepted, rejected)] as bytes, for each
@@ -496,6 +546,7 @@ def rank(*, store_index=False, params=None, decisions=None):
         model.query_vectors(counts[: len(recommendations)]),
         feedback.matrix,
         {r.pk: decisions.of(r.pk) for r in recommendations},
+        feedback.accepted_units(),
     )
     if store_index:
         MatchingIndex.store(index_key(recommendations, params), model, queries)

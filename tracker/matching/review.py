@@ -31,7 +31,8 @@ def matched_words(recommendation, action):
 
 def describe(link):
     """One line for the review queue: matched words, shared concepts, the decision that moved
-    it, what in its document raised it, and the other recommendation whose decision did."""
+    it, what in its document raised it, the other recommendation whose decision did, and the
+    accepted action it is like (instance feedback)."""
     parts = [", ".join(matched_words(link.recommendation, link.action))]
     explanation = link.explanation or {}
     if explanation.get("concepts"):
@@ -53,6 +54,12 @@ def describe(link):
         parts.append(
             f"raised {peer['lift']:.2f}: accepted for {peer['recommendation']} "
             f"(link #{peer['link']})"
+        )
+    instance = explanation.get("instance")
+    if instance:
+        parts.append(
+            f"raised {instance['lift']:.2f}: like accepted action #{instance['action']} "
+            f"(link #{instance['link']})"
         )
     return "; ".join(part for part in parts if part)
 

@@ -5,8 +5,10 @@ from functools import lru_cache
 import numpy as np
 from django.db import transaction
 from django.db.models import Count, Min
+from scipy import sparse
 
 from ..models import Action, Link
+from . import instances
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
 from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
@@ -126,6 +128,13 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
     if peers and peer_weight:
         peer_columns, sums = peers.evidence_rows()
         boosted[:, peer_columns] += peer_weight * sums
+    instance_weight = model.params.instance_weight
+    rescored_rows = [row_of[r] for r in redecided]
+    nearest = _instance_evidence(
+        model, queries, accepted_links, row_of, vectors, in_shared, rescored_rows
+    )
+    for part in nearest:
+        part.add_to(boosted, instance_weight)
     touched = set(np.flatnonzero((boosted[:, in_shared] > 0).any(axis=1)))
     # At x10 nearly every recommendation is touched: one whose rows cannot change is left
     # out before its pending rows are read (`_unchanged`).
@@ -185,6 +194,14 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
                         where, lending[row], model.params, accepted.get(row, {}), action_ids
                     ),
                     "peer": peers.why(recommendation_id, where, peer_weight) if peers else None,
+                    "instance": next(
+                        (
+                            why
+                            for part in nearest
+                            if (why := part.why(row, where, accepted_links, instance_weight))
+                        ),
+                        None,
+                    ),
                 }
     by_id = {r.pk: r for r in recommendations}
     feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
@@ -200,6 +217,109 @@ def suggest_for_actions(action_ids, top=DEFAULT_TOP):
             )
     with transaction.atomic():
         return (*_store(wanted, existing, explanations), _delete(deleted))
+
+
+class _Nearest:
+    """Instance feedback (instances.py) of some loaded actions (`columns`) for some
+    recommendations (`rows`, and their `recommendation_ids`): `ids` are their accepted
+    actions, each row's a run in id order from `starts`; `similarities` (columns x accepted)
+    and `lifts` (columns x rows, before the weight)."""
+
+    def __init__(self, columns, rows, recommendation_ids, ids, starts, similarities):
+        self.columns, self.rows, self.recommendation_ids = columns, rows, recommendation_ids
+        self.ids, self.starts, self.similarities = ids, starts, similarities
+        self.lifts = instances.nearest_mean(similarities, starts)
+        self.run_of = {row: run for run, row in enumerate(rows.tolist())}
+        self.at = {column: at for at, column in enumerate(columns.tolist())}
+
+    def add_to(self, boosted, weight):
+        boosted[np.ix_(self.rows, self.columns)] += weight * self.lifts.T
+
+    def why(self, row, column, accepted_links, weight):
+        """`instances.why` of a (row, column) pair, or None when it is not among these."""
+        run, at = self.run_of.get(row), self.at.get(column)
+        if run is None or at is None:
+            return None
+        start = self.starts[run]
+        end = self.starts[run + 1] if run + 1 < len(self.starts) else len(self.ids)
+        return instances.why(
+            self.similarities[at, start:end],
+            self.ids[start:end],
+            accepted_links[self.recommendation_ids[run]],
+            weight,
+            self.lifts[at, run],
+        )
+
+
+def _instance_evidence(model, queries, accepted_links, row_of, vectors, in_shared, rescored):
+    """[`_Nearest`] of the loaded actions (`vectors`): the shared documents' actions for every
+    recommendation with accepted actions, the others for the `rescored` rows only (nothing
+    reads the rest, as in `_scores`); [] when the weight is 0.
+
+    The accepted actions' unit rows come from the stored fit (`Queries.accepted_units`); only
+    those accepted since are analysed, and only candidates count, as in a full run.
+    """
+    if not model.params.instance_weight:
+        return []
+    recommendation_of = {row: recommendation_id for recommendation_id, row in row_of.items()}
+    # Every (row, accepted action) pair as arrays: at x10 there are tens of thousands, and a
+    # loop per pair was most of this function's time.
+    pair_rows, pair_actions = [], []
+    for recommendation_id, links in accepted_links.items():
+        row = row_of.get(recommendation_id)
+        if row is not None:
+            pair_rows += [row] * len(links)
+            pair_actions += links
+    pair_rows = np.array(pair_rows, dtype=np.int64)
+    pair_actions = np.array(pair_actions, dtype=np.int64)
+    ids, units, not_candidates = queries.accepted_units
+    missing = np.setdiff1d(pair_actions, np.concatenate([ids, not_candidates]))
+    if len(missing):
+        found = candidate_actions().only(*ACTION_FIELDS).in_bulk(missing.tolist())
+        new_ids = np.array(sorted(found), dtype=np.int64)
+        if len(new_ids):
+            new_units = model.unit(model.counts([action_text(found[a]) for a in new_ids.tolist()]))
+            units = sparse.vstack([units, new_units]).tocsr() if len(ids) else new_units
+            ids = np.concatenate([ids, new_ids])
+    if not len(ids):
+        return []
+    by_id = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids[by_id], pair_actions), len(ids) - 1)
+    known_pair = ids[by_id][at] == pair_actions
+    pair_rows, pair_actions = pair_rows[known_pair], pair_actions[known_pair]
+    order = np.lexsort((pair_actions, pair_rows))  # by row, then action id
+    pair_rows, positions = pair_rows[order], by_id[at[known_pair]][order]
+    starts = np.flatnonzero(np.diff(pair_rows, prepend=-1))
+    runs = [
+        (int(pair_rows[start]), recommendation_of[int(pair_rows[start])], positions[start:end])
+        for start, end in zip(starts, [*starts[1:], len(pair_rows)][: len(starts)], strict=True)
+    ]
+    width = len(model.vectorizer.vocabulary_)
+    wanted_rows = set(rescored)
+    parts = []
+    for columns, chosen in (
+        (np.flatnonzero(in_shared), runs),
+        (np.flatnonzero(~in_shared), [run for run in runs if run[0] in wanted_rows]),
+    ):
+        if not (len(columns) and chosen):
+            continue
+        order = np.concatenate([here for *_, here in chosen])
+        # Each accepted row read once (accepted rows x loaded actions), then gathered.
+        needed = np.unique(order)
+        loaded_units = vectors[columns][:, width:]
+        similarities = (units[needed] @ loaded_units.T).toarray().T
+        similarities = similarities[:, np.searchsorted(needed, order)]
+        parts.append(
+            _Nearest(
+                columns,
+                np.array([row for row, *_ in chosen], dtype=np.int64),
+                [recommendation_id for _, recommendation_id, _ in chosen],
+                ids[order],
+                np.cumsum([0] + [len(here) for *_, here in chosen])[:-1],
+                similarities,
+            )
+        )
+    return parts
 
 
 def _pending(recommendation_ids):
@@ -306,12 +426,13 @@ def _suggest(ranking, top, *, recompute=False):
 
 
 def explain(model, feedback, recommendations, actions, action_vectors, column, pairs, context):
-    """{(recommendation id, action id): {"concepts", "feedback", "document", "peer"}}.
+    """{(recommendation id, action id): {"concepts", "feedback", "document", "peer", "instance"}}.
 
     Stored on each suggestion so the review queue can show why without recomputing.
     `action_vectors` are the actions' rows (`action_rows`), found by `column[action id]`;
     `feedback` must cover the pairs' recommendations; `context` holds each pair's document
-    context (`Documents.why`) and peer decision (`Peers.why`) as {"document", "peer"}.
+    context (`Documents.why`), peer decision (`Peers.why`) and nearest accepted action
+    (`instances.why`) as {"document", "peer", "instance"}.
     """
     if not pairs:
         return {}
@@ -342,6 +463,7 @@ def explain(model, feedback, recommendations, actions, action_vectors, column, p
                 "feedback": decision,
                 "document": why.get("document"),
                 "peer": why.get("peer"),
+                "instance": why.get("instance"),
             }
     return result
 
