@@ -24,6 +24,10 @@ from django.db.models.query import (
     get_related_populators,
 )
 
+# Placeholders for the usual parameters: an id no row has, and a text no slug or code can be.
+NO_ID = -20261127
+NO_SLUG = "\x00slug"
+
 
 @dataclass(frozen=True)
 class _Statement:

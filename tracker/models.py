@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from .addresses import slug_address
-from .compiled import CompiledQuery
+from .compiled import NO_ID, NO_SLUG, CompiledQuery
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
@@ -138,13 +138,13 @@ _FACTSHEET_PAGE_DOCUMENT = CompiledQuery(
     lambda slug: (
         Document.objects.factsheets().select_related("administration").filter(slug=slug)[:2]
     ),
-    "\x00slug",
+    NO_SLUG,
 )
 _FACTSHEET_PAGE_ACTIONS = CompiledQuery(
-    lambda pk: _factsheet_page_actions().filter(factsheet_id=pk), -20261127
+    lambda pk: _factsheet_page_actions().filter(factsheet_id=pk), NO_ID
 )
 _FACTSHEET_PAGE_LINKS = CompiledQuery(
-    lambda pk: _factsheet_page_links().filter(action__factsheet_id=pk), -20261127
+    lambda pk: _factsheet_page_links().filter(action__factsheet_id=pk), NO_ID
 )
 
 
@@ -598,13 +598,13 @@ _DETAIL_PAGE_RECOMMENDATION = CompiledQuery(
     lambda code: Recommendation.objects.select_related("stage", "stage__essay").filter(code=code)[
         :2
     ],
-    "\x00code",
+    NO_SLUG,
 )
 _DETAIL_PAGE_LINKS = CompiledQuery(
-    lambda pk: _detail_page_links().filter(recommendation_id=pk), -20261127
+    lambda pk: _detail_page_links().filter(recommendation_id=pk), NO_ID
 )
 _DETAIL_PAGE_HISTORY = CompiledQuery(
-    lambda pk: _detail_page_history().filter(recommendation_id=pk), -20261127
+    lambda pk: _detail_page_history().filter(recommendation_id=pk), NO_ID
 )
 
 

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
 from .cache import cached_page, conditional
-from .compiled import CompiledQuery
+from .compiled import NO_ID, NO_SLUG, CompiledQuery
 from .filters import MAX_QUERY_LENGTH, DocumentFilter, RecommendationFilter
 from .markup import sources_html
 from .models import Action, Administration, Document, Recommendation, Stage
@@ -151,11 +151,9 @@ def _stage_recommendations(pk):
 
 # The stage page's three queries, compiled once per process, with a placeholder for the
 # slug and the stage's id (a string no slug can be, an id no row has).
-_STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], "\x00slug")
-_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, -20261127)
-_STAGE_TOTALS = CompiledQuery(
-    lambda pk: _stage_recommendations(pk).status_totals_query(), -20261127
-)
+_STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], NO_SLUG)
+_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, NO_ID)
+_STAGE_TOTALS = CompiledQuery(lambda pk: _stage_recommendations(pk).status_totals_query(), NO_ID)
 
 
 @cached_page
@@ -299,7 +297,7 @@ _ESSAY_RECOMMENDATIONS = CompiledQuery(
         .select_related("stage")
         .order_by("position")
     ),
-    -20261127,
+    NO_ID,
 )
 
 
