@@ -228,9 +228,7 @@ class DocumentFilter(django_filters.FilterSet):
         (`DocumentSet`, kept by the database's triggers): counting the documents themselves
         read every one of them (15 ms at x10 on PostgreSQL)."""
         sets = DocumentSet.objects.exclude(kind=Document.Kind.ESSAY)
-        chosen = self.form.cleaned_data if self.is_bound else {}
-        if chosen.get("kind"):
-            sets = sets.filter(kind=chosen["kind"])
-        if chosen.get("administration"):
-            sets = sets.filter(administration=chosen["administration"])
+        # The filters themselves, on the sets: their fields are the sets' keys.
+        for name, value in (self.form.cleaned_data if self.is_bound else {}).items():
+            sets = self.filters[name].filter(sets, value)
         return sets.aggregate(documents=Sum("document_count", default=0))["documents"]
