@@ -304,3 +304,32 @@ def test_the_statement_compiled_once_follows_the_administrations_end_days(client
     assert after == expected()
     assert after.split(b"\r\n")[0].endswith(b",status_end_biden,status_end_trump_2")
     assert after.count(b"\r\n") == before.count(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        lambda: exports.links_csv_lines(),
+        lambda: exports.scorecard_csv_lines(exports.ScorecardExport()),
+    ],
+    ids=["links", "scorecard"],
+)
+def test_the_database_hands_over_its_lines_as_bytes(lines):
+    # Encoded once, by the database: no cell decoded, no block of lines encoded again.
+    awkward_record()
+    header, *blocks = lines()
+    assert header.startswith(("recommendation_code,", "code,"))
+    assert blocks and all(isinstance(block, bytes) for block in blocks)
+
+
+def test_the_scorecard_reads_each_recommendations_links_through_its_index():
+    # On SQLite without statistics (as deployed), not every accepted link per recommendation.
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL has its own statement")
+    awkward_record()
+    sql, params = exports._scorecard_select_sql(exports.ScorecardExport())
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [row[-1] for row in cursor.fetchall()]
+    links = [step for step in plan if step.startswith("SEARCH l ")]
+    assert links and all("(recommendation_id=?)" in step for step in links), plan

@@ -66,6 +66,10 @@ LINK_COLUMNS = [
 ]
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The same as UTF-8 first bytes; and the bytes that make a cell quoted, as the numbers that
+# `bytes.__contains__` finds with memchr (a bytes operand is searched many times slower).
+_FORMULA_BYTES = frozenset(prefix.encode() for prefix in FORMULA_PREFIXES)
+_QUOTE, _COMMA, _LF, _CR = b'",\n\r'
 CHUNK = 500
 logger = logging.getLogger(__name__)
 
@@ -286,7 +290,9 @@ def link_queryset(as_of=None):
 # every cell is computed once. COPY's text format escapes a line's backslashes and control
 # characters and ends it with LF; `_csv_block` turns that back into the bytes Python writes.
 # SQLite hands the cells over as rows and `_csv_line` writes the lines: SQLite's string
-# functions do that slower than Python's (links.csv's lines took twice as long in SQL).
+# functions do that slower than Python's (links.csv's lines took twice as long in SQL). It
+# hands them over as UTF-8 bytes (a BLOB cast), which the response sends as they are: as
+# text, each cell was decoded and each block of lines encoded again.
 @dataclass(frozen=True)
 class _Dialect:
     day: str  # the date {v} as YYYY-MM-DD
@@ -336,9 +342,13 @@ def _copy_csv_sql(values, source):
 
 
 def _cells_sql(values, source, named=""):
-    """SQLite: SELECT of each value as text over `source` (a FROM clause's text, after the
-    common table expressions in `named`)."""
-    return f"{named}SELECT {_text_cells(values)} FROM {source}"
+    """SQLite: SELECT of each value as text in UTF-8 bytes over `source` (a FROM clause's
+    text, after the common table expressions in `named`)."""
+    cells = ", ".join(
+        f"CAST(coalesce(CAST(({value}) AS TEXT), '') AS BLOB) AS v{n}"
+        for n, value in enumerate(values)
+    )
+    return f"{named}SELECT {cells} FROM {source}"
 
 
 def _link_values_sql(site_url, dialect):
@@ -493,28 +503,29 @@ def _csv_block(lines):
 
 
 def _select_lines(sql, params):
-    """SQLite: the rows of a SELECT of text cells as CSV lines (`_csv_line`), in text blocks
-    of whole lines."""
+    """SQLite: the rows of a SELECT of cells in bytes as CSV lines (`_csv_line`), in bytes
+    blocks of whole lines."""
     with connection.cursor() as cursor:
         _register_functions()
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(ROWS_PER_BLOCK):
-            yield "".join([_csv_line(row) for row in rows])
+            yield b"".join([_csv_line(row) for row in rows])
 
 
 def _csv_line(cells):
-    """Text cells as `csv_lines` writes them: each neutralised, then quoted when it holds a
-    double quote, a comma, CR or LF (the csv module's minimal quoting), with the line end."""
+    """UTF-8 cells as `csv_lines` writes them: each neutralised, then quoted when it holds a
+    double quote, a comma, CR or LF (the csv module's minimal quoting), with the line end.
+    Every byte tested is ASCII, which no other character's UTF-8 bytes contain."""
     line = []
     for text in cells:
-        if text.startswith(FORMULA_PREFIXES):
-            text = "'" + text
-        if '"' in text:
-            text = '"' + text.replace('"', '""') + '"'
-        elif "," in text or "\n" in text or "\r" in text:
-            text = '"' + text + '"'
+        if text[:1] in _FORMULA_BYTES:
+            text = b"'" + text
+        if _QUOTE in text:
+            text = b'"' + text.replace(b'"', b'""') + b'"'
+        elif _COMMA in text or _LF in text or _CR in text:
+            text = b'"' + text + b'"'
         line.append(text)
-    return ",".join(line) + "\r\n"
+    return b",".join(line) + b"\r\n"
 
 
 # scorecard.csv, cell for cell as `scorecard_rows` + `csv_lines` write it. The statuses at the
@@ -535,6 +546,11 @@ _LINKS_OF = (
     "JOIN tracker_document d ON d.id = a.factsheet_id "
     "WHERE l.recommendation_id = r.pk AND l.review = %s"
 )
+# SQLite without statistics (nothing runs ANALYZE on a deployed file) reads a recommendation's
+# links through the (review, relation) index, which holds every accepted link: all of them
+# read again for each recommendation. The unary plus keeps `review` out of the choice of index,
+# so only the recommendation's own links are read, through its index.
+_SQLITE_LINKS_OF = _LINKS_OF.replace("l.review", "+l.review")
 # `_cited`: an editor-entered source is named as such, with its publisher.
 _CITED = (
     "CASE WHEN d.kind = %s THEN %s || ': ' || d.publisher || ', ' ELSE '' END || d.title "
@@ -723,7 +739,7 @@ def _scorecard_select_sql_of(export):
         f"FROM (SELECT l.relation, d.published, d.url, a.position, l.id, {cited} AS cell, "
         f"l.{evidence} AND d.published <= %s AND d.url <> '' AS counted, "
         f"l.{evidence} AND d.published <= %s AS evidence "
-        f"{_LINKS_OF} AND l.{statuses}) ORDER BY published, position, id"
+        f"{_SQLITE_LINKS_OF} AND l.{statuses}) ORDER BY published, position, id"
     )
     links_params = [
         _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
