@@ -7,9 +7,10 @@ the page was never cached.
 
 import tempfile
 import threading
+import unittest
 from pathlib import Path
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
@@ -164,3 +165,55 @@ class OtherProcessTests(TransactionTestCase):
         elsewhere.join()
 
         assert "We rejoined the Council." in self.client.get(url).content.decode()
+
+
+def statements_sent(request):
+    """The statements the kept PostgreSQL connection sends while `request()` runs, from
+    libpq's own trace of the protocol: a health check's `SELECT 1` included, which no
+    query log sees."""
+    from psycopg import pq
+
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile() as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            request()
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        lines = trace.read().decode().splitlines()
+    return [line.split("\t")[3] for line in lines if line.split("\t")[:1] == ["F"]]
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "health checks are PostgreSQL's")
+class KeptConnectionTests(TransactionTestCase):
+    """A web thread's connection kept from an earlier request is health-checked before its
+    first statement (CONN_HEALTH_CHECKS); a cached page's one statement is that check."""
+
+    def setUp(self):
+        self.url = make_recommendation(title="Rejoin the Council").get_absolute_url()
+        self.page = self.client.get(self.url).content
+        assert connection.health_check_enabled
+
+    def next_request(self):
+        """The page, as a request on a kept connection gets it: at the start of a request
+        Django marks the connection for a health check (the test client leaves that out)."""
+        connection.health_check_done = False
+        return self.client.get(self.url)
+
+    def test_a_cached_page_on_a_kept_connection_sends_one_statement(self):
+        sent = statements_sent(self.next_request)
+        assert sent == [' "SELECT number FROM tracker_siteversion WHERE id = 1"']
+
+    def test_a_kept_connection_found_dead_is_replaced_and_the_page_served(self):
+        backend = connection.connection.info.backend_pid
+        other = connection.copy()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        other.close()
+
+        response = self.next_request()
+
+        assert response.status_code == 200 and response.content == self.page
+        assert connection.connection.info.backend_pid != backend

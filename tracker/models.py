@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connection, connections, models, transaction
+from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
@@ -1219,6 +1219,28 @@ class SiteVersion(models.Model):
 
     @classmethod
     def current(cls):
+        """The version, which every public request reads first. On a connection kept from
+        an earlier request, this statement is also the connection's health check.
+
+        Django checks a kept PostgreSQL connection (CONN_HEALTH_CHECKS) before a request's
+        first statement with a `SELECT 1` of its own: on a cached page, a second round trip
+        as costly as this one. So this statement stands in for it: a kept connection that
+        turns out dead is closed and the statement sent again on a new one, as the health
+        check would have done before it.
+        """
+        if not _health_check_pending():
+            return cls._read()
+        connection.health_check_done = True
+        try:
+            return cls._read()
+        except DatabaseError:
+            if connection.in_atomic_block:  # A transaction cannot move to a new connection.
+                raise
+            connection.close()
+            return cls._read()
+
+    @classmethod
+    def _read(cls):
         # Every cached page asks, so the statement is written out rather than built by
         # the ORM each time: building it cost more than running it and reading the page.
         with connection.cursor() as cursor:
@@ -1230,6 +1252,17 @@ class SiteVersion(models.Model):
     def bump(cls):
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+def _health_check_pending():
+    """Whether Django would check the connection before its next statement (as in
+    `BaseDatabaseWrapper.close_if_health_check_failed`): kept from an earlier request, with
+    health checks on (PostgreSQL's, in settings), and not yet used in this request."""
+    return (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+    )
 
 
 class RecommendationTally(models.Model):
