@@ -318,9 +318,14 @@ class Ranking:
         if wanted < len(boosted):
             threshold = np.partition(boosted, len(boosted) - wanted)[len(boosted) - wanted]
         columns = np.flatnonzero((boosted + reach >= threshold) & (boosted + reach > 0))
-        nearest = (self.action_units[columns] @ units.max(axis=0).T).toarray().ravel()
-        within = boosted[columns] + reach * np.minimum(nearest * LIFT_BOUND, 1)
-        columns = columns[(within >= threshold) & (within > 0)]
+        maximum = units.max(axis=0).tocsr()
+        # The second bound walks the actions holding the accepted features once: worth it
+        # when the columns left would cost more to compute with every accepted row.
+        walk = np.diff(self.unit_postings.indptr)[maximum.indices].sum()
+        if len(ids) * np.diff(self.action_units.indptr)[columns].sum() > walk:
+            nearest = (maximum @ self.unit_postings).toarray().ravel()[columns]
+            within = boosted[columns] + reach * np.minimum(nearest * LIFT_BOUND, 1)
+            columns = columns[(within >= threshold) & (within > 0)]
         # The accepted rows times the kept actions' rows turned into columns: each cosine
         # sums the accepted row's features in its own order, as against every action.
         similarities = (units @ self.action_units[columns].T).toarray().T
@@ -335,6 +340,11 @@ class Ranking:
             return None
         at = int(np.searchsorted(columns, column))
         return instances.why(similarities[at], ids, accepted, params.instance_weight, lifts[at])
+
+    @cached_property
+    def unit_postings(self):
+        """The actions' unit rows transposed (features x actions, CSR), for instance feedback."""
+        return self.action_units.T.tocsr()
 
     @cached_property
     def action_units(self):
