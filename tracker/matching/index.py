@@ -29,6 +29,9 @@ from .peers import Peers
 # Bump when the analysis or the stored index's format changes in code: stored indexes refit.
 ENGINE_VERSION = 9
 BLOCK = 32
+# The largest instance lift (a cosine of unit rows, at most 1) over the computed one: float32
+# sums of a few thousand terms round well within it.
+LIFT_BOUND = 1.001
 
 
 @dataclass(frozen=True)
@@ -266,9 +269,11 @@ class Ranking:
         if peers:
             columns, sums = peers.evidence(recommendation_id)
             boosted[columns] += params.peer_weight * sums
-        instance_ids, similarities, lifts = self._instances(accepted or {}, params)
+        wanted = count + len(exclude_columns)
+        lifted = self._instances(accepted or {}, params, boosted, wanted)
+        instance_ids, instance_columns, _, lifts = lifted
         if len(instance_ids):
-            boosted += params.instance_weight * lifts
+            boosted[instance_columns] += params.instance_weight * lifts
         picks = self._best(boosted, count, set(exclude_columns))
         action_ids = self.action_ids[[column for column, _ in picks]].tolist()
         return [
@@ -280,15 +285,7 @@ class Ranking:
                     "peer": peers.why(recommendation_id, column, params.peer_weight)
                     if peers
                     else None,
-                    "instance": instances.why(
-                        similarities[column],
-                        instance_ids,
-                        accepted,
-                        params.instance_weight,
-                        lifts[column],
-                    )
-                    if len(instance_ids)
-                    else None,
+                    "instance": self._instance_why(column, lifted, accepted, params),
                 }
                 if why
                 else None,
@@ -296,25 +293,64 @@ class Ranking:
             for action_id, (column, score) in zip(action_ids, picks, strict=True)
         ]
 
-    def _instances(self, accepted, params):
-        """(accepted action ids, actions x accepted cosines, instance lifts before the weight)
-        of the accepted actions among the ranked columns, in id order; none when the weight
-        is 0."""
+    def _instances(self, accepted, params, boosted, wanted):
+        """(accepted action ids in id order, the columns whose lift can change the best
+        `wanted` of `boosted`, their cosines to the accepted actions, and their instance lifts
+        before the weight); none when the weight is 0 or nothing accepted is ranked.
+
+        A lift is the mean of at most two cosines of unit rows, so between 0 and 1. A column
+        whose `boosted` score plus the largest lift it could get stays below the `wanted`-th
+        best `boosted` score has `wanted` columns above it whatever their lifts (which only
+        raise them), and one that stays at or below 0 is never kept: neither can enter the top
+        (`_best`), so their lifts are not computed. The bound is first 1 for every column,
+        then, for those left, the cosine to the accepted rows' feature-wise maximum, which no
+        cosine to one of them exceeds (0 for an action sharing no feature with them). Every
+        cosine computed is the one the product with all the actions gives (same operands,
+        same order of the sums), so the top and its explanations do not change; an evaluation
+        that ranks every action computes them all.
+        """
         ids = [a for a in sorted(accepted) if a in self.column] if params.instance_weight else []
         if not ids:
-            return np.array([], dtype=np.int64), None, None
-        # Each accepted row walks the actions holding its features (the unit columns'
-        # postings), not every action's features: a tenth of the work on the record.
-        width = self.action_vectors.shape[1] // 2  # action_rows: [base | unit], equally wide
-        units = self.action_vectors[[self.column[a] for a in ids]][:, width:]
-        similarities = (units @ self.unit_postings).toarray().T
-        return np.array(ids), similarities, instances.nearest_mean(similarities, [0])[:, 0]
+            return np.array([], dtype=np.int64), None, None, None
+        units = self.action_units[[self.column[a] for a in ids]]
+        reach = params.instance_weight * LIFT_BOUND
+        threshold = -np.inf
+        if wanted < len(boosted):
+            threshold = np.partition(boosted, len(boosted) - wanted)[len(boosted) - wanted]
+        columns = np.flatnonzero((boosted + reach >= threshold) & (boosted + reach > 0))
+        maximum = units.max(axis=0).tocsr()
+        # The second bound walks the actions holding the accepted features once: worth it
+        # when the columns left would cost more to compute with every accepted row.
+        walk = np.diff(self.unit_postings.indptr)[maximum.indices].sum()
+        if len(ids) * np.diff(self.action_units.indptr)[columns].sum() > walk:
+            nearest = (maximum @ self.unit_postings).toarray().ravel()[columns]
+            within = boosted[columns] + reach * np.minimum(nearest * LIFT_BOUND, 1)
+            columns = columns[(within >= threshold) & (within > 0)]
+        # The accepted rows times the kept actions' rows turned into columns: each cosine
+        # sums the accepted row's features in its own order, as against every action.
+        similarities = (units @ self.action_units[columns].T).toarray().T
+        return np.array(ids), columns, similarities, instances.nearest_mean(similarities, [0])[:, 0]
+
+    @staticmethod
+    def _instance_why(column, lifted, accepted, params):
+        """`instances.why` of a picked column, from `_instances`' result (`lifted`): a pick is
+        always among its columns."""
+        ids, columns, similarities, lifts = lifted
+        if not len(ids):
+            return None
+        at = int(np.searchsorted(columns, column))
+        return instances.why(similarities[at], ids, accepted, params.instance_weight, lifts[at])
 
     @cached_property
     def unit_postings(self):
         """The actions' unit rows transposed (features x actions, CSR), for instance feedback."""
-        width = self.action_vectors.shape[1] // 2
-        return self.action_vectors[:, width:].T.tocsr()
+        return self.action_units.T.tocsr()
+
+    @cached_property
+    def action_units(self):
+        """The actions' unit rows (actions x features, CSR), for instance feedback."""
+        width = self.action_vectors.shape[1] // 2  # action_rows: [base | unit], equally wide
+        return self.action_vectors[:, width:].tocsr()
 
     def document_of(self, action_id):
         column = self.column.get(action_id)
@@ -364,16 +400,21 @@ class Ranking:
 
     @staticmethod
     def _best(scores, count, exclude_columns):
-        """[(column, score)] of the best `count` positive scores outside `exclude_columns`."""
+        """[(column, score)] of the best `count` positive scores outside `exclude_columns`.
+
+        A tie goes to the lower column (the earlier document, then the lower action id): the
+        top depends on the scores of the columns in it and above it only, so instance
+        feedback may leave out the lifts of the columns that cannot enter it (`_instances`).
+        """
         wanted = min(len(scores), count + len(exclude_columns))
         if wanted == 0:
             return []
-        best = np.argpartition(-scores, wanted - 1)[:wanted]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        keep = scores[best] > 0
+        weakest = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+        best = np.flatnonzero((scores >= weakest) & (scores > 0))  # in column order
+        best = best[np.argsort(-scores[best], kind="stable")][:wanted]
         if exclude_columns:  # Vectorised: the evaluation ranks every action, many times.
-            keep &= ~np.isin(best, np.fromiter(exclude_columns, dtype=np.int64))
-        best = best[keep][:count]
+            best = best[~np.isin(best, np.fromiter(exclude_columns, dtype=np.int64))]
+        best = best[:count]
         return list(zip(best.tolist(), scores[best].tolist(), strict=True))
 
 

@@ -9,8 +9,9 @@ one is accepted). Measured on the whole record: README, *How good the suggestion
 
 Like peer evidence, the lift is added after document context and lends nothing to the
 action's neighbours. The cosines come from the actions' unit rows (`action_rows`' second
-half): `Ranking` walks the actions holding each accepted action's features, the incremental
-run (suggestions.py) the accepted rows stored with the fit (`Queries.accepted_units`).
+half): `Ranking` computes them only for the actions whose lift could bring them into its top
+(`Ranking._instances`), the incremental run (suggestions.py) from the accepted rows stored with
+the fit (`Queries.accepted_units`).
 """
 
 import numpy as np
