@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -11,7 +12,7 @@ from django.urls import reverse
 from tracker.curation import review_links
 from tracker.exports import LINK_COLUMNS, SCORECARD_COLUMNS
 
-from .factories import make_action, make_link, make_recommendation
+from .factories import make_action, make_factsheet, make_link, make_recommendation
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -78,6 +79,26 @@ def test_links_csv_has_one_row_per_accepted_link(client, tracker_data):
     assert rows[0]["recommendation_code"] == "rejoin-council"
     assert rows[0]["relation"] == "implements"
     assert rows[0]["reason"] == "Rejoined in 2021."
+
+
+def test_links_csv_keeps_a_documents_links_together_on_a_shared_day(client):
+    """Two documents of one day, each cited at its first and second action: the file lists
+    the first document's links, then the second's (as imported), on every database, rather
+    than interleaving them by position in whatever order the plan gives ties."""
+    recommendation = make_recommendation(code="restore-funding")
+    first, second = (make_factsheet(published=datetime.date(2025, 2, 4)) for _ in range(2))
+    cited = []
+    for document in (second, first):  # The links are made in the other order.
+        for position in (2, 1):
+            action = make_action(factsheet=document, position=position, text=f"{position}")
+            cited.append(make_link(recommendation=recommendation, action=action))
+    rows, _ = read_csv(client.get(reverse("tracker:links_csv")))
+    assert [(row["factsheet_title"], row["action_text"]) for row in rows] == [
+        (first.title, "1"),
+        (first.title, "2"),
+        (second.title, "1"),
+        (second.title, "2"),
+    ]
 
 
 def test_scorecard_json_holds_the_same_rows(client, tracker_data):

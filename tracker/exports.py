@@ -255,7 +255,9 @@ def _cited(title, kind, publisher):
 def link_queryset(as_of=None):
     """Accepted links as plain values, in essay order: the query behind links.csv.
 
-    With `as_of`, links to documents dated after it are left out.
+    Each recommendation's links are in date order, a document's together in its own order
+    (documents of one day in the order they were imported), so that every database writes
+    the same file. With `as_of`, links to documents dated after it are left out.
     """
     links = Link.objects.accepted()
     if as_of:
@@ -264,7 +266,9 @@ def link_queryset(as_of=None):
         "recommendation__stage__position",
         "recommendation__position",
         "action__factsheet__published",
+        "action__factsheet_id",
         "action__position",
+        "pk",
     ).values_list(
         "recommendation__code",
         "recommendation__title",
