@@ -333,3 +333,80 @@ def test_the_scorecard_reads_each_recommendations_links_through_its_index():
         plan = [row[-1] for row in cursor.fetchall()]
     links = [step for step in plan if step.startswith("SEARCH l ")]
     assert links and all("(recommendation_id=?)" in step for step in links), plan
+
+
+def test_the_scorecard_reads_each_recommendations_links_once_and_actions_from_an_index():
+    # The links are read once per recommendation (today's evidence count is counted from
+    # them, not by a subquery of its own over every link), and each action's document and
+    # position come from `action_of_link`, not from the action's row (its text makes it
+    # long): SQLite looks rows up by id unless the statement names the index.
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL has its own statement")
+    from tracker.status import annotate_on, status_records
+
+    awkward_record()
+    on = datetime.date(2021, 2, 10)
+    recommendations = Recommendation.objects.for_scorecard()
+    dated = annotate_on(recommendations, status_records(), on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracker_link'"
+        )
+        link_indexes = {name for (name,) in cursor.fetchall()}
+        for export in (
+            exports.ScorecardExport(),
+            exports.ScorecardExport(recommendations.filter(status="implemented")),
+            exports.ScorecardExport(dated, on),
+        ):
+            sql, params = exports._scorecard_select_sql(export)
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params or None)
+            plan = [row[-1] for row in cursor.fetchall()]
+            actions = [step for step in plan if step.startswith("SEARCH a ")]
+            assert actions and all("COVERING INDEX action_of_link" in step for step in actions)
+            reads = [
+                step for step in plan if any(f"INDEX {name} " in step for name in link_indexes)
+            ]
+            assert len(reads) == 1, plan
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        lambda: exports.links_csv_lines(),
+        lambda: exports.links_csv_lines(datetime.date(2021, 2, 10)),
+        lambda: exports.scorecard_csv_lines(exports.ScorecardExport()),
+        lambda: exports.scorecard_csv_lines(
+            exports.ScorecardExport(
+                Recommendation.objects.for_scorecard().filter(status="implemented")
+            )
+        ),
+    ],
+    ids=["links", "links-as-of", "scorecard", "scorecard-filtered"],
+)
+def test_a_download_statement_is_prepared_once_not_on_every_run(lines):
+    # SQLite prepares a statement again on each run when a parameter is compared with a
+    # column a partial index's condition names (`review`, `link_evidence_latest`): the
+    # statements compiled once have their values written in, and a filtered scorecard no
+    # longer compares `review` with a parameter (today's evidence count is counted from the
+    # links it reads), so a second run prepares nothing.
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's statement cache")
+    awkward_record()
+    connection.ensure_connection()
+    raw = connection.connection
+    prepared = []
+
+    def authorizer(*args):  # Called while a statement is prepared, not while it runs.
+        prepared.append(args)
+        return 0  # SQLITE_OK
+
+    raw.set_authorizer(authorizer)  # (Expires every cached statement.)
+    try:
+        first = scorecard_bytes(lines())
+        assert prepared
+        prepared.clear()
+        again = scorecard_bytes(lines())
+    finally:
+        raw.set_authorizer(None)
+    assert again == first
+    assert not prepared, f"{len(prepared)} authorizer calls: the statement was prepared again"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models import IntegerField, Value
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -477,7 +478,42 @@ def _links_select_sql_of(site_url, as_of):
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
     values, params = _link_values_sql(site_url, _SQLITE)
     named = f"WITH links({_LINK_FIELDS}) AS ({inner}) "
-    return _cells_sql(values, "links", named), (*map(_plain, inner_params), *params)
+    return _written_in(_cells_sql(values, "links", named), [*map(_plain, inner_params), *params])
+
+
+# SQLite prepares a statement again on every run when one of its parameters is compared with
+# a column that a partial index's condition names (`review = ?` against `link_evidence_latest`'s
+# `review = 'accepted'`): to see whether that index could serve this value. Both downloads
+# compared `review` so: preparing scorecard.csv's statement again took about 0.3 ms a run at
+# the record, a fifth of the request. The statements compiled once (links.csv's, and
+# scorecard.csv's of every recommendation) hold only the code's own values and the site's
+# address and dates, so they are written into the text: prepared once, then kept in the
+# connection's statement cache.
+_PARAMETER = re.compile(r"%s|%%")
+
+
+def _written_in(sql, params):
+    """`sql` with each parameter written in as an SQLite literal (and `%%` as `%`), and no
+    parameters: for text, numbers and dates only, never a visitor's text."""
+    values = iter(params)
+    written = _PARAMETER.sub(lambda match: _literal(next(values)) if match[0] == "%s" else "%", sql)
+    if next(values, written) is not written:
+        raise ValueError("more parameters than placeholders")
+    return written, ()
+
+
+def _literal(value):
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"no literal for {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        raise TypeError(f"no literal for {value!r}")
+    if isinstance(value, datetime.date):
+        value = value.isoformat()  # As Django's SQLite adapter binds a date.
+    if not isinstance(value, str) or "\x00" in value:
+        raise TypeError(f"no literal for {value!r}")
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _copy_lines(sql, params):
@@ -511,7 +547,7 @@ def _select_lines(sql, params):
     blocks of whole lines."""
     with connection.cursor() as cursor:
         _register_functions()
-        cursor.execute(sql, params)
+        cursor.execute(sql, params or None)  # None: `sql` as it is, its `%` not placeholders.
         while rows := cursor.fetchmany(ROWS_PER_BLOCK):
             yield b"".join([_csv_line(row) for row in rows])
 
@@ -553,8 +589,13 @@ _LINKS_OF = (
 # SQLite without statistics (nothing runs ANALYZE on a deployed file) reads a recommendation's
 # links through the (review, relation) index, which holds every accepted link: all of them
 # read again for each recommendation. The unary plus keeps `review` out of the choice of index,
-# so only the recommendation's own links are read, through its index.
-_SQLITE_LINKS_OF = _LINKS_OF.replace("l.review", "+l.review")
+# so only the recommendation's own links are read, through its index. Each link's action is
+# read from the index `action_of_link` (its document and position), not from its row, which
+# holds the action's text: at x10 that join was two fifths of the statement. SQLite looks the
+# row up by id unless told (without statistics, and with them at the record).
+_SQLITE_LINKS_OF = _LINKS_OF.replace("l.review", "+l.review").replace(
+    "JOIN tracker_action a ON", "JOIN tracker_action a INDEXED BY action_of_link ON"
+)
 # `_cited`: an editor-entered source is named as such, with its publisher.
 _CITED = (
     "CASE WHEN d.kind = %s THEN %s || ': ' || d.publisher || ', ' ELSE '' END || d.title "
@@ -566,25 +607,32 @@ _SCORECARD_FIELDS = (
 )
 
 
-def _scorecard_rows_sql(export):
+def _scorecard_rows_sql(export, counted=True):
     """The query of the recommendations in the download's order, as the columns
-    `_SCORECARD_FIELDS` names (`last_changed`: the day, in the current time zone)."""
+    `_SCORECARD_FIELDS` names (`last_changed`: the day, in the current time zone). Not
+    `counted`: today's `evidence_count` is left NULL, for a statement that counts the links it
+    reads anyway."""
     if export.filtered is None and export.as_of is None:
-        return _every_rows_sql(timezone.get_current_timezone_name())
-    return _rows_sql(export.recommendations, export.as_of)
+        return _every_rows_sql(timezone.get_current_timezone_name(), counted)
+    return _rows_sql(export.recommendations, export.as_of, counted)
 
 
 @functools.cache
-def _every_rows_sql(time_zone):
+def _every_rows_sql(time_zone, counted=True):
     """`_rows_sql` of every recommendation today: the same text and params for every
     download in `time_zone` (which TruncDate names), so compiled once rather than per
     request (building and compiling the queryset took as long as running it, at the record)."""
-    return _rows_sql(Recommendation.objects.for_scorecard(), None)
+    return _rows_sql(Recommendation.objects.for_scorecard(), None, counted)
 
 
-def _rows_sql(recommendations, as_of):
+def _rows_sql(recommendations, as_of, counted=True):
     status = "status_on_date" if as_of else "status"
     count = "evidence_on_date" if as_of else "evidence_count"
+    if not (as_of or counted):
+        recommendations = recommendations.annotate(
+            uncounted=Value(None, output_field=IntegerField())
+        )
+        count = "uncounted"
     inner, params = recommendations.annotate(
         last_changed_on=TruncDate("last_changed")
     ).values_list(
@@ -604,9 +652,10 @@ def _end_days(export):
     }
 
 
-def _scorecard_values(export, dialect):
+def _scorecard_values(export, dialect, count="evidence_count"):
     """The text of each scorecard.csv cell over its source's columns (`_SCORECARD_FIELDS`,
-    evidence, urls, latest, and those of `_end_days`), and its params."""
+    evidence, urls, latest, and those of `_end_days`; the evidence count from `count`), and
+    its params."""
     prefix, suffix = reverse("tracker:recommendation_detail", args=["CODE"]).split("CODE")
     labels = " ".join("WHEN %s THEN %s" for _ in Recommendation.Status.choices)
     values = [
@@ -619,7 +668,7 @@ def _scorecard_values(export, dialect):
         f"CASE status {labels} END",
         f"CASE WHEN override = '' OR since IS NULL OR since <= {dialect.date} "
         "THEN reason ELSE '' END",
-        "evidence_count",
+        count,
         "evidence",
         "urls",
         dialect.day.format(v="last_changed"),
@@ -712,7 +761,7 @@ class _EveryRecommendationToday:
 @functools.lru_cache(maxsize=64)
 def _every_select_sql(site_url, ends, day, time_zone):
     sql, params = _scorecard_select_sql_of(_EveryRecommendationToday(site_url, dict(ends)))
-    return sql, tuple(params)
+    return _written_in(sql, params)
 
 
 def _scorecard_select_sql_of(export):
@@ -726,10 +775,13 @@ def _scorecard_select_sql_of(export):
     cited as evidence: a DISTINCT aggregate keeps the first of each value in the order its
     rows come, in a JSON array (the one aggregate that takes DISTINCT and keeps every
     address whole), which `json_each` reads back in order to join with spaces (a fifth
-    fewer instructions than numbering each address's links with a window function)."""
+    fewer instructions than numbering each address's links with a window function). Today's
+    evidence count is counted there too: the recommendations' query counted every
+    recommendation's links again, through rows that hold every suggestion too (8-9% of the
+    statement at the record and at x10)."""
     as_of = export.as_of
     on, up_to = as_of or today(), as_of or datetime.date.max
-    inner, inner_params = _scorecard_rows_sql(export)
+    inner, inner_params = _scorecard_rows_sql(export, counted=as_of is not None)
 
     def among(relations):
         relations = list(map(_plain, relations))
@@ -756,6 +808,8 @@ def _scorecard_select_sql_of(export):
         ("urls", "json_group_array(DISTINCT url) FILTER (WHERE counted)", []),
         ("latest", "max(published) FILTER (WHERE published <= %s)", [on]),
     ]
+    if as_of is None:  # Accepted implementing and partial links, as `with_evidence_count`.
+        aggregates.append(("evidence_total", "count(*) FILTER (WHERE evidence)", []))
     # Per end day: the latest evidence, contrary action and implementing link by then.
     for n, day in _end_days(export).items():
         for name, relations in (
@@ -775,7 +829,9 @@ def _scorecard_select_sql_of(export):
         else f"json_extract(links, '$[{number}]') AS {name}"
         for number, (name, _, _) in enumerate(aggregates)
     )
-    values, params = _scorecard_values(export, _SQLITE)
+    values, params = _scorecard_values(
+        export, _SQLITE, "evidence_total" if as_of is None else "evidence_count"
+    )
     named = f"WITH recommendations({_SCORECARD_FIELDS}) AS ({inner}) "
     # OFFSET: SQLite never merges such a subquery into the query around it, so the links are
     # read once, and each value taken out of them once, however many cells read it.
