@@ -70,7 +70,7 @@ def _collection_paused():
     """No garbage collection inside: an incremental run's rows are freed by reference counting
     when it ends, but building them (tens of thousands of decisions and stored pairs at x10)
     set off a full collection, which walks every object of the process: at x10 on
-    PostgreSQL, 0.08-0.09 of the 0.32-0.37 CPU s of the run after a decision (README, *Scale*)."""
+    PostgreSQL, 0.08-0.09 of the 0.34-0.38 CPU s of the run after a decision (README, *Scale*)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
