@@ -1,5 +1,7 @@
 """An incremental run scores the new document only, and re-scores only what a decision changed."""
 
+import gc
+
 import numpy as np
 import pytest
 from django.db import connection
@@ -13,7 +15,9 @@ from tracker.matching import (
     rank,
     suggest_all,
     suggest_for_actions,
+    suggestions,
 )
+from tracker.matching.feedback import Decisions
 from tracker.matching.index import Vocabulary, _recommendations, stored_index
 from tracker.matching.suggestions import _scores
 from tracker.models import (
@@ -297,3 +301,29 @@ def test_the_other_documents_are_scored_for_the_rescored_recommendations_only(tw
     assert (scores[:, in_new] == whole[:, in_new]).all()  # the same products, to the bit
     assert (scores[1] == whole[1]).all()
     assert not scores[0, ~in_new].any() and whole[0, ~in_new].any()
+
+
+def test_the_garbage_collector_is_paused_for_an_incremental_run_only(two_topics, monkeypatch):
+    council, _ = two_topics
+    decide_the_top_suggestion(council, Link.Review.REJECTED)
+    collecting = []
+    load = Decisions.load.__func__
+
+    def recording_load(cls, *args, **kwargs):
+        collecting.append(gc.isenabled())
+        return load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Decisions, "load", classmethod(recording_load))
+    new = make_action(text="The United States was elected to the Human Rights Council.")
+
+    suggest_for_actions([new.pk], top=2)
+
+    assert collecting == [False]  # reading the decisions, the run's most numerous rows
+    assert gc.isenabled()
+    full_run = []
+    monkeypatch.setattr(suggestions, "suggest_all", lambda top: full_run.append(gc.isenabled()))
+    MatchingIndex.objects.update(recommendations_key="stale")
+
+    suggest_for_actions([new.pk], top=2)
+
+    assert full_run == [True]  # a full run (the fit is stale) collects as usual
