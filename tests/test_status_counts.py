@@ -3,11 +3,13 @@ to the recommendations, and the scorecard reads its counts from them, not from e
 recommendation."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.urls import reverse
 
@@ -199,3 +201,55 @@ def test_query_counts_today_and_on_a_date(client, django_assert_num_queries):
                 decided(make_recommendation(stage=stage), D(2022, 3, 1))
                 make_recommendation()  # In a stage of an essay of its own.
             cache.clear()  # Factories write directly, not through a publishing writer.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opposite_moves_in_one_stage_wait_for_each_other():
+    """Two editors moving two recommendations of one stage in opposite directions lock the
+    stage's two count rows in one order: the second waits, and neither is chosen as the victim
+    of a deadlock. PostgreSQL only: SQLite runs one write transaction at a time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises write transactions: nothing runs at once.")
+    stage = make_stage()
+    first = make_recommendation(stage=stage, status="implemented")
+    second = make_recommendation(stage=stage, status="partial")
+    holding, failures = threading.Event(), []
+
+    def other_editor():
+        try:
+            holding.wait()
+            Recommendation.objects.filter(pk=second.pk).update(status="implemented")
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_editor)
+    thread.start()
+    with transaction.atomic():
+        # Halfway through moving `first` from implemented to partial: the implemented row is
+        # taken, and the other editor's move has to wait for it.
+        list(StatusCount.objects.select_for_update().filter(stage=stage, status="implemented"))
+        holding.set()
+        _until_a_statement_waits_for_a_lock()
+        Recommendation.objects.filter(pk=first.pk).update(status="partial")
+    thread.join()
+
+    assert failures == []
+    assert_counts_current()
+
+
+def _until_a_statement_waits_for_a_lock(seconds=5):
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # The activity view is read once per transaction unless its snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("The other editor's move never waited for the row.")

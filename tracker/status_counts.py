@@ -56,9 +56,18 @@ def _sqlite_statements():
     ]
 
 
+# A count's row stays locked until the writer commits. A change of status takes the lower
+# (stage, status) row first, whichever way it goes: two editors moving two recommendations of
+# one stage in opposite directions (implemented to partial, partial to implemented) lock the
+# same two rows in the same order, so one waits for the other instead of both deadlocking.
 POSTGRESQL_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {TABLE}_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.stage_id, NEW.status) < (OLD.stage_id, OLD.status) THEN
+        {_add("NEW")}
+        {_remove("OLD")}
+        RETURN NULL;
+    END IF;
     IF TG_OP <> 'INSERT' THEN
         {_remove("OLD")}
     END IF;
