@@ -14,7 +14,7 @@ it; a change of stage or status does both. A row at 0 is kept (it is what the ne
 recommendation of that stage and status raises), so a count is never deleted while another
 transaction raises it.
 
-Created by migration 0025 with `install(connection)`, which also counts the recommendations
+Created by migration 0026 with `install(connection)`, which also counts the recommendations
 already there (and mends the counts if the triggers were ever gone). SQLite drops a table's
 triggers when a migration rebuilds it: a later migration that alters `tracker_recommendation`
 on SQLite calls `install` again, as it does `full_text.install`

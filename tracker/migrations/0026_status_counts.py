@@ -16,7 +16,7 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0024_evidence_and_search_indexes")]
+    dependencies = [("tracker", "0025_action_of_link")]
 
     operations = [
         migrations.CreateModel(
