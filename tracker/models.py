@@ -1315,6 +1315,25 @@ class Tally(models.Model):
         return f"{self.period} {self.day} {self.measure} {self.change:+d}"
 
 
+class StatusCount(models.Model):
+    """How many recommendations of one stage hold one status today. Kept by the database's
+    triggers on `Recommendation` (`tracker.status_counts`), so the scorecard's counts by stage
+    and status read a few rows however many recommendations there are."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="status_counts")
+    status = models.CharField(max_length=20, choices=Recommendation.Status)
+    recommendation_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["stage", "status"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "status"], name="statuscount_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id} {self.status}: {self.recommendation_count}"
+
+
 class DocumentSet(models.Model):
     """The documents of one kind and administration: how many, their first and last dates and
     their latest save. Kept by the database's triggers on `Document` (`tracker.document_sets`),

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import tally
 from .compiled import CompiledQuery
-from .models import Document, Link, Recommendation, RecommendationTally, Stage, StatusChange
+from .models import Document, Link, Recommendation, Stage, StatusChange, StatusCount
 
 
 @dataclass
@@ -157,8 +157,8 @@ def scorecard_summary(on=None, days=()):
         )
         for stage in stages
     ]
-    totals = _totals(on)
     tallies = tally.read([*days, day], day)
+    totals = _totals(on, tallies)
     return Scorecard(
         stages=breakdown,
         totals=totals,
@@ -180,30 +180,23 @@ def _main_stages(on):
     )
 
 
-def _totals(on):
-    """{status: count} of every recommendation today (as stored), or on the date `on` (the
-    sum of their changes up to it): grouped by status, so that the database counts the
-    entries of an index, not the rows."""
-    if on is None:
-        counts = dict(_TODAYS_TOTALS())
-    else:
-        rows = (
-            RecommendationTally.objects.filter(
-                day__lte=on, measure__in=Recommendation.Status.values
-            )
-            .values_list("measure")
-            .annotate(n=Sum("change"))
-        )
-        counts = dict(rows.order_by())
+def _totals(on, tallies):
+    """{status: count} of every recommendation today (the stored counts of each stage and
+    status, `tracker.status_counts`), or on the date `on`: the sums of their changes up to it,
+    which `tallies` (`tally.read` for `on`) already holds."""
+    counts = dict(_TODAYS_TOTALS()) if on is None else tallies.on(on)
     return {status: counts.get(status, 0) for status in Recommendation.Status.values}
 
 
 def _stage_counts(on):
     """Annotations `count_<status>` of a stage: its recommendations with that status today
-    (as stored), or on the date `on` (the sum of their changes up to it)."""
+    (the stored counts, `tracker.status_counts`), or on the date `on` (the sum of their changes
+    up to it)."""
     if on is None:
         return {
-            f"count_{status}": Count("recommendations", filter=Q(recommendations__status=status))
+            f"count_{status}": Sum(
+                "status_counts__recommendation_count", filter=Q(status_counts__status=status)
+            )
             for status in Recommendation.Status.values
         }
     return {
@@ -220,8 +213,11 @@ def _stage_counts(on):
 # Today's queries of the page take no value from the request: each process compiles their
 # SQL once (`compiled.CompiledQuery`); the rows are read on every request.
 _TODAYS_STAGES = CompiledQuery(lambda: _main_stages(None))
+# One row a stage and status, however many recommendations there are.
 _TODAYS_TOTALS = CompiledQuery(
-    lambda: Recommendation.objects.values_list("status").annotate(n=Count("pk")).order_by()
+    lambda: (
+        StatusCount.objects.values_list("status").annotate(n=Sum("recommendation_count")).order_by()
+    )
 )
 _RECENT_CHANGES = CompiledQuery(lambda: StatusChange.objects.recent())
 _LAST_REVIEWED = CompiledQuery(_last_reviewed)
