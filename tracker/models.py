@@ -669,8 +669,8 @@ class Recommendation(models.Model):
         ordering = ["stage__position", "position"]
         indexes = [
             models.Index(fields=["status"], name="recommendation_status"),
-            # The scorecard's counts by stage and status: read from the index alone, not from
-            # rows that carry the long search text.
+            # A stage page's totals by status: read from the index alone, not from rows that
+            # carry the long search text (the scorecard reads `StatusCount` instead).
             models.Index(fields=["stage", "status"], name="recommendation_stage_status"),
         ]
 
