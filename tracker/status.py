@@ -26,7 +26,7 @@ from django import forms
 from django.db.models import Case, FilteredRelation, Q, Value, When
 from django.utils import timezone
 
-from .models import Link, Recommendation
+from .models import Link, LinkQuerySet, Recommendation, Written
 
 Status = Recommendation.Status
 IMPLEMENTS, PARTIAL, CONTRARY = (
@@ -128,8 +128,8 @@ def status_records(recommendations=None):
         queryset.annotate(
             counted=FilteredRelation(
                 "links",
-                condition=Q(links__review=Link.Review.ACCEPTED)
-                & Q(links__relation__in=STATUS_RELATIONS),
+                condition=LinkQuerySet.accepted_condition("links__")
+                & Q(links__relation__in=[Written(r) for r in STATUS_RELATIONS]),
             )
         )
         .order_by()
