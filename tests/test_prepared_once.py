@@ -114,7 +114,9 @@ def test_other_databases_get_the_sql_and_parameters_a_plain_value_gives():
         assert (sql, params) == (plain_sql, plain_params)
 
 
-@pytest.mark.parametrize("value", ["it's", "100%", "nul\x00", 7, None])
-def test_only_plain_text_is_written_in(value):
+@pytest.mark.parametrize(
+    "values", [("it's",), ("100%",), ("nul\x00",), (7,), (None,), ("a", 7), ()]
+)
+def test_only_plain_text_is_written_in(values):
     with pytest.raises(TypeError):
-        Written(value)
+        Written(*values)

@@ -891,13 +891,27 @@ class Written(Value):
     text, each statement is prepared once and then kept in the connection's statement cache.
     """
 
-    def __init__(self, value):
-        if not isinstance(value, str) or "'" in value or "%" in value or "\x00" in value:
-            raise TypeError(f"no SQLite literal written for {value!r}")
-        super().__init__(value)
+    def __init__(self, *values):
+        for value in values:
+            if not isinstance(value, str) or "'" in value or "%" in value or "\x00" in value:
+                raise TypeError(f"no SQLite literal written for {value!r}")
+        if not values:
+            raise TypeError("no value to write")
+        # One value for `=`, several for `__in` (written as one list, as `IN (%s, %s)`).
+        super().__init__(values[0] if len(values) == 1 else values, models.CharField())
+        self.values = values
+
+    def resolve_expression(self, *args, **kwargs):
+        return self  # A constant, never saved: no copy to make for each query.
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if len(self.values) == 1:
+            return "%s", [self.value]
+        return "(" + ", ".join(["%s"] * len(self.values)) + ")", list(self.values)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return f"'{self.value!s}'", []
+        written = ", ".join(f"'{value!s}'" for value in self.values)
+        return (written if len(self.values) == 1 else f"({written})"), []
 
 
 class LinkQuerySet(models.QuerySet):
@@ -906,13 +920,13 @@ class LinkQuerySet(models.QuerySet):
     @staticmethod
     def accepted_condition(prefix=""):
         """Accepted by an editor; `prefix` reaches links across a relation ("links__")."""
-        return Q(**{f"{prefix}review": Written(Link.Review.ACCEPTED)})
+        return Q(**{f"{prefix}review": _ACCEPTED})
 
     @staticmethod
     def evidence_condition(prefix=""):
         """Accepted as implementing the ask, fully or partly: what counts as evidence."""
         return LinkQuerySet.accepted_condition(prefix) & Q(
-            **{f"{prefix}relation__in": [Written(r) for r in Link.EVIDENCE_RELATIONS]}
+            **{f"{prefix}relation__in": _EVIDENCE_RELATIONS}
         )
 
     def accepted(self):
@@ -1051,6 +1065,11 @@ def link_snapshot(link):
         "review": link.review,
         "reason": link.reason,
     }
+
+
+# The rules' values, made once: an expression keeps what Django works out about it.
+_ACCEPTED = Written(Link.Review.ACCEPTED)
+_EVIDENCE_RELATIONS = Written(*Link.EVIDENCE_RELATIONS)
 
 
 class StatusChangeQuerySet(models.QuerySet):

@@ -36,6 +36,7 @@ IMPLEMENTS, PARTIAL, CONTRARY = (
 )
 # The links a status is computed from; "related" links never change it.
 STATUS_RELATIONS = (IMPLEMENTS, PARTIAL, CONTRARY)
+_STATUS_RELATIONS = Written(*STATUS_RELATIONS)  # Written into SQLite's SQL.
 # The essay's administration took office that day: `as_of` earlier than this is refused.
 RECORD_START = datetime.date(2021, 1, 20)
 
@@ -129,7 +130,7 @@ def status_records(recommendations=None):
             counted=FilteredRelation(
                 "links",
                 condition=LinkQuerySet.accepted_condition("links__")
-                & Q(links__relation__in=[Written(r) for r in STATUS_RELATIONS]),
+                & Q(links__relation__in=_STATUS_RELATIONS),
             )
         )
         .order_by()
