@@ -26,7 +26,7 @@ from django import forms
 from django.db.models import Case, FilteredRelation, Q, Value, When
 from django.utils import timezone
 
-from .models import Link, Recommendation
+from .models import Link, LinkQuerySet, Recommendation, Written
 
 Status = Recommendation.Status
 IMPLEMENTS, PARTIAL, CONTRARY = (
@@ -36,6 +36,7 @@ IMPLEMENTS, PARTIAL, CONTRARY = (
 )
 # The links a status is computed from; "related" links never change it.
 STATUS_RELATIONS = (IMPLEMENTS, PARTIAL, CONTRARY)
+_STATUS_RELATIONS = Written(*STATUS_RELATIONS)  # Written into SQLite's SQL.
 # The essay's administration took office that day: `as_of` earlier than this is refused.
 RECORD_START = datetime.date(2021, 1, 20)
 
@@ -128,8 +129,8 @@ def status_records(recommendations=None):
         queryset.annotate(
             counted=FilteredRelation(
                 "links",
-                condition=Q(links__review=Link.Review.ACCEPTED)
-                & Q(links__relation__in=STATUS_RELATIONS),
+                condition=LinkQuerySet.accepted_condition("links__")
+                & Q(links__relation__in=_STATUS_RELATIONS),
             )
         )
         .order_by()
