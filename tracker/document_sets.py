@@ -20,6 +20,8 @@ that alters `tracker_document` on SQLite calls `install` again, as it does
 `full_text.install` (tests/test_document_sets.py fails if the triggers are gone).
 """
 
+from . import triggers
+
 TABLE = "tracker_documentset"
 DOCUMENTS = "tracker_document"
 WATCHED = ("kind", "administration_id", "published", "updated_at")
@@ -59,7 +61,7 @@ def _sqlite_statements():
     )
     changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in WATCHED)
     return [
-        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in ("insert", "delete", "update")),
+        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in triggers.SQLITE_EVENTS),
         f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON {DOCUMENTS} BEGIN {add} END",
         f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON {DOCUMENTS} BEGIN {remove} END",
         f"CREATE TRIGGER {TABLE}_update AFTER UPDATE ON {DOCUMENTS} WHEN {changed} "
@@ -142,32 +144,13 @@ def _postgresql_statements():
 def install(connection):
     """Create the triggers and count the documents already there (in a migration, or to mend
     the figures)."""
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        statements = _postgresql_statements()
-    elif vendor == "sqlite":
-        statements = _sqlite_statements()
-    else:
-        return
-    with connection.cursor() as cursor:
-        for statement in [*statements, f"DELETE FROM {TABLE}", COUNT_ALL]:
-            cursor.execute(statement)
+    triggers.install(
+        connection,
+        TABLE,
+        {"postgresql": _postgresql_statements, "sqlite": _sqlite_statements},
+        COUNT_ALL,
+    )
 
 
 def uninstall(connection):
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {TABLE}_follow ON {DOCUMENTS}",
-            f"DROP TRIGGER IF EXISTS {TABLE}_follow_update ON {DOCUMENTS}",
-            f"DROP FUNCTION IF EXISTS {TABLE}_follow()",
-        ]
-    elif vendor == "sqlite":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in ("insert", "delete", "update")
-        ]
-    else:
-        return
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    triggers.uninstall(connection, TABLE, DOCUMENTS)

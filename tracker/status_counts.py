@@ -21,6 +21,8 @@ on SQLite calls `install` again, as it does `full_text.install`
 (tests/test_status_counts.py fails if the triggers are gone).
 """
 
+from . import triggers
+
 TABLE = "tracker_statuscount"
 RECOMMENDATIONS = "tracker_recommendation"
 COUNT_ALL = (
@@ -47,7 +49,7 @@ def _remove(row):
 def _sqlite_statements():
     changed = "old.stage_id IS NOT new.stage_id OR old.status IS NOT new.status"
     return [
-        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in ("insert", "delete", "update")),
+        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in triggers.SQLITE_EVENTS),
         f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON {RECOMMENDATIONS} BEGIN {_add('new')} END",
         f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON {RECOMMENDATIONS} "
         f"BEGIN {_remove('old')} END",
@@ -96,32 +98,13 @@ def _postgresql_statements():
 def install(connection):
     """Create the triggers and count the recommendations already there (in a migration, or to
     mend the counts)."""
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        statements = _postgresql_statements()
-    elif vendor == "sqlite":
-        statements = _sqlite_statements()
-    else:
-        return
-    with connection.cursor() as cursor:
-        for statement in [*statements, f"DELETE FROM {TABLE}", COUNT_ALL]:
-            cursor.execute(statement)
+    triggers.install(
+        connection,
+        TABLE,
+        {"postgresql": _postgresql_statements, "sqlite": _sqlite_statements},
+        COUNT_ALL,
+    )
 
 
 def uninstall(connection):
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {TABLE}_follow ON {RECOMMENDATIONS}",
-            f"DROP TRIGGER IF EXISTS {TABLE}_follow_update ON {RECOMMENDATIONS}",
-            f"DROP FUNCTION IF EXISTS {TABLE}_follow()",
-        ]
-    elif vendor == "sqlite":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in ("insert", "delete", "update")
-        ]
-    else:
-        return
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    triggers.uninstall(connection, TABLE, RECOMMENDATIONS)
