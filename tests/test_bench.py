@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from bench import download, measure, report
+from bench import download, measure, report, run
 from bench.serving import cpu_seconds
 from bench.synthetic import scale_up
 from tracker.models import Document, Link, Recommendation
@@ -146,3 +146,37 @@ def test_a_servers_cpu_time_includes_its_ended_and_its_live_workers():
             ):
                 os.kill(int(worker), signal.SIGTERM)
             server.kill()
+
+
+def sample(requests_per_second, p99, requests=1000, cpu=0.5, errors=0):
+    return {
+        "requests_per_second": requests_per_second,
+        "latency": {"50": "1.00ms", "99": p99},
+        "requests": requests,
+        "errors": errors,
+        "server_cpu_seconds": cpu,
+    }
+
+
+def test_a_pages_ratio_to_the_floor_is_taken_round_by_round():
+    """The floor's sample of the first round ran in a slow spell: each round's ratio is taken
+    against the floor of the same round and the median kept, so that spell moves one round."""
+    samples = {
+        "floor": [sample(500, "9.00ms"), sample(2000, "8.00ms"), sample(2000, "7.00ms")],
+        "detail": [
+            sample(1800, "30.00ms"),
+            sample(1900, "1.02s", errors=2),
+            sample(1700, "950.00us", requests=3000, cpu=1.0),
+        ],
+    }
+
+    figures = run.http_summary(samples)["detail"]
+
+    assert figures["round_ratios"] == [3.6, 0.95, 0.85]
+    assert figures["ratio_to_floor"] == 0.95
+    assert figures["requests_per_second"] == 1800  # the median round's figures
+    assert figures["latency"]["99"] == "30.00ms"
+    assert figures["worst_p99"] == "1.02s"  # by duration, not by its text
+    assert (figures["requests"], figures["errors"]) == (5000, 2)
+    assert figures["server_cpu_us"] == 400  # 2.0 s over 5,000 requests
+    assert run.http_summary(samples)["floor"]["ratio_to_floor"] == 1.0
