@@ -10,7 +10,7 @@ from django.db.models import Count, Max
 from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
-from tracker.compiled import CompiledQuery
+from tracker.compiled import CompiledQuery, sqlite_literal
 from tracker.models import Document, Link, Recommendation, Stage, StatusChange, Tally
 
 from .factories import (
@@ -222,3 +222,25 @@ def test_factsheet_page_of_the_essay_or_an_unknown_slug_is_none(factsheet):
     essay = make_recommendation().stage.essay
     assert Document.objects.factsheet_page(essay.slug) is None
     assert Document.objects.factsheet_page("no-such-document") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("accepted", "'accepted'"),
+        ("it's", "'it''s'"),
+        ("100%", "'100%'"),
+        (7, "7"),
+        (datetime.date(2025, 1, 20), "'2025-01-20'"),
+    ],
+)
+def test_the_codes_own_values_are_written_as_sqlite_literals(value, literal):
+    assert sqlite_literal(value) == literal
+
+
+@pytest.mark.parametrize(
+    "value", [True, None, 1.5, "nul\x00", datetime.datetime(2025, 1, 20, 12, 0), b"bytes"]
+)
+def test_a_value_with_no_faithful_sqlite_literal_is_refused(value):
+    with pytest.raises(TypeError):
+        sqlite_literal(value)

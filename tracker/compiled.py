@@ -12,6 +12,7 @@ Only the statement and how to read its rows are kept: every request runs the que
 nothing a visitor sees outlives a change of the data.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,22 @@ from django.db.models.query import (
 # Placeholders for the usual parameters: an id no row has, and a text no slug or code can be.
 NO_ID = -20261127
 NO_SLUG = "\x00slug"
+
+
+def sqlite_literal(value):
+    """`value` written as an SQLite literal, for a statement that SQLite is to prepare once
+    (`models.Written`, `exports._written_in`): text with its quotes doubled, a whole number,
+    or a date as Django's SQLite adapter binds one; anything else is refused. For the code's
+    own values and the site's settings only, never a visitor's text."""
+    if isinstance(value, bool | datetime.datetime) or value is None:
+        raise TypeError(f"no SQLite literal for {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or "\x00" in value:
+        raise TypeError(f"no SQLite literal for {value!r}")
+    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

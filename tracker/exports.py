@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from .compiled import CompiledQuery
+from .compiled import CompiledQuery, sqlite_literal
 from .models import Administration, Document, Link, Recommendation
 from .record import ARCHIVED_PATH, ARCHIVES, WHITE_HOUSE_HOSTS, working_url
 from .status import STATUS_RELATIONS, StatusRecord, today
@@ -493,27 +493,15 @@ _PARAMETER = re.compile(r"%s|%%")
 
 
 def _written_in(sql, params):
-    """`sql` with each parameter written in as an SQLite literal (and `%%` as `%`), and no
-    parameters: for text, numbers and dates only, never a visitor's text."""
+    """`sql` with each parameter written in (`compiled.sqlite_literal`) and `%%` as `%`, and
+    no parameters: for the code's own values, the site's address and dates only."""
     values = iter(params)
-    written = _PARAMETER.sub(lambda match: _literal(next(values)) if match[0] == "%s" else "%", sql)
+    written = _PARAMETER.sub(
+        lambda match: sqlite_literal(next(values)) if match[0] == "%s" else "%", sql
+    )
     if next(values, written) is not written:
         raise ValueError("more parameters than placeholders")
     return written, ()
-
-
-def _literal(value):
-    if isinstance(value, bool) or value is None:
-        raise TypeError(f"no literal for {value!r}")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        raise TypeError(f"no literal for {value!r}")
-    if isinstance(value, datetime.date):
-        value = value.isoformat()  # As Django's SQLite adapter binds a date.
-    if not isinstance(value, str) or "\x00" in value:
-        raise TypeError(f"no literal for {value!r}")
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _copy_lines(sql, params):

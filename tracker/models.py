@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from .addresses import slug_address
-from .compiled import NO_ID, NO_SLUG, CompiledQuery
+from .compiled import NO_ID, NO_SLUG, CompiledQuery, sqlite_literal
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
 
@@ -910,7 +910,7 @@ class Written(Value):
         return "(" + ", ".join(["%s"] * len(self.values)) + ")", list(self.values)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        written = ", ".join(f"'{value!s}'" for value in self.values)
+        written = ", ".join(map(sqlite_literal, self.values))
         return (written if len(self.values) == 1 else f"({written})"), []
 
 
