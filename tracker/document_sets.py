@@ -32,41 +32,33 @@ COUNT_ALL = (
 )
 
 
-def _sqlite_statements():
-    def same_set(row):
-        return f"kind = {row}.kind AND administration_id IS {row}.administration_id"
-
+def _same_set(row):
     # `IS` compares NULLs (no administration) as equal, and SQLite answers it from an index.
-    add = (
-        f"INSERT INTO {TABLE} ({FIGURES}) VALUES (new.kind, new.administration_id, 0, "
-        "new.published, new.published, new.updated_at) ON CONFLICT DO NOTHING; "
-        f"UPDATE {TABLE} SET document_count = document_count + 1, "
-        "first_published = min(first_published, new.published), "
-        "last_published = max(last_published, new.published), "
-        f"last_updated = max(last_updated, new.updated_at) WHERE {same_set('new')};"
-    )
-    documents_of_old = (
-        f"FROM {DOCUMENTS} AS d WHERE d.kind = old.kind "
-        "AND d.administration_id IS old.administration_id"
-    )
-    remove = (
-        f"UPDATE {TABLE} SET document_count = document_count - 1 WHERE {same_set('old')}; "
-        f"DELETE FROM {TABLE} WHERE {same_set('old')} AND document_count = 0; "
-        # One aggregate a subquery: SQLite reads a min() or max() alone from the index.
-        f"UPDATE {TABLE} SET first_published = (SELECT min(d.published) {documents_of_old}), "
-        f"last_published = (SELECT max(d.published) {documents_of_old}), "
-        f"last_updated = (SELECT max(d.updated_at) {documents_of_old}) "
-        f"WHERE {same_set('old')} AND (old.published IN (first_published, last_published) "
-        "OR old.updated_at = last_updated);"
-    )
-    changed = " OR ".join(f"old.{column} IS NOT new.{column}" for column in WATCHED)
-    return [
-        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in triggers.SQLITE_EVENTS),
-        f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON {DOCUMENTS} BEGIN {add} END",
-        f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON {DOCUMENTS} BEGIN {remove} END",
-        f"CREATE TRIGGER {TABLE}_update AFTER UPDATE ON {DOCUMENTS} WHEN {changed} "
-        f"BEGIN {remove} {add} END",
-    ]
+    return f"kind = {row}.kind AND administration_id IS {row}.administration_id"
+
+
+_SQLITE_ADD = (
+    f"INSERT INTO {TABLE} ({FIGURES}) VALUES (new.kind, new.administration_id, 0, "
+    "new.published, new.published, new.updated_at) ON CONFLICT DO NOTHING; "
+    f"UPDATE {TABLE} SET document_count = document_count + 1, "
+    "first_published = min(first_published, new.published), "
+    "last_published = max(last_published, new.published), "
+    f"last_updated = max(last_updated, new.updated_at) WHERE {_same_set('new')};"
+)
+_DOCUMENTS_OF_OLD = (
+    f"FROM {DOCUMENTS} AS d WHERE d.kind = old.kind "
+    "AND d.administration_id IS old.administration_id"
+)
+_SQLITE_REMOVE = (
+    f"UPDATE {TABLE} SET document_count = document_count - 1 WHERE {_same_set('old')}; "
+    f"DELETE FROM {TABLE} WHERE {_same_set('old')} AND document_count = 0; "
+    # One aggregate a subquery: SQLite reads a min() or max() alone from the index.
+    f"UPDATE {TABLE} SET first_published = (SELECT min(d.published) {_DOCUMENTS_OF_OLD}), "
+    f"last_published = (SELECT max(d.published) {_DOCUMENTS_OF_OLD}), "
+    f"last_updated = (SELECT max(d.updated_at) {_DOCUMENTS_OF_OLD}) "
+    f"WHERE {_same_set('old')} AND (old.published IN (first_published, last_published) "
+    "OR old.updated_at = last_updated);"
+)
 
 
 def _postgresql_recount(administration):
@@ -128,29 +120,15 @@ $$
 """
 
 
-def _postgresql_statements():
-    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in WATCHED)
-    return [
-        POSTGRESQL_FUNCTION,
-        f"DROP TRIGGER IF EXISTS {TABLE}_follow ON {DOCUMENTS}",
-        f"DROP TRIGGER IF EXISTS {TABLE}_follow_update ON {DOCUMENTS}",
-        f"CREATE TRIGGER {TABLE}_follow AFTER INSERT OR DELETE ON {DOCUMENTS} "
-        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_follow()",
-        f"CREATE TRIGGER {TABLE}_follow_update AFTER UPDATE ON {DOCUMENTS} FOR EACH ROW "
-        f"WHEN ({changed}) EXECUTE FUNCTION {TABLE}_follow()",
-    ]
-
-
-def install(connection):
-    """Create the triggers and count the documents already there (in a migration, or to mend
-    the figures)."""
-    triggers.install(
-        connection,
-        TABLE,
-        {"postgresql": _postgresql_statements, "sqlite": _sqlite_statements},
-        COUNT_ALL,
-    )
-
-
-def uninstall(connection):
-    triggers.uninstall(connection, TABLE, DOCUMENTS)
+STORED = triggers.StoredFigures(
+    table=TABLE,
+    source=DOCUMENTS,
+    watched=WATCHED,
+    count_all=COUNT_ALL,
+    sqlite_add=_SQLITE_ADD,
+    sqlite_remove=_SQLITE_REMOVE,
+    postgresql_function=POSTGRESQL_FUNCTION,
+)
+# Called by migration 0021 and by a later migration that rebuilds the table on SQLite.
+install = STORED.install
+uninstall = STORED.uninstall

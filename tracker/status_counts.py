@@ -46,18 +46,6 @@ def _remove(row):
     )
 
 
-def _sqlite_statements():
-    changed = "old.stage_id IS NOT new.stage_id OR old.status IS NOT new.status"
-    return [
-        *(f"DROP TRIGGER IF EXISTS {TABLE}_{event}" for event in triggers.SQLITE_EVENTS),
-        f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON {RECOMMENDATIONS} BEGIN {_add('new')} END",
-        f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON {RECOMMENDATIONS} "
-        f"BEGIN {_remove('old')} END",
-        f"CREATE TRIGGER {TABLE}_update AFTER UPDATE ON {RECOMMENDATIONS} WHEN {changed} "
-        f"BEGIN {_remove('old')} {_add('new')} END",
-    ]
-
-
 # A count's row stays locked until the writer commits. A change of status takes the lower
 # (stage, status) row first, whichever way it goes: two editors moving two recommendations of
 # one stage in opposite directions (implemented to partial, partial to implemented) lock the
@@ -82,29 +70,15 @@ $$
 """
 
 
-def _postgresql_statements():
-    changed = "OLD.stage_id IS DISTINCT FROM NEW.stage_id OR OLD.status IS DISTINCT FROM NEW.status"
-    return [
-        POSTGRESQL_FUNCTION,
-        f"DROP TRIGGER IF EXISTS {TABLE}_follow ON {RECOMMENDATIONS}",
-        f"DROP TRIGGER IF EXISTS {TABLE}_follow_update ON {RECOMMENDATIONS}",
-        f"CREATE TRIGGER {TABLE}_follow AFTER INSERT OR DELETE ON {RECOMMENDATIONS} "
-        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_follow()",
-        f"CREATE TRIGGER {TABLE}_follow_update AFTER UPDATE ON {RECOMMENDATIONS} FOR EACH ROW "
-        f"WHEN ({changed}) EXECUTE FUNCTION {TABLE}_follow()",
-    ]
-
-
-def install(connection):
-    """Create the triggers and count the recommendations already there (in a migration, or to
-    mend the counts)."""
-    triggers.install(
-        connection,
-        TABLE,
-        {"postgresql": _postgresql_statements, "sqlite": _sqlite_statements},
-        COUNT_ALL,
-    )
-
-
-def uninstall(connection):
-    triggers.uninstall(connection, TABLE, RECOMMENDATIONS)
+STORED = triggers.StoredFigures(
+    table=TABLE,
+    source=RECOMMENDATIONS,
+    watched=("stage_id", "status"),
+    count_all=COUNT_ALL,
+    sqlite_add=_add("new"),
+    sqlite_remove=_remove("old"),
+    postgresql_function=POSTGRESQL_FUNCTION,
+)
+# Called by migration 0026 and by a later migration that rebuilds the table on SQLite.
+install = STORED.install
+uninstall = STORED.uninstall
