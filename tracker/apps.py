@@ -7,3 +7,4 @@ class TrackerConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the tracker's own system checks
+        from . import full_text  # noqa: F401 - gives each SQLite connection its functions
