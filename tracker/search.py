@@ -99,16 +99,15 @@ def snippet(search_text, terms, length=SNIPPET_LENGTH):
     again was most of a search's snippets."""
     patterns = [pattern for term in terms for pattern in term.patterns()]
     written, mark, line = search_text.partition(STEMS_MARK)
-    parts = written.splitlines()
-    stems = line.split(" ") if mark else None  # After a space: the first part's first stem.
-    position = 1 + len(words(parts[0])) if parts else 1
-    for part in parts[1:]:
+    stems = line[1:] if mark else None  # The stems of the parts not yet read.
+    for number, part in enumerate(written.splitlines()):
         part_words = words(part)
-        end = position + len(part_words)
-        found = stems[position:end] if stems else [stem(word) for word in part_words]
-        position = end
+        if stems is None:
+            found = [stem(word) for word in part_words]
+        else:  # Only as far as this part: a text's whole stems line is long.
+            *found, stems = stems.split(" ", len(part_words))
         part_stems = " " + " ".join(found) + " "
-        if any(pattern in part_stems for pattern in patterns):
+        if number and any(pattern in part_stems for pattern in patterns):
             return _shorten(part, terms, length)
     return ""
 
