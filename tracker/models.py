@@ -505,7 +505,9 @@ class RecommendationQuerySet(models.QuerySet):
                 for phrase in term.phrases:
                     in_title = Q(pk__in=RawSQL(*recommendation_ids(title_query(phrase))))
                     score = score + Case(
-                        When(in_title, then=Value(10)), default=Value(0), output_field=IntegerField()
+                        When(in_title, then=Value(10)),
+                        default=Value(0),
+                        output_field=IntegerField(),
                     )
         if connection.vendor == "postgresql":
             # Matched by its full-text search (stemmed by PostgreSQL, accents folded by the
