@@ -218,7 +218,9 @@ def control(field: BoundField) -> SafeString:
             f'<input type="{_escaped(context["type"])}" name="{_escaped(context["name"])}"'
             f"{value}{_attributes(context['attrs'])}>"
         )
-    choices = list(widget.choices)  # Once: a model's menu queries on each reading.
+    # Read once, as Django does: a model's menu queries on each reading (and list() would
+    # count its rows first, with a query of its own).
+    choices = [choice for choice in widget.choices]
     if any(isinstance(label, (list, tuple)) for _, label in choices):
         options = _grouped_options(widget, field, attrs)
     else:  # As Select.optgroups: only the first option of the value is selected.
