@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker import full_text
@@ -108,6 +109,16 @@ class Search(TestCase):
         assert snippet(text, parse("apples")) == "Apples there"
         # A text without its stems line (not rebuilt yet) is stemmed as it is read.
         assert snippet(text.split(STEMS_MARK)[0], parse("apples")) == "Apples here"
+
+    def test_only_a_search_reads_the_long_search_texts(self):
+        def reads_texts(params):
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("tracker:recommendation_list"), params)
+            return any('"search_text"' in query["sql"] for query in queries)
+
+        assert not reads_texts({}) and not reads_texts({"q": " ", "stage": "reverse"})
+        assert reads_texts({"q": "refugees"})  # For the snippets.
 
     def test_relevance_reads_each_search_text_once(self):
         # Every reading of a long text is a pass over it (on PostgreSQL, decompressing it).
