@@ -152,7 +152,9 @@ def _stage_recommendations(pk):
 # The stage page's three queries, compiled once per process, with a placeholder for the
 # slug and the stage's id (a string no slug can be, an id no row has).
 _STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], NO_SLUG)
-_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, NO_ID)
+_STAGE_RECOMMENDATIONS = CompiledQuery(  # Without search's text, kilobytes a row.
+    lambda pk: _stage_recommendations(pk).defer("search_text"), NO_ID
+)
 _STAGE_TOTALS = CompiledQuery(lambda pk: _stage_recommendations(pk).status_totals_query(), NO_ID)
 
 
@@ -289,13 +291,14 @@ def site_search(request):
 
 
 # The essay page's two queries, compiled once per process: the main essay, and its
-# recommendations (with a placeholder for the essay's id: an id no row has).
+# recommendations (with a placeholder for the essay's id: an id no row has), only the
+# columns of `essay_text.Quote`: whole rows carried each one's long search text.
 _MAIN_ESSAY = CompiledQuery(lambda: Document.objects.main_essay())
 _ESSAY_RECOMMENDATIONS = CompiledQuery(
     lambda pk: (
         Recommendation.objects.filter(stage__essay_id=pk)
-        .select_related("stage")
         .order_by("position")
+        .values_list(*essay_text.Quote._fields)
     ),
     NO_ID,
 )
@@ -307,13 +310,14 @@ def essay(request):
     if not found:
         raise Http404("No Document matches the given query.")
     document = found[0]
-    recommendations = _ESSAY_RECOMMENDATIONS(document.pk)
+    recommendations = [essay_text.Quote(*row) for row in _ESSAY_RECOMMENDATIONS(document.pk)]
+    blocks = essay_text.annotated_blocks(document.body, recommendations)
     return render(
         request,
         "tracker/essay.html",
         {
             "essay": document,
-            "blocks": essay_text.annotated_blocks(document.body, recommendations),
+            "blocks_html": essay_text.blocks_html(blocks),
             "recommendation_count": len(recommendations),
         },
     )
