@@ -9,7 +9,12 @@ from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script
 
 from tracker.addresses import slug_address
 from tracker.models import Document, Link, Recommendation
-from tracker.templatetags.tracker_tags import document_rows, link_items, recommendation_rows
+from tracker.templatetags.tracker_tags import (
+    action_items,
+    document_rows,
+    link_items,
+    recommendation_rows,
+)
 
 from .factories import make_action, make_administration, make_factsheet, make_link
 
@@ -109,3 +114,36 @@ def test_the_document_rows_are_the_template_loop_they_replace(cited):
     assert f">{ESCAPED}</a></th>" in document_rows(documents)
     assert '<td data-label="Administration">—</td>' in document_rows(documents)
     assert ">7 Sep 2025</time>" in document_rows(documents)
+
+
+# The loop the document page had before `action_items`, kept to check the tag against it.
+ACTION_ITEMS_LOOP = """{% for action in actions %}
+    <li id="action-{{ action.position }}" value="{{ action.position }}">
+      {% if action.subheading %}<p class="subheading">{{ action.subheading }}</p>{% endif %}
+      <p>{{ action.text }}</p>
+      {% if action.accepted_links %}
+      <ul class="asked-by">
+        {% for link in action.accepted_links %}
+        <li>{{ link.get_relation_display }}: <a href="{{ link.recommendation.get_absolute_url }}">{{ link.recommendation.title }}</a></li>
+        {% endfor %}
+      </ul>
+      {% else %}
+      <p class="unasked">Not asked for by the essay.</p>
+      {% endif %}
+    </li>
+    {% endfor %}"""  # noqa: E501  (the template as it was, lines and all)
+
+
+def test_the_action_items_are_the_template_loop_they_replace(cited):
+    document = cited.action.factsheet
+    cited.recommendation.title = HOSTILE
+    cited.recommendation.save()
+    make_link(action=cited.action, relation=Link.Relation.CONTRARY)  # Asked for twice.
+    make_action(factsheet=document, subheading=HOSTILE, text="Not asked for.")
+    actions = Document.objects.factsheet_page(document.slug).current_actions
+    assert [len(action.accepted_links) for action in actions] == [2, 0]
+    assert action_items(actions) == Template(ACTION_ITEMS_LOOP).render(
+        Context({"actions": actions})
+    )
+    assert f'<p class="subheading">{ESCAPED}</p>' in action_items(actions)
+    assert f">{ESCAPED}</a></li>" in action_items(actions)

@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker.markup import render_markdown
-from tracker.models import Document, Link, Recommendation
+from tracker.models import Action, Document, Link, Recommendation
 from tracker.timeline import Entry
 
 register = template.Library()
@@ -48,6 +48,34 @@ def link_items(links: Iterable[Link]) -> SafeString:
             f"  {_cited_source(link)}\n</li>"
             for link in links
         )
+    )
+
+
+@register.simple_tag
+def action_items(actions: Iterable[Action]) -> SafeString:
+    """An `<li>` for each of a document's actions (from `factsheet_page()`): its subheading
+    and text, and the recommendations that asked for it (or that none did)."""
+    return mark_safe("".join(_action_item(action) for action in actions))
+
+
+def _action_item(action: Action) -> str:
+    subheading = (
+        f'<p class="subheading">{_html(action.subheading)}</p>' if action.subheading else ""
+    )
+    links = action.accepted_links  # type: ignore[attr-defined]  # set by factsheet_page()
+    if links:
+        asked_by = "".join(
+            f"\n        <li>{_html(RELATION_LABELS.get(link.relation, link.relation))}: "
+            f'<a href="{_html(link.recommendation.get_absolute_url())}">'
+            f"{_html(link.recommendation.title)}</a></li>\n        "
+            for link in links
+        )
+        asked = f'\n      <ul class="asked-by">\n        {asked_by}\n      </ul>\n      '
+    else:
+        asked = '\n      <p class="unasked">Not asked for by the essay.</p>\n      '
+    return (
+        f'\n    <li id="action-{action.position}" value="{action.position}">\n'
+        f"      {subheading}\n      <p>{_html(action.text)}</p>\n      {asked}\n    </li>\n    "
     )
 
 
