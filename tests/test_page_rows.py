@@ -147,3 +147,44 @@ def test_the_action_items_are_the_template_loop_they_replace(cited):
     )
     assert f'<p class="subheading">{ESCAPED}</p>' in action_items(actions)
     assert f">{ESCAPED}</a></li>" in action_items(actions)
+
+
+# The scorecard's loops before its tags, kept to check the tags against them.
+SCORECARD_LOOPS = """{% load tracker_tags %}
+{% for status, label, count, percent, offset in scorecard.overall %}{% if count %}<rect class="fill-{{ status }}" x="{{ offset|stringformat:'s' }}" y="0" width="{{ percent|stringformat:'s' }}" height="10"><title>{{ label }}: {{ count }}</title></rect>{% endif %}{% endfor %}
+{% for status, label, count, percent, offset in scorecard.overall %}{{ label }} {{ count }}{% if not forloop.last %}, {% endif %}{% endfor %}
+{% for status, label, count in scorecard.status_rows %}
+    <li><a href="{% url 'tracker:recommendation_list' %}?status={{ status }}{% if as_of %}&amp;as_of={{ as_of|date:'Y-m-d' }}{% endif %}"><strong>{{ count }}</strong> {% status_label status label %}{% if status == "not_found" %} <small>in the {{ scope.searched_count }} documents searched</small>{% endif %}</a></li>
+    {% endfor %}
+{% for column in columns %}<th scope="col" class="number">{{ column.heading }}<br><small><time datetime="{{ column.on|date:'Y-m-d' }}">{{ column.on|date:"j M Y" }}</time></small></th>{% endfor %}
+{% for status, label, counts in column_rows %}
+      <tr><th scope="row">{% status_label status label %}</th>{% for count in counts %}<td class="number">{{ count }}</td>{% endfor %}</tr>
+      {% endfor %}
+{% for status, label, count, y, height in chart.last.bars %}{{ label }} {{ count }}{% if not forloop.last %}, {% endif %}{% endfor %}
+{% for x, year in chart.years %}<text x="{{ x }}" y="{{ chart.height|add:13 }}" class="axis">{{ year }}</text>{% endfor %}
+{% for status, label, count, y, height in chart.last.bars %}<li>{% status_label status label %} <strong>{{ count }}</strong> in {{ chart.last.on|date:"F Y" }}</li>{% endfor %}
+{% for status, label in statuses %}<th scope="col" class="number">{{ label }}</th>{% endfor %}
+{% for status, label in statuses %}<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect class="fill-{{ status }}" width="10" height="10"></rect></svg> {{ label }}</li>{% endfor %}"""  # noqa: E501  (the template as it was)
+
+SCORECARD_TAGS = """{% load tracker_tags %}
+{% meter_rects scorecard.overall %}
+{% figures scorecard.overall %}
+{% status_total_items scorecard.status_rows as_of scope.searched_count %}
+{% column_headings columns %}
+{% column_rows column_rows %}
+{% figures chart.last.bars %}
+{% year_labels chart %}
+{% month_legend chart %}
+{% status_headings %}
+{% status_key %}"""
+
+
+@pytest.mark.parametrize("as_of", ["", "2024-06-30"])
+def test_the_scorecard_tags_are_the_template_loops_they_replace(client, cited, as_of):
+    make_link(relation=Link.Relation.IMPLEMENTS)
+    response = client.get(reverse("tracker:scorecard"), {"as_of": as_of} if as_of else {})
+    context = response.context[0].flatten() | {"statuses": Recommendation.Status.choices}
+    assert context["scorecard"].total == 2 and context["chart"].total == 2
+    written = Template(SCORECARD_TAGS).render(Context(context))
+    assert written == Template(SCORECARD_LOOPS).render(Context(context))
+    assert "Partly implemented 1" in written

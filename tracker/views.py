@@ -43,7 +43,6 @@ def scorecard(request):
         "tracker/scorecard.html",
         {
             "scorecard": summary,
-            "statuses": Recommendation.Status.choices,
             "as_of": as_of,
             "columns": columns,
             "column_rows": timeline.status_rows(columns),
@@ -323,6 +322,10 @@ def essay(request):
     )
 
 
+# The essay the about page names: the latest, as `first()` gave it; only what it cites.
+_CITED_ESSAY = CompiledQuery(lambda: Document.objects.essays().only("title", "author")[:1])
+
+
 @cached_page
 def about(request):
     return render(
@@ -330,8 +333,7 @@ def about(request):
         "tracker/about.html",
         {
             "sources": sources_html(),
-            "statuses": Recommendation.Status.choices,
-            "essay": Document.objects.essays().first(),
+            "essay": next(iter(_CITED_ESSAY()), None),
             "scope": record.scope(),
         },
     )
