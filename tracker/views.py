@@ -189,9 +189,23 @@ STAGE_TOTAL_WORDS = {
 }
 
 
+# What `document_rows` shows of a document: its other columns (the dates of its import and
+# last save, its checksums, a JSON list of notes) cost more to read than the row itself.
+DOCUMENT_ROW_FIELDS = (
+    "kind",
+    "subtype",
+    "executive_order_number",
+    "administration",
+    "slug",
+    "title",
+    "published",
+)
+
+
 @cached_page
 def document_list(request):
-    filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
+    documents = Document.objects.for_factsheet_list().only(*DOCUMENT_ROW_FIELDS)
+    filterset = DocumentFilter(request.GET or None, queryset=documents)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
     paginator = Paginator(filterset.qs, FACTSHEETS_PER_PAGE)
