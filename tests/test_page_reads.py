@@ -54,3 +54,8 @@ def test_a_quote_is_marked_in_each_paragraph_that_holds_it_whole():
     badges = [block.html.count(f'id="q-{asked.code}"') for block in blocks]
     assert marked == [0, 1, 1, 0] and badges == [0, 1, 1, 0]
     assert f'id="q-{across.code}"' not in "".join(block.html for block in blocks)
+
+
+def test_the_documents_list_reads_only_what_its_rows_show(client, linked):
+    sql = sql_of(client, reverse("tracker:document_list"))
+    assert '"footnotes"' not in sql and '"checksum"' not in sql and '"imported_at"' not in sql
