@@ -1,5 +1,6 @@
 """Public pages read the columns they show: not search's text of each recommendation
-(kilobytes a row), nor the essay's whole text where only its title is cited."""
+(kilobytes a row), nor the essay's whole text where only its title is cited, nor the
+documents' columns that their list does not show."""
 
 import pytest
 from django.core.cache import cache
