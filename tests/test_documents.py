@@ -152,25 +152,3 @@ def test_the_latest_evidence_is_read_from_its_own_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         assert "link_evidence_latest" in str(cursor.fetchall())
-
-
-def test_the_list_counts_each_documents_actions_and_evidence_in_one_query(
-    client, django_assert_num_queries
-):
-    sheet = make_factsheet()
-    asked, again = make_action(factsheet=sheet), make_action(factsheet=sheet)
-    make_action(factsheet=sheet, withdrawn=True)  # Counted among the actions, as before.
-    make_link(action=asked, relation=Link.Relation.IMPLEMENTS)
-    make_link(action=asked, relation=Link.Relation.PARTIAL)
-    make_link(action=asked, relation=Link.Relation.CONTRARY)  # Not evidence.
-    make_link(action=again, review=Link.Review.REJECTED)  # Not accepted.
-    unlinked = make_factsheet()
-    make_action(factsheet=unlinked)
-    listed = list(Document.objects.for_factsheet_list())
-    with django_assert_num_queries(1):
-        Document.objects.count_actions_and_evidence(listed)
-    counts = {d.pk: (d.action_count, d.evidence_count) for d in listed}
-    assert counts == {sheet.pk: (3, 2), unlinked.pk: (1, 0)}
-    # The data version, the count, the page, its counts, the administrations' menu.
-    with django_assert_num_queries(5):
-        client.get(reverse("tracker:document_list"))

@@ -55,21 +55,24 @@ class DocumentQuerySet(models.QuerySet):
         return self.factsheets().select_related("administration").order_by("-published", "title")
 
     def count_actions_and_evidence(self, factsheets):
-        """Set `action_count` and `evidence_count` on a page of fact sheets (one query: each
-        action with its evidence links, counted by document)."""
+        """Set `action_count` and `evidence_count` on a page of fact sheets (two queries)."""
         ids = [factsheet.pk for factsheet in factsheets]
-        counts = {
-            factsheet: (actions, evidence)
-            for factsheet, actions, evidence in Action.objects.filter(factsheet__in=ids)
+        actions = dict(
+            Action.objects.filter(factsheet__in=ids)
             .values_list("factsheet")
-            .annotate(
-                actions=Count("pk", distinct=True),
-                evidence=Count("links", filter=LinkQuerySet.evidence_condition("links__")),
-            )
+            .annotate(n=Count("pk"))
             .order_by()
-        }
+        )
+        evidence = dict(
+            Link.objects.evidence()
+            .filter(action__factsheet__in=ids)
+            .values_list("action__factsheet")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
         for factsheet in factsheets:
-            factsheet.action_count, factsheet.evidence_count = counts.get(factsheet.pk, (0, 0))
+            factsheet.action_count = actions.get(factsheet.pk, 0)
+            factsheet.evidence_count = evidence.get(factsheet.pk, 0)
         return factsheets
 
     def for_site_search(self, query):
