@@ -9,7 +9,12 @@ from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script
 
 from tracker.addresses import slug_address
 from tracker.models import Document, Link, Recommendation
-from tracker.templatetags.tracker_tags import document_rows, link_items, recommendation_rows
+from tracker.templatetags.tracker_tags import (
+    action_items,
+    document_rows,
+    link_items,
+    recommendation_rows,
+)
 
 from .factories import make_action, make_administration, make_factsheet, make_link
 
@@ -109,3 +114,77 @@ def test_the_document_rows_are_the_template_loop_they_replace(cited):
     assert f">{ESCAPED}</a></th>" in document_rows(documents)
     assert '<td data-label="Administration">—</td>' in document_rows(documents)
     assert ">7 Sep 2025</time>" in document_rows(documents)
+
+
+# The loop the document page had before `action_items`, kept to check the tag against it.
+ACTION_ITEMS_LOOP = """{% for action in actions %}
+    <li id="action-{{ action.position }}" value="{{ action.position }}">
+      {% if action.subheading %}<p class="subheading">{{ action.subheading }}</p>{% endif %}
+      <p>{{ action.text }}</p>
+      {% if action.accepted_links %}
+      <ul class="asked-by">
+        {% for link in action.accepted_links %}
+        <li>{{ link.get_relation_display }}: <a href="{{ link.recommendation.get_absolute_url }}">{{ link.recommendation.title }}</a></li>
+        {% endfor %}
+      </ul>
+      {% else %}
+      <p class="unasked">Not asked for by the essay.</p>
+      {% endif %}
+    </li>
+    {% endfor %}"""  # noqa: E501  (the template as it was, lines and all)
+
+
+def test_the_action_items_are_the_template_loop_they_replace(cited):
+    document = cited.action.factsheet
+    cited.recommendation.title = HOSTILE
+    cited.recommendation.save()
+    make_link(action=cited.action, relation=Link.Relation.CONTRARY)  # Asked for twice.
+    make_action(factsheet=document, subheading=HOSTILE, text="Not asked for.")
+    actions = Document.objects.factsheet_page(document.slug).current_actions
+    assert [len(action.accepted_links) for action in actions] == [2, 0]
+    assert action_items(actions) == Template(ACTION_ITEMS_LOOP).render(
+        Context({"actions": actions})
+    )
+    assert f'<p class="subheading">{ESCAPED}</p>' in action_items(actions)
+    assert f">{ESCAPED}</a></li>" in action_items(actions)
+
+
+# The scorecard's loops before its tags, kept to check the tags against them.
+SCORECARD_LOOPS = """{% load tracker_tags %}
+{% for status, label, count, percent, offset in scorecard.overall %}{% if count %}<rect class="fill-{{ status }}" x="{{ offset|stringformat:'s' }}" y="0" width="{{ percent|stringformat:'s' }}" height="10"><title>{{ label }}: {{ count }}</title></rect>{% endif %}{% endfor %}
+{% for status, label, count, percent, offset in scorecard.overall %}{{ label }} {{ count }}{% if not forloop.last %}, {% endif %}{% endfor %}
+{% for status, label, count in scorecard.status_rows %}
+    <li><a href="{% url 'tracker:recommendation_list' %}?status={{ status }}{% if as_of %}&amp;as_of={{ as_of|date:'Y-m-d' }}{% endif %}"><strong>{{ count }}</strong> {% status_label status label %}{% if status == "not_found" %} <small>in the {{ scope.searched_count }} documents searched</small>{% endif %}</a></li>
+    {% endfor %}
+{% for column in columns %}<th scope="col" class="number">{{ column.heading }}<br><small><time datetime="{{ column.on|date:'Y-m-d' }}">{{ column.on|date:"j M Y" }}</time></small></th>{% endfor %}
+{% for status, label, counts in column_rows %}
+      <tr><th scope="row">{% status_label status label %}</th>{% for count in counts %}<td class="number">{{ count }}</td>{% endfor %}</tr>
+      {% endfor %}
+{% for status, label, count, y, height in chart.last.bars %}{{ label }} {{ count }}{% if not forloop.last %}, {% endif %}{% endfor %}
+{% for x, year in chart.years %}<text x="{{ x }}" y="{{ chart.height|add:13 }}" class="axis">{{ year }}</text>{% endfor %}
+{% for status, label, count, y, height in chart.last.bars %}<li>{% status_label status label %} <strong>{{ count }}</strong> in {{ chart.last.on|date:"F Y" }}</li>{% endfor %}
+{% for status, label in statuses %}<th scope="col" class="number">{{ label }}</th>{% endfor %}
+{% for status, label in statuses %}<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect class="fill-{{ status }}" width="10" height="10"></rect></svg> {{ label }}</li>{% endfor %}"""  # noqa: E501  (the template as it was)
+
+SCORECARD_TAGS = """{% load tracker_tags %}
+{% meter_rects scorecard.overall %}
+{% figures scorecard.overall %}
+{% status_total_items scorecard.status_rows as_of scope.searched_count %}
+{% column_headings columns %}
+{% column_rows column_rows %}
+{% figures chart.last.bars %}
+{% year_labels chart %}
+{% month_legend chart %}
+{% status_headings %}
+{% status_key %}"""
+
+
+@pytest.mark.parametrize("as_of", ["", "2024-06-30"])
+def test_the_scorecard_tags_are_the_template_loops_they_replace(client, cited, as_of):
+    make_link(relation=Link.Relation.IMPLEMENTS)
+    response = client.get(reverse("tracker:scorecard"), {"as_of": as_of} if as_of else {})
+    context = response.context[0].flatten() | {"statuses": Recommendation.Status.choices}
+    assert context["scorecard"].total == 2 and context["chart"].total == 2
+    written = Template(SCORECARD_TAGS).render(Context(context))
+    assert written == Template(SCORECARD_LOOPS).render(Context(context))
+    assert "Partly implemented 1" in written

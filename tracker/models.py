@@ -127,6 +127,7 @@ def _factsheet_page_links():
     return (
         Link.objects.accepted()
         .select_related("recommendation")
+        .defer("recommendation__search_text")  # Search's, kilobytes a row: not shown.
         .order_by("recommendation__stage__position", "recommendation__position")
     )
 
@@ -623,9 +624,12 @@ def _detail_page_history():
 # The detail page's queries with a placeholder for the code and the recommendation's id: a
 # string no slug can be and an id no row has, each compiled with it once per process.
 _DETAIL_PAGE_RECOMMENDATION = CompiledQuery(
-    lambda code: Recommendation.objects.select_related("stage", "stage__essay").filter(code=code)[
-        :2
-    ],
+    lambda code: (
+        Recommendation.objects.select_related("stage", "stage__essay")
+        # Not shown, and long: search's text, and the essay's (the page cites its title).
+        .defer("search_text", "stage__essay__body", "stage__essay__footnotes")
+        .filter(code=code)[:2]
+    ),
     NO_SLUG,
 )
 _DETAIL_PAGE_LINKS = CompiledQuery(

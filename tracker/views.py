@@ -43,7 +43,6 @@ def scorecard(request):
         "tracker/scorecard.html",
         {
             "scorecard": summary,
-            "statuses": Recommendation.Status.choices,
             "as_of": as_of,
             "columns": columns,
             "column_rows": timeline.status_rows(columns),
@@ -157,7 +156,9 @@ def _stage_recommendations(pk):
 # The stage page's three queries, compiled once per process, with a placeholder for the
 # slug and the stage's id (a string no slug can be, an id no row has).
 _STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], NO_SLUG)
-_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, NO_ID)
+_STAGE_RECOMMENDATIONS = CompiledQuery(  # Without search's text, kilobytes a row.
+    lambda pk: _stage_recommendations(pk).defer("search_text"), NO_ID
+)
 _STAGE_TOTALS = CompiledQuery(lambda pk: _stage_recommendations(pk).status_totals_query(), NO_ID)
 
 
@@ -193,9 +194,23 @@ STAGE_TOTAL_WORDS = {
 }
 
 
+# What `document_rows` shows of a document: its other columns (the dates of its import and
+# last save, its checksums, a JSON list of notes) cost more to read than the row itself.
+DOCUMENT_ROW_FIELDS = (
+    "kind",
+    "subtype",
+    "executive_order_number",
+    "administration",
+    "slug",
+    "title",
+    "published",
+)
+
+
 @cached_page
 def document_list(request):
-    filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
+    documents = Document.objects.for_factsheet_list().only(*DOCUMENT_ROW_FIELDS)
+    filterset = DocumentFilter(request.GET or None, queryset=documents)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
     paginator = Paginator(filterset.qs, FACTSHEETS_PER_PAGE)
@@ -294,13 +309,14 @@ def site_search(request):
 
 
 # The essay page's two queries, compiled once per process: the main essay, and its
-# recommendations (with a placeholder for the essay's id: an id no row has).
+# recommendations (with a placeholder for the essay's id: an id no row has), only the
+# columns of `essay_text.Quote`: whole rows carried each one's long search text.
 _MAIN_ESSAY = CompiledQuery(lambda: Document.objects.main_essay())
 _ESSAY_RECOMMENDATIONS = CompiledQuery(
     lambda pk: (
         Recommendation.objects.filter(stage__essay_id=pk)
-        .select_related("stage")
         .order_by("position")
+        .values_list(*essay_text.Quote._fields)
     ),
     NO_ID,
 )
@@ -312,16 +328,21 @@ def essay(request):
     if not found:
         raise Http404("No Document matches the given query.")
     document = found[0]
-    recommendations = _ESSAY_RECOMMENDATIONS(document.pk)
+    recommendations = [essay_text.Quote(*row) for row in _ESSAY_RECOMMENDATIONS(document.pk)]
+    blocks = essay_text.annotated_blocks(document.body, recommendations)
     return render(
         request,
         "tracker/essay.html",
         {
             "essay": document,
-            "blocks": essay_text.annotated_blocks(document.body, recommendations),
+            "blocks_html": essay_text.blocks_html(blocks),
             "recommendation_count": len(recommendations),
         },
     )
+
+
+# The essay the about page names: the latest, as `first()` gave it; only what it cites.
+_CITED_ESSAY = CompiledQuery(lambda: Document.objects.essays().only("title", "author")[:1])
 
 
 @cached_page
@@ -331,8 +352,7 @@ def about(request):
         "tracker/about.html",
         {
             "sources": sources_html(),
-            "statuses": Recommendation.Status.choices,
-            "essay": Document.objects.essays().first(),
+            "essay": next(iter(_CITED_ESSAY()), None),
             "scope": record.scope(),
         },
     )

@@ -5,13 +5,14 @@ from collections.abc import Iterable
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.context import Context
+from django.urls import reverse
 from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker.markup import render_markdown
-from tracker.models import Document, Link, Recommendation
-from tracker.timeline import Entry
+from tracker.models import Action, Document, Link, Recommendation
+from tracker.timeline import Column, Entry, MonthlyChart
 
 register = template.Library()
 
@@ -48,6 +49,34 @@ def link_items(links: Iterable[Link]) -> SafeString:
             f"  {_cited_source(link)}\n</li>"
             for link in links
         )
+    )
+
+
+@register.simple_tag
+def action_items(actions: Iterable[Action]) -> SafeString:
+    """An `<li>` for each of a document's actions (from `factsheet_page()`): its subheading
+    and text, and the recommendations that asked for it (or that none did)."""
+    return mark_safe("".join(_action_item(action) for action in actions))
+
+
+def _action_item(action: Action) -> str:
+    subheading = (
+        f'<p class="subheading">{_html(action.subheading)}</p>' if action.subheading else ""
+    )
+    links = action.accepted_links  # type: ignore[attr-defined]  # set by factsheet_page()
+    if links:
+        asked_by = "".join(
+            f"\n        <li>{_html(RELATION_LABELS.get(link.relation, link.relation))}: "
+            f'<a href="{_html(link.recommendation.get_absolute_url())}">'
+            f"{_html(link.recommendation.title)}</a></li>\n        "
+            for link in links
+        )
+        asked = f'\n      <ul class="asked-by">\n        {asked_by}\n      </ul>\n      '
+    else:
+        asked = '\n      <p class="unasked">Not asked for by the essay.</p>\n      '
+    return (
+        f'\n    <li id="action-{action.position}" value="{action.position}">\n'
+        f"      {subheading}\n      <p>{_html(action.text)}</p>\n      {asked}\n    </li>\n    "
     )
 
 
@@ -184,6 +213,123 @@ def _editor_source(document: Document) -> str:
         f'{_html(document.publisher)}, <a href="{_html(document.working_url)}" rel="noopener">'
         f"{_html(document.title)}</a>, {_time(document.published)} "
         "<small>(entered by the tracker’s editors; not one of the documents searched)</small></p>"
+    )
+
+
+# The scorecard's loops, written here for the same reason as the rows above: a template loop
+# over five statuses cost more than the rest of the scorecard's template together.
+
+STATUS_CHOICES = Recommendation.Status.choices
+
+
+@register.simple_tag
+def meter_rects(shares: Iterable[tuple]) -> SafeString:
+    """The bar of `Scorecard.overall()`: a `<rect>` for each status held by any."""
+    return mark_safe(
+        "".join(
+            f'<rect class="fill-{_html(status)}" x="{_html(offset)}" y="0" '
+            f'width="{_html(percent)}" height="10"><title>{_html(label)}: {_html(count)}</title>'
+            "</rect>"
+            for status, label, count, percent, offset in shares
+            if count
+        )
+    )
+
+
+@register.simple_tag
+def figures(rows: Iterable[tuple]) -> SafeString:
+    """ "Implemented 6, Partly implemented 1, ..." of rows that start (status, label, count)."""
+    return mark_safe(", ".join(f"{_html(row[1])} {_html(row[2])}" for row in rows))
+
+
+@register.simple_tag
+def status_total_items(
+    rows: Iterable[tuple], as_of: datetime.date | None, searched_count: int
+) -> SafeString:
+    """An `<li>` for each status of `Scorecard.status_rows()`: its count, linked to the list of
+    those recommendations (on `as_of`, if given)."""
+    address = _html(reverse("tracker:recommendation_list"))
+    on = f"&amp;as_of={as_of.isoformat()}" if as_of else ""
+    searched = f" <small>in the {_html(searched_count)} documents searched</small>"
+    return mark_safe(
+        "".join(
+            f'\n    <li><a href="{address}?status={_html(status)}{on}"><strong>{_html(count)}'
+            f"</strong> {status_label(status, label)}"
+            f"{searched if status == Recommendation.Status.NOT_FOUND else ''}</a></li>\n    "
+            for status, label, count in rows
+        )
+    )
+
+
+@register.simple_tag
+def column_headings(columns: Iterable[Column]) -> SafeString:
+    """A `<th>` for each column of the side-by-side table: its heading and date."""
+    return mark_safe(
+        "".join(
+            f'<th scope="col" class="number">{_html(column.heading)}<br><small>'
+            f'<time datetime="{column.on.isoformat()}">{_short_day(column.on)}</time></small></th>'
+            for column in columns
+        )
+    )
+
+
+@register.simple_tag
+def column_rows(rows: Iterable[tuple]) -> SafeString:
+    """A `<tr>` for each status of `timeline.status_rows()`: its count in each column."""
+    return mark_safe(
+        "".join(
+            f'\n      <tr><th scope="row">{status_label(status, label)}</th>'
+            + "".join(f'<td class="number">{_html(count)}</td>' for count in counts)
+            + "</tr>\n      "
+            for status, label, counts in rows
+        )
+    )
+
+
+@register.simple_tag
+def year_labels(chart: MonthlyChart) -> SafeString:
+    """The chart's axis: each year's label under its first month."""
+    y = chart.height + 13
+    return mark_safe(
+        "".join(
+            f'<text x="{_html(x)}" y="{y}" class="axis">{_html(year)}</text>'
+            for x, year in chart.years
+        )
+    )
+
+
+@register.simple_tag
+def month_legend(chart: MonthlyChart) -> SafeString:
+    """The chart's legend: each status and its count in the last month."""
+    month = f"{MONTHS[chart.last.on.month]} {chart.last.on.year:04d}"
+    return mark_safe(
+        "".join(
+            f"<li>{status_label(status, label)} <strong>{_html(count)}</strong> in {month}</li>"
+            for status, label, count, _, _ in chart.last.bars
+        )
+    )
+
+
+@register.simple_tag
+def status_headings() -> SafeString:
+    """A `<th>` for each status, in order."""
+    return mark_safe(
+        "".join(
+            f'<th scope="col" class="number">{_html(label)}</th>' for _, label in STATUS_CHOICES
+        )
+    )
+
+
+@register.simple_tag
+def status_key() -> SafeString:
+    """The colour of each status."""
+    return mark_safe(
+        "".join(
+            '<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">'
+            f'<rect class="fill-{_html(status)}" width="10" height="10"></rect></svg> '
+            f"{_html(label)}</li>"
+            for status, label in STATUS_CHOICES
+        )
     )
 
 
