@@ -372,12 +372,14 @@ def _link_values_sql(site_url, dialect):
 
 
 def _moved_url_postgresql():
+    """`working_url` in SQL for the plain spellings `_MOVABLE` matches: the archive's host
+    before the archived path, which in such an address right follows the host."""
     moves = " ".join(
-        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
+        "WHEN published BETWEEN %s AND %s THEN %s || substr(url, strpos(url, %s))" for _ in ARCHIVES
     )
     params = [_MOVABLE]
     for took_office, left_office, host in ARCHIVES:
-        params += [took_office, left_office, _HOST, f"https://{host}"]
+        params += [took_office, left_office, f"https://{host}", ARCHIVED_PATH]
     return f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END", params
 
 
