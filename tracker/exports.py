@@ -424,15 +424,21 @@ def _register_functions():
         _registered.connection = raw
 
 
+# Whether a document has such an address: migration 0027's partial index holds exactly these
+# documents (its condition is this one, word for word), so the question reads an empty index
+# rather than every document's address.
+_UNMOVABLE_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
+    "AND strpos(lower(url), %s) > 0 AND url !~ %s)"
+)
+_UNMOVABLE_PARAMS = (r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE)
+
+
 def _copy_can_match():
     """False when a document's address is one `working_url` may move but not in the plain
     spelling the SQL moves (an upper-case host, a port, white space...)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
-            "AND strpos(lower(url), %s) > 0 AND url !~ %s)",
-            [r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE],
-        )
+        cursor.execute(_UNMOVABLE_SQL, _UNMOVABLE_PARAMS)
         return not cursor.fetchone()[0]
 
 
