@@ -307,9 +307,9 @@ class _Dialect:
 
 _POSTGRESQL = _Dialect(day="to_char({v}, 'YYYY-MM-DD')", date="%s::date")
 _SQLITE = _Dialect(day="{v}", date="%s")  # SQLite keeps dates as YYYY-MM-DD text.
-_NEUTRAL = (
-    "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
-)
+# The first character compared by its code (`ascii`): no first character copied out as text.
+_FORMULA_CODES = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
+_NEUTRAL = "CASE WHEN ascii({v}) IN (" + _FORMULA_CODES + ") THEN '''' || {v} ELSE {v} END"
 _LINK_FIELDS = (
     "code, title, relation, doc_title, published, url, section, text, reason, "
     "kind, subtype, number, administration, publisher"
