@@ -98,3 +98,14 @@ def test_a_status_label_is_escaped():
         Context({"s": "implemented", "l": "Implemented"})
     )
     assert rendered == '<span class="status status-implemented">Implemented</span>'
+
+
+def test_the_recommendation_form_class_is_made_once_and_each_form_has_its_own_menus(cited):
+    first, second = (
+        RecommendationFilter(None, queryset=Recommendation.objects.for_list_page())
+        for _ in range(2)
+    )
+    first.offer_documents()
+    assert type(first.form) is type(second.form)
+    assert len(first.form.fields["document"].widget.choices) == 2  # "Any document" and one.
+    assert list(second.form.fields["document"].widget.choices) == []

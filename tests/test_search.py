@@ -4,12 +4,13 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker import full_text
 from tracker.curation import review_links
 from tracker.models import Recommendation
-from tracker.search import parse
+from tracker.search import STEMS_MARK, parse, snippet
 
 from .factories import make_action, make_link, make_recommendation, make_stage
 
@@ -100,6 +101,46 @@ class Search(TestCase):
         )
         _, content = self.results("proclamations")
         assert '<p class="snippet">Revoked the travel ban proclamations on day one.</p>' in content
+
+    def test_a_snippet_reads_the_stored_stems_line(self):
+        # Each part's stems are the stored ones (not stemmed again): here "banana" for "Apples".
+        text = f"Title\nApples here\nApples there\n{STEMS_MARK} titl banana here appl there t:titl "
+        assert snippet(text, parse("banana")) == "Apples here"
+        assert snippet(text, parse("apples")) == "Apples there"
+        # A text without its stems line (not rebuilt yet) is stemmed as it is read.
+        assert snippet(text.split(STEMS_MARK)[0], parse("apples")) == "Apples here"
+
+    def test_only_a_search_reads_the_long_search_texts(self):
+        def reads_texts(params):
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("tracker:recommendation_list"), params)
+            return any('"search_text"' in query["sql"] for query in queries)
+
+        assert not reads_texts({}) and not reads_texts({"q": " ", "stage": "reverse"})
+        assert reads_texts({"q": "refugees"})  # For the snippets.
+
+    def test_relevance_reads_each_search_text_once(self):
+        # Every reading of a long text is a pass over it (on PostgreSQL, decompressing it).
+        sql, _ = (
+            Recommendation.objects.search("travel ban").values("relevance").query.sql_with_params()
+        )
+        assert sql.count("search_text") == 1
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own function")
+    def test_sqlite_counts_patterns_as_replacing_them_would(self):
+        texts = [" human human ", " human  human ", "Guantánamo human rights ", "", " human"]
+        with connection.cursor() as cursor:
+            for text in texts:
+                for pattern in [" human ", " t:human ", " human rights "]:
+                    cursor.execute(
+                        f"SELECT {full_text.OCCURRENCES}(CAST(%s AS BLOB), %s), "
+                        "(LENGTH(CAST(%s AS BLOB)) - LENGTH(CAST(REPLACE(%s, %s, '') AS BLOB)))"
+                        " / LENGTH(%s)",
+                        [text, pattern, text, text, pattern, pattern],
+                    )
+                    counted, replaced = cursor.fetchone()
+                    assert counted == replaced, (text, pattern)
 
     def test_no_match_is_an_honest_empty_result_without_downloads(self):
         for query in ["torture", "climate"]:

@@ -6,4 +6,5 @@ class TrackerConfig(AppConfig):
     verbose_name = "Tracker"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the tracker's own system checks
+        # The tracker's own system checks; the functions each SQLite connection is given.
+        from . import checks, full_text  # noqa: F401

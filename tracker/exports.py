@@ -24,6 +24,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from . import scorecard_evidence
 from .compiled import CompiledQuery, sqlite_literal
 from .models import Administration, Document, Link, Recommendation
 from .record import ARCHIVED_PATH, ARCHIVES, WHITE_HOUSE_HOSTS, working_url
@@ -746,49 +747,26 @@ def _every_select_sql(site_url, ends, day, time_zone):
 def _scorecard_select_sql_of(export):
     """SQLite: the SELECT of scorecard.csv's data lines, and its params.
 
-    A recommendation's links are read once, in evidence order, by one subquery whose
-    aggregates (each with its FILTER) hand their values over as one JSON array: a scalar
-    subquery gives one value, and a subquery per aggregate read the links six times.
-    group_concat follows the order of the rows its subquery hands it (SQLite keeps a
-    subquery's ORDER BY under such an aggregate). An address is in `urls` where it is first
-    cited as evidence: a DISTINCT aggregate keeps the first of each value in the order its
-    rows come, in a JSON array (the one aggregate that takes DISTINCT and keeps every
-    address whole), which `json_each` reads back in order to join with spaces (a fifth
-    fewer instructions than numbering each address's links with a window function). Today's
-    evidence count is counted there too: the recommendations' query counted every
-    recommendation's links again, through rows that hold every suggestion too (8-9% of the
-    statement at the record and at x10)."""
+    A recommendation's links are read once by one subquery whose aggregates (each with its
+    FILTER) hand their values over as one JSON array: a scalar subquery gives one value, and
+    a subquery per aggregate read the links six times. Today the evidence, its addresses and
+    its count are the stored ones (`tracker.scorecard_evidence`, kept by triggers): building
+    them was about half of the statement at the record; the links are still read for the
+    latest action and the statuses at the administrations' ends, which depend on the day.
+    On a date, the evidence is aggregated here as it is stored (`evidence_aggregates`)."""
     as_of = export.as_of
-    on, up_to = as_of or today(), as_of or datetime.date.max
+    on = as_of or today()
     inner, inner_params = _scorecard_rows_sql(export, counted=as_of is not None)
-
-    def among(relations):
-        relations = list(map(_plain, relations))
-        return f"relation IN ({', '.join(['%s'] * len(relations))})", relations
-
-    evidence, evidence_params = among(Link.EVIDENCE_RELATIONS)
-    statuses, status_params = among(STATUS_RELATIONS)
-    cited = _CITED.format(published=_SQLITE.day.format(v="d.published"))
-    links = (
-        "SELECT relation, published, url, cell, counted, evidence "
-        f"FROM (SELECT l.relation, d.published, d.url, a.position, l.id, {cited} AS cell, "
-        f"l.{evidence} AND d.published <= %s AND d.url <> '' AS counted, "
-        f"l.{evidence} AND d.published <= %s AS evidence "
-        f"{_SQLITE_LINKS_OF} AND l.{statuses}) ORDER BY published, position, id"
-    )
-    links_params = [
-        _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
-        *evidence_params, up_to, *evidence_params, up_to, _plain(Link.Review.ACCEPTED),
-        *status_params,
-    ]  # fmt: skip
+    if as_of is None:
+        statuses, status_params = _among(STATUS_RELATIONS)
+        links = f"SELECT l.relation, d.published {_SQLITE_LINKS_OF} AND l.{statuses}"
+        links_params = [_plain(Link.Review.ACCEPTED), *status_params]
+        aggregates = []
+    else:
+        links, links_params = cited_links_sql(as_of)
+        aggregates = evidence_aggregates()
     # (name, aggregate of the links, its params)
-    aggregates = [
-        ("evidence", "group_concat(cell, ' | ') FILTER (WHERE evidence)", []),
-        ("urls", "json_group_array(DISTINCT url) FILTER (WHERE counted)", []),
-        ("latest", "max(published) FILTER (WHERE published <= %s)", [on]),
-    ]
-    if as_of is None:  # Accepted implementing and partial links, as `with_evidence_count`.
-        aggregates.append(("evidence_total", "count(*) FILTER (WHERE evidence)", []))
+    aggregates.append(("latest", "max(published) FILTER (WHERE published <= %s)", [on]))
     # Per end day: the latest evidence, contrary action and implementing link by then.
     for n, day in _end_days(export).items():
         for name, relations in (
@@ -796,18 +774,18 @@ def _scorecard_select_sql_of(export):
             ("contrary", [Link.Relation.CONTRARY]),
             ("implements", [Link.Relation.IMPLEMENTS]),
         ):
-            which, which_params = among(relations)
+            which, which_params = _among(relations)
             aggregates.append(
                 (f"{name}_{n}", f"max(published) FILTER (WHERE {which} AND published <= %s)",
                  [*which_params, day])
             )  # fmt: skip
     array = ", ".join(aggregate for _, aggregate, _ in aggregates)
-    extracted = ", ".join(
-        f"(SELECT group_concat(value, ' ') FROM json_each(links, '$[{number}]')) AS {name}"
-        if name == "urls"
-        else f"json_extract(links, '$[{number}]') AS {name}"
-        for number, (name, _, _) in enumerate(aggregates)
-    )
+    extracted = ", ".join(_extracted(n, name) for n, (name, _, _) in enumerate(aggregates))
+    stored = ""
+    if as_of is None:
+        stored_values = "e.evidence, e.urls, coalesce(e.evidence_count, 0) AS evidence_total"
+        extracted = f"{stored_values}, {extracted}"
+        stored = f"LEFT JOIN {scorecard_evidence.TABLE} AS e ON e.recommendation_id = r.pk "
     values, params = _scorecard_values(
         export, _SQLITE, "evidence_total" if as_of is None else "evidence_count"
     )
@@ -817,11 +795,61 @@ def _scorecard_select_sql_of(export):
     source = (
         f"(SELECT r.*, {extracted} FROM (SELECT r.*, (SELECT json_array({array}) FROM "
         f"({links})) AS links FROM recommendations AS r LIMIT -1 OFFSET 0) AS r "
-        "LIMIT -1 OFFSET 0) AS r"
+        f"{stored}LIMIT -1 OFFSET 0) AS r"
     )
     sql = _cells_sql(values, source, named)
     aggregate_params = [param for _, _, params in aggregates for param in params]
     return sql, [*inner_params, *params, *aggregate_params, *links_params]
+
+
+def _among(relations):
+    relations = list(map(_plain, relations))
+    return f"relation IN ({', '.join(['%s'] * len(relations))})", relations
+
+
+def _extracted(number, name, array="links"):
+    """The value `name` at `number` in the JSON array `array`; `urls`, a JSON array of
+    addresses, as the addresses joined with spaces."""
+    if name == "urls":
+        return f"(SELECT group_concat(value, ' ') FROM json_each({array}, '$[{number}]')) AS {name}"
+    return f"json_extract({array}, '$[{number}]') AS {name}"
+
+
+def cited_links_sql(up_to=None):
+    """SQLite: the accepted status links of the recommendation `r.pk`, in evidence order, with
+    each one's evidence cell, and whether it is evidence (and a cited address) by `up_to`
+    (no limit: None), and its params."""
+    up_to = up_to or datetime.date.max
+    evidence, evidence_params = _among(Link.EVIDENCE_RELATIONS)
+    statuses, status_params = _among(STATUS_RELATIONS)
+    cited = _CITED.format(published=_SQLITE.day.format(v="d.published"))
+    links = (
+        "SELECT relation, published, url, cell, counted, evidence "
+        f"FROM (SELECT l.relation, d.published, d.url, a.position, l.id, {cited} AS cell, "
+        f"l.{evidence} AND d.published <= %s AND d.url <> '' AS counted, "
+        f"l.{evidence} AND d.published <= %s AS evidence "
+        f"{_SQLITE_LINKS_OF} AND l.{statuses}) ORDER BY published, position, id"
+    )
+    params = [
+        _plain(Document.Kind.EDITOR_SOURCE), str(Document.Kind.EDITOR_SOURCE.label),
+        *evidence_params, up_to, *evidence_params, up_to, _plain(Link.Review.ACCEPTED),
+        *status_params,
+    ]  # fmt: skip
+    return links, params
+
+
+def evidence_aggregates():
+    """(name, aggregate, params) of the evidence cell and its addresses over
+    `cited_links_sql`. group_concat follows the order of the rows its subquery hands it
+    (SQLite keeps a subquery's ORDER BY under such an aggregate). An address is in `urls`
+    where it is first cited as evidence: a DISTINCT aggregate keeps the first of each value
+    in the order its rows come, in a JSON array (the one aggregate that takes DISTINCT and
+    keeps every address whole), which `json_each` reads back in order to join with spaces
+    (a fifth fewer instructions than numbering each address's links with a window function)."""
+    return [
+        ("evidence", "group_concat(cell, ' | ') FILTER (WHERE evidence)", []),
+        ("urls", "json_group_array(DISTINCT url) FILTER (WHERE counted)", []),
+    ]
 
 
 def scorecard_csv_lines(export):

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Sum, Value
 
-from .compiled import CompiledQuery
+from .compiled import NO_SLUG, CompiledQuery
 from .models import Administration, Document, DocumentSet, Link, Recommendation, Stage
 from .status import AsOfField, annotate_on, status_records
 
@@ -15,14 +15,25 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 FACTSHEET_CHOICES = 30
 
 
-# The stage menu's (slug, name) pairs: the same SQL on every list page, compiled once per
-# process (`compiled.CompiledQuery`).
+# The menus' (slug, label) pairs: the same SQL on every list page, compiled once per
+# process (`compiled.CompiledQuery`); compiling the documents' took longer than the rest of
+# the form.
 _OFFERED_STAGES = CompiledQuery(
     lambda: (
         Stage.objects.filter(essay__in=Document.objects.main_essay().values("pk"))
         .order_by("position")
         .values_list("slug", "name")
     )
+)
+_OFFERED_DOCUMENTS = CompiledQuery(
+    lambda: Document.objects.recently_cited().values_list("slug", "title")[:FACTSHEET_CHOICES]
+)
+# The (slug, label) of the row a query string chose, when its menu does not offer it.
+_DOCUMENT_CHOSEN = CompiledQuery(
+    lambda slug: Document.objects.filter(slug=slug).values_list("slug", "title"), NO_SLUG
+)
+_STAGE_CHOSEN = CompiledQuery(
+    lambda slug: Stage.objects.filter(slug=slug).values_list("slug", "name"), NO_SLUG
 )
 
 
@@ -134,14 +145,22 @@ class RecommendationFilter(django_filters.FilterSet):
                     del data[alias]
         super().__init__(data, *args, **kwargs)
 
+    _form_class = None
+
+    def get_form_class(self):
+        # Made once per process: making its fields took a third of the form's cost, and
+        # nothing in them depends on the request (each form's menus are filled by `_offer`).
+        if RecommendationFilter._form_class is None:
+            RecommendationFilter._form_class = super().get_form_class()
+        return RecommendationFilter._form_class
+
     def offer_documents(self):
         """Fill the document menu, for a page that shows the form.
 
         It offers the documents most recently cited as evidence (an archive has
         thousands); any document's slug in the query string still filters.
         """
-        cited = Document.objects.recently_cited().values_list("slug", "title")
-        self._offer("document", cited[:FACTSHEET_CHOICES], Document, "title", "Any document")
+        self._offer("document", _OFFERED_DOCUMENTS(), _DOCUMENT_CHOSEN, "Any document")
 
     def offer_stages(self):
         """Fill the stage menu, for a page that shows the form.
@@ -149,15 +168,15 @@ class RecommendationFilter(django_filters.FilterSet):
         It offers the main essay's stages, the ones the scorecard shows (other essays'
         would repeat their names); any stage's slug in the query string still filters.
         """
-        self._offer("stage", _OFFERED_STAGES(), Stage, "name", "Any stage")
+        self._offer("stage", _OFFERED_STAGES(), _STAGE_CHOSEN, "Any stage")
 
-    def _offer(self, name, offered, model, label, empty_label):
-        """Set the menu of field `name` to the (slug, label) pairs `offered`, plus the `model`
-        row whose slug the query string chose if it is not among them."""
+    def _offer(self, name, offered, chosen_row, empty_label):
+        """Set the menu of field `name` to the (slug, label) pairs `offered`, plus the pair
+        `chosen_row(slug)` gives for the slug the query string chose if it is not among them."""
         choices = list(offered)
         chosen = self.data.get(name, "") if self.data else ""
         if SLUG.fullmatch(chosen) and chosen not in dict(choices):
-            choices += list(model.objects.filter(slug=chosen).values_list("slug", label))
+            choices += chosen_row(chosen)
         self.form.fields[name].widget.choices = [("", empty_label), *choices]
 
     def filter_search(self, queryset, name, value):

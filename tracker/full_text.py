@@ -29,12 +29,16 @@ Porter stemmer, PostgreSQL's Snowball, which `tracker.search.highlight` uses too
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from .search import STEMS_MARK, words
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 CONFIG = "tracker_english"
 TRIGGER_EVENTS = ("insert", "delete", "update")
+# SQLite: the function that counts a search's patterns in a text (`models.SearchScore`).
+OCCURRENCES = "tracker_occurrences"
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,18 @@ def uninstall(schema_editor, sqlite_indexes=SQLITE_INDEXES):
         return
     for statement in statements:
         schema_editor.execute(statement)
+
+
+def occurrences(text, *patterns):
+    """How many times the patterns occur in the text (UTF-8 bytes), each counted on its own
+    (as removing it with REPLACE would show)."""
+    return sum(text.count(pattern.encode()) for pattern in patterns)
+
+
+@receiver(connection_created)
+def _register_occurrences(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(OCCURRENCES, -1, occurrences, deterministic=True)
 
 
 def _alternatives(term):

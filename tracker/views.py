@@ -61,7 +61,12 @@ def filtered_recommendations(request, queryset):
 
 @cached_page
 def recommendation_list(request):
-    filterset = filtered_recommendations(request, Recommendation.objects.for_list_page())
+    recommendations = Recommendation.objects.for_list_page()
+    if not request.GET.get("q", "").strip():
+        # Only a search's snippets read the long search texts (on PostgreSQL, reading them
+        # took most of the list's query).
+        recommendations = recommendations.defer("search_text")
+    filterset = filtered_recommendations(request, recommendations)
     filterset.offer_documents()
     filterset.offer_stages()
     if filterset.is_bound and not filterset.is_valid():

@@ -6,7 +6,7 @@ from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.context import Context
 from django.utils.dates import MONTHS, MONTHS_3
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tracker.markup import render_markdown
@@ -202,7 +202,8 @@ def query_with(context: Context, **changes: str | int | None) -> str:
 def control(field: BoundField) -> SafeString:
     """The field's input or menu: the HTML Django's widget templates give (the same
     attributes, value, selected option, and aria-invalid with an error), written here
-    because those templates cost more than the rest of a list page (an include per option)."""
+    because those templates cost more than the rest of a list page (an include per option),
+    and a menu's options without the dictionary Django makes of each."""
     widget = field.field.widget
     multiple = isinstance(widget, forms.Select) and widget.allow_multiple_selected
     if not isinstance(widget, (forms.TextInput, forms.Select)) or multiple:
@@ -210,34 +211,63 @@ def control(field: BoundField) -> SafeString:
     attrs = field.build_widget_attrs({}, widget)
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
-    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
-    name = escape(context["name"])
     if not isinstance(widget, forms.Select):
-        value = "" if context["value"] is None else f' value="{escape(context["value"])}"'
+        context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+        value = "" if context["value"] is None else f' value="{_escaped(context["value"])}"'
         return mark_safe(
-            f'<input type="{escape(context["type"])}" name="{name}"{value}'
-            f"{_attributes(context['attrs'])}>"
+            f'<input type="{_escaped(context["type"])}" name="{_escaped(context["name"])}"'
+            f"{value}{_attributes(context['attrs'])}>"
         )
+    # Read once, as Django does: a model's menu queries on each reading (and list() would
+    # count its rows first, with a query of its own).
+    choices = [choice for choice in widget.choices]
+    if any(isinstance(label, (list, tuple)) for _, label in choices):
+        options = _grouped_options(widget, field, attrs)
+    else:  # As Select.optgroups: only the first option of the value is selected.
+        chosen, options = widget.format_value(field.value()), []
+        for value, label in choices:
+            value = "" if value is None else value
+            selected = chosen and str(value) in chosen
+            chosen = chosen if not selected else None
+            options.append(
+                f'<option value="{_escaped(value)}"{" selected" if selected else ""}>'
+                f"{_html(label)}</option>"
+            )
+    # Widget.get_context: the menu's name and attributes, without Select's options.
+    context = forms.Widget.get_context(widget, field.html_name, None, attrs)["widget"]
+    return mark_safe(
+        f'<select name="{_escaped(context["name"])}"{_attributes(context["attrs"])}>'
+        f"{''.join(options)}</select>"
+    )
+
+
+def _grouped_options(widget: forms.Select, field: BoundField, attrs: dict) -> list[str]:
+    """A menu's options, through Django's own `optgroups`, for choices in groups."""
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
     options = []
     for group_name, group_options, _ in context["optgroups"]:
         if group_name:
-            options.append(f'<optgroup label="{escape(group_name)}">')
+            options.append(f'<optgroup label="{_escaped(group_name)}">')
         options.extend(
-            f'<option value="{escape(option["value"])}"{_attributes(option["attrs"])}>'
-            f"{conditional_escape(option['label'])}</option>"
+            f'<option value="{_escaped(option["value"])}"{_attributes(option["attrs"])}>'
+            f"{_html(option['label'])}</option>"
             for option in group_options
         )
         if group_name:
             options.append("</optgroup>")
-    return mark_safe(
-        f'<select name="{name}"{_attributes(context["attrs"])}>{"".join(options)}</select>'
-    )
+    return options
+
+
+def _escaped(value: object) -> str:
+    """As Django's `escape` (which escapes even a safe string), without its check for lazy
+    arguments."""
+    return html.escape(str(value))
 
 
 def _attributes(attrs: dict[str, object]) -> str:
     """As Django's widgets/attrs.html: True gives a bare attribute, False none."""
     return "".join(
-        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
