@@ -425,7 +425,7 @@ def _register_functions():
         _registered.connection = raw
 
 
-# Whether a document has such an address: migration 0027's partial index holds exactly these
+# Whether a document has such an address: migration 0028's partial index holds exactly these
 # documents (its condition is this one, word for word), so the question reads an empty index
 # rather than every document's address.
 _UNMOVABLE_SQL = (

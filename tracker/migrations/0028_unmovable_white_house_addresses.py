@@ -25,6 +25,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0026_status_counts")]
+    dependencies = [("tracker", "0027_scorecard_evidence")]
 
     operations = [migrations.RunPython(create_index, drop_index)]
