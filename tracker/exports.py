@@ -290,11 +290,12 @@ def link_queryset(as_of=None):
 
 
 # The CSV downloads' cells computed by the database, each as text, cell for cell as
-# `link_rows`/`scorecard_rows` give them. PostgreSQL writes the lines too, through COPY: each
-# cell neutralised (`neutralise`), then quoted as Python's csv module quotes (a cell holding
-# a comma, a double quote, CR or LF), joined by commas, each layer fenced with OFFSET 0 so
-# every cell is computed once. COPY's text format escapes a line's backslashes and control
-# characters and ends it with LF; `_csv_block` turns that back into the bytes Python writes.
+# `link_rows`/`scorecard_rows` give them. PostgreSQL writes the lines too, through COPY's CSV
+# format: each cell neutralised (`neutralise`) in SQL, fenced with OFFSET 0 so every cell is
+# computed once. COPY quotes as Python's csv module quotes (a cell holding a comma, a double
+# quote, CR or LF; quotes doubled) but also quotes an empty cell, which it leaves bare only
+# when NULL: so an empty cell is sent as NULL. It ends each line with LF, and each line is a
+# message of its own (the protocol sends one per row): `_copy_lines` ends it with CRLF.
 # SQLite hands the cells over as rows and `_csv_line` writes the lines: SQLite's string
 # functions do that slower than Python's (links.csv's lines took twice as long in SQL). It
 # hands them over as UTF-8 bytes (a BLOB cast), which the response sends as they are: as
@@ -307,10 +308,9 @@ class _Dialect:
 
 _POSTGRESQL = _Dialect(day="to_char({v}, 'YYYY-MM-DD')", date="%s::date")
 _SQLITE = _Dialect(day="{v}", date="%s")  # SQLite keeps dates as YYYY-MM-DD text.
-_NEUTRAL = (
-    "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {v} ELSE {v} END"
-)
-_QUOTED = """CASE WHEN {v} ~ '[",\\r\\n]' THEN '"' || replace({v}, '"', '""') || '"' ELSE {v} END"""
+# The first character compared by its code (`ascii`): no first character copied out as text.
+_FORMULA_CODES = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
+_NEUTRAL = "CASE WHEN ascii({v}) IN (" + _FORMULA_CODES + ") THEN '''' || {v} ELSE {v} END"
 _LINK_FIELDS = (
     "code, title, relation, doc_title, published, url, section, text, reason, "
     "kind, subtype, number, administration, publisher"
@@ -321,29 +321,20 @@ _LINK_FIELDS = (
 # writer; SQLite hands that one address to `working_url` itself (`_register_functions`).
 _HOST = r"^https?://(www\.)?whitehouse\.gov"
 _MOVABLE = _HOST + re.escape(ARCHIVED_PATH) + r"[^?#\s]*(\?[^#\s]+)?(#\S+)?$"
-_UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
-_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 COPY_BLOCK = 64 * 1024
 ROWS_PER_BLOCK = 100
 _WORKING_URL = "tracker_working_url"
 _registered = threading.local()
 
 
-def _text_cells(values):
-    return ", ".join(
-        f"coalesce(CAST(({value}) AS TEXT), '') AS v{n}" for n, value in enumerate(values)
-    )
-
-
 def _copy_csv_sql(values, source):
     """PostgreSQL: COPY of CSV lines over `source` (a FROM clause's text): each value as
-    text, neutralised, quoted, joined by commas; each layer fenced with OFFSET 0."""
-    columns = range(len(values))
-    neutral = ", ".join(_NEUTRAL.format(v=f"v{n}") + f" AS w{n}" for n in columns)
-    line = " || ',' || ".join(_QUOTED.format(v=f"w{n}") for n in columns)
+    text, neutralised, empty as NULL; the values fenced with OFFSET 0."""
+    texts = ", ".join(f"CAST(({value}) AS TEXT) AS v{n}" for n, value in enumerate(values))
+    cells = ", ".join(f"nullif({_NEUTRAL.format(v=f'v{n}')}, '')" for n in range(len(values)))
     return (
-        f"COPY (SELECT {line} FROM (SELECT {neutral} FROM (SELECT {_text_cells(values)} "
-        f"FROM {source} OFFSET 0) AS v OFFSET 0) AS w) TO STDOUT"
+        f"COPY (SELECT {cells} FROM (SELECT {texts} FROM {source} OFFSET 0) AS v) "
+        "TO STDOUT (FORMAT csv)"
     )
 
 
@@ -382,12 +373,14 @@ def _link_values_sql(site_url, dialect):
 
 
 def _moved_url_postgresql():
+    """`working_url` in SQL for the plain spellings `_MOVABLE` matches: the archive's host
+    before the archived path, which in such an address right follows the host."""
     moves = " ".join(
-        "WHEN published BETWEEN %s AND %s THEN regexp_replace(url, %s, %s)" for _ in ARCHIVES
+        "WHEN published BETWEEN %s AND %s THEN %s || substr(url, strpos(url, %s))" for _ in ARCHIVES
     )
     params = [_MOVABLE]
     for took_office, left_office, host in ARCHIVES:
-        params += [took_office, left_office, _HOST, f"https://{host}"]
+        params += [took_office, left_office, f"https://{host}", ARCHIVED_PATH]
     return f"CASE WHEN url ~ %s THEN CASE {moves} ELSE url END ELSE url END", params
 
 
@@ -432,15 +425,21 @@ def _register_functions():
         _registered.connection = raw
 
 
+# Whether a document has such an address: migration 0028's partial index holds exactly these
+# documents (its condition is this one, word for word), so the question reads an empty index
+# rather than every document's address.
+_UNMOVABLE_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
+    "AND strpos(lower(url), %s) > 0 AND url !~ %s)"
+)
+_UNMOVABLE_PARAMS = (r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE)
+
+
 def _copy_can_match():
     """False when a document's address is one `working_url` may move but not in the plain
     spelling the SQL moves (an upper-case host, a port, white space...)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM tracker_document WHERE url ~* %s "
-            "AND strpos(lower(url), %s) > 0 AND url !~ %s)",
-            [r"whitehouse\.gov", ARCHIVED_PATH, _MOVABLE],
-        )
+        cursor.execute(_UNMOVABLE_SQL, _UNMOVABLE_PARAMS)
         return not cursor.fetchone()[0]
 
 
@@ -506,29 +505,21 @@ def _written_in(sql, params):
 
 
 def _copy_lines(sql, params):
-    """COPY's output, turned into CSV lines (`_csv_block`) a block at a time."""
+    """COPY's CSV lines with CRLF line ends, in bytes blocks of whole lines."""
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
         cursor.cursor.copy(sql, params) as copy,
     ):
         block, size = [], 0
-        for data in copy:
-            block.append(bytes(data))
-            size += len(data)
+        for line in copy:  # One line each, ending with LF; in quotes, LF or CR stay as they are.
+            block.append(line[:-1])
+            size += len(line)
             if size >= COPY_BLOCK:
-                yield _csv_block(block)
+                yield b"\r\n".join(block) + b"\r\n"
                 block, size = [], 0
         if block:
-            yield _csv_block(block)
-
-
-def _csv_block(lines):
-    """COPY's text lines as CSV lines: LF row ends become CRLF, escapes their characters."""
-    data = b"".join(lines).replace(b"\n", b"\r\n")
-    if b"\\" in data:
-        data = _ESCAPE.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), data)
-    return data
+            yield b"\r\n".join(block) + b"\r\n"
 
 
 def _select_lines(sql, params):
