@@ -373,8 +373,9 @@ def control(field: BoundField) -> SafeString:
         chosen, options = widget.format_value(field.value()), []
         for value, label in choices:
             value = "" if value is None else value
-            selected = chosen and str(value) in chosen
-            chosen = chosen if not selected else None
+            selected = str(value) in chosen
+            if selected:
+                chosen = []
             options.append(
                 f'<option value="{_escaped(value)}"{" selected" if selected else ""}>'
                 f"{_html(label)}</option>"
