@@ -10,6 +10,7 @@ from django.db.models import Count, Max
 from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
+from tracker import scorecard
 from tracker.compiled import CompiledQuery, sqlite_literal
 from tracker.models import Document, Link, Recommendation, Stage, StatusChange, Tally
 
@@ -90,9 +91,9 @@ def test_the_list_page_compiles_its_menus_once(client, recommendation, query):
 
 def test_the_scorecard_compiles_its_fixed_sql_once(client, recommendation):
     assert compiled_models(client, reverse("tracker:scorecard")) == set()
-    # On a date: the tallies are compiled once too, the counts by stage on that date not.
+    # On a date: the tallies and the counts by stage on that date are compiled once too.
     dated = reverse("tracker:scorecard") + "?as_of=2024-12-31"
-    assert Tally not in compiled_models(client, dated)
+    assert compiled_models(client, dated) == set()
 
 
 def test_dates_the_backend_takes_as_text_are_placeholders_too(recommendation):
@@ -138,14 +139,34 @@ def test_detail_page_of_an_unknown_code_is_none(recommendation):
     assert Recommendation.objects.detail_page(recommendation.code) is not None
 
 
-def test_a_placeholder_must_reach_the_parameters_once():
-    by_title = CompiledQuery(lambda title: Recommendation.objects.filter(title=title), "\x00t")
-    assert by_title("nothing") == []
-    twice = CompiledQuery(
-        lambda title: Recommendation.objects.filter(title=title, quote=title), "\x00t"
-    )
-    with pytest.raises(ValueError, match="2 times"):
-        twice("nothing")
+def test_a_placeholder_must_reach_the_parameters(recommendation):
+    nowhere = CompiledQuery(lambda title: Recommendation.objects.all(), "\x00t")
+    with pytest.raises(ValueError, match="not in the parameters"):
+        nowhere("nothing")
+
+
+def test_the_value_goes_wherever_its_placeholder_is(recommendation):
+    def same_title_and_quote(text):
+        return Recommendation.objects.filter(title=text, quote=text).values_list("code")
+
+    Recommendation.objects.filter(pk=recommendation.pk).update(quote=recommendation.title)
+    twice = CompiledQuery(same_title_and_quote, "\x00t")
+    assert twice(recommendation.title) == [(recommendation.code,)]
+    assert twice("nothing") == []
+
+
+def test_the_scorecard_on_a_date_counts_as_the_queryset_does(client, recommendation):
+    for day in [datetime.date(2020, 1, 1), datetime.date(2024, 12, 31), datetime.date(2100, 1, 1)]:
+        expected = [
+            (stage.pk, *(getattr(stage, f"count_{s}") for s in Recommendation.Status.values))
+            for stage in scorecard._main_stages(day)
+        ]
+        compiled = [
+            (stage.pk, *(getattr(stage, f"count_{s}") for s in Recommendation.Status.values))
+            for stage in scorecard._STAGES_ON(day)
+        ]
+        assert compiled == expected
+    assert expected and any(expected[0][1:]), "the stage counts nothing: the test is void"
 
 
 def test_values_list_rows_are_the_tuples_django_gives(recommendation):

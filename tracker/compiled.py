@@ -25,9 +25,11 @@ from django.db.models.query import (
     get_related_populators,
 )
 
-# Placeholders for the usual parameters: an id no row has, and a text no slug or code can be.
+# Placeholders for the usual parameters: an id no row has, a text no slug or code can be,
+# and a day long before the record.
 NO_ID = -20261127
 NO_SLUG = "\x00slug"
+NO_DAY = datetime.date(1001, 1, 1)
 
 
 def sqlite_literal(value):
@@ -50,7 +52,7 @@ def sqlite_literal(value):
 class _Statement:
     sql: str
     params: tuple[Any, ...]
-    positions: tuple[int, ...]  # where each of the request's values goes in `params`
+    positions: tuple[tuple[int, ...], ...]  # where each of the request's values goes in `params`
     # Of each value, whether the database takes it as text (SQLite's dates, for one).
     as_text: tuple[bool, ...]
     converters: dict[int, tuple[list[Callable], Any]]  # column -> (converters, expression)
@@ -68,9 +70,11 @@ class CompiledQuery:
     """`build(*values)` -> a queryset of model instances; `CompiledQuery(build, *placeholders)`
     compiles `build(*placeholders)` once per database and runs it with other values.
 
-    Each placeholder must reach the SQL's parameters once, unchanged or as the text the
-    backend adapted it to (SQLite's dates): a distinctive value of the parameter's type (a
-    string no row holds, a negative id, a date long before the record).
+    Each placeholder must reach the SQL's parameters, unchanged or as the text the backend
+    adapted it to (SQLite's dates), and the request's value goes wherever it does (a date
+    that several conditions compare with): so it must be a value no other parameter can be,
+    a distinctive one of its type (a string no row holds, a negative id, a date long before
+    the record).
     """
 
     def __init__(self, build: Callable[..., QuerySet], *placeholders: object) -> None:
@@ -81,10 +85,11 @@ class CompiledQuery:
     def __call__(self, *values: object, using: str = DEFAULT_DB_ALIAS) -> list[Any]:
         statement = self._statements.get(using) or self._compile(using)
         params = list(statement.params)
-        for position, as_text, value in zip(
+        for positions, as_text, value in zip(
             statement.positions, statement.as_text, values, strict=True
         ):
-            params[position] = str(value) if as_text else value
+            for position in positions:
+                params[position] = str(value) if as_text else value
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
@@ -127,12 +132,9 @@ class CompiledQuery:
             text = not found and not isinstance(placeholder, str)
             if text:  # As the backend adapted it: SQLite takes a date as its ISO text.
                 found = [n for n, param in enumerate(params) if param == str(placeholder)]
-            if len(found) != 1:
-                raise ValueError(
-                    f"Placeholder {placeholder!r} is in the parameters {len(found)} "
-                    "times, not once."
-                )
-            positions.append(found[0])
+            if not found:
+                raise ValueError(f"Placeholder {placeholder!r} is not in the parameters.")
+            positions.append(tuple(found))
             as_text.append(text)
         select = compiler.select
         fields = [column[0] for column in select[: compiler.col_count]]

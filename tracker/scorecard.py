@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import tally
-from .compiled import CompiledQuery
+from .compiled import NO_DAY, CompiledQuery
 from .models import Document, Link, Recommendation, Stage, StatusChange, StatusCount
 
 
@@ -150,7 +150,7 @@ def scorecard_summary(on=None, days=()):
     from .status import today
 
     day = on or today()
-    stages = _TODAYS_STAGES() if on is None else _main_stages(on)
+    stages = _TODAYS_STAGES() if on is None else _STAGES_ON(on)
     breakdown = [
         StageBreakdown(
             stage, {s: getattr(stage, f"count_{s}") or 0 for s in Recommendation.Status.values}
@@ -220,4 +220,6 @@ _TODAYS_TOTALS = CompiledQuery(
     )
 )
 _RECENT_CHANGES = CompiledQuery(lambda: StatusChange.objects.recent())
+# On a date, the same for any date: the date reaches each status's condition.
+_STAGES_ON = CompiledQuery(_main_stages, NO_DAY)
 _LAST_REVIEWED = CompiledQuery(_last_reviewed)
