@@ -18,6 +18,17 @@ from .addresses import slug_address
 from .compiled import NO_ID, NO_SLUG, CompiledQuery, sqlite_literal
 from .text import STATUS_REASON_MAX_LENGTH, validate_editor_markdown, validate_xml_text
 
+# What the documents list shows of a document (`tracker_tags.document_rows`).
+DOCUMENT_ROW_FIELDS = (
+    "kind",
+    "subtype",
+    "executive_order_number",
+    "administration",
+    "slug",
+    "title",
+    "published",
+)
+
 
 class DocumentQuerySet(models.QuerySet):
     def essays(self):
@@ -52,7 +63,15 @@ class DocumentQuerySet(models.QuerySet):
         return self.factsheets().filter(pk__in=latest).order_by("-published", "title")
 
     def for_factsheet_list(self):
-        return self.factsheets().select_related("administration").order_by("-published", "title")
+        """The documents list's rows: only the columns a row shows (the others, the dates of
+        its import and last save, its checksums, a JSON list of notes, cost more to read than
+        the row itself)."""
+        return (
+            self.factsheets()
+            .select_related("administration")
+            .only(*DOCUMENT_ROW_FIELDS)
+            .order_by("-published", "title")
+        )
 
     def count_actions_and_evidence(self, factsheets):
         """Set `action_count` and `evidence_count` on a page of fact sheets (two queries)."""
@@ -536,13 +555,16 @@ class RecommendationQuerySet(models.QuerySet):
             .order_by("-relevance", "stage__position", "position")
         )
 
-    def for_list_page(self):
-        return (
+    def for_list_page(self, searched=False):
+        """The list's rows; the long search texts only for a search, whose snippets read them
+        (on PostgreSQL, reading them took most of the list's query)."""
+        rows = (
             self.select_related("stage")
             .with_evidence_count()
             .with_last_changed()
             .order_by("stage__position", "position")
         )
+        return rows if searched else rows.defer("search_text")
 
     def for_detail_page(self):
         return self.select_related("stage", "stage__essay").prefetch_related(
@@ -568,7 +590,7 @@ class RecommendationQuerySet(models.QuerySet):
 
     def for_scorecard(self):
         """The downloads' rows: `exports.scorecard_rows` adds each chunk's evidence."""
-        return self.for_list_page().defer("search_text")
+        return self.for_list_page()
 
     def refresh_search_texts(self):
         """Rebuild the stored search texts that differ from what `build_search_text` gives

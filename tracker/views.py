@@ -60,11 +60,8 @@ def filtered_recommendations(request, queryset):
 
 @cached_page
 def recommendation_list(request):
-    recommendations = Recommendation.objects.for_list_page()
-    if not request.GET.get("q", "").strip():
-        # Only a search's snippets read the long search texts (on PostgreSQL, reading them
-        # took most of the list's query).
-        recommendations = recommendations.defer("search_text")
+    searched = bool(request.GET.get("q", "").strip())
+    recommendations = Recommendation.objects.for_list_page(searched=searched)
     filterset = filtered_recommendations(request, recommendations)
     filterset.offer_documents()
     filterset.offer_stages()
@@ -156,9 +153,7 @@ def _stage_recommendations(pk):
 # The stage page's three queries, compiled once per process, with a placeholder for the
 # slug and the stage's id (a string no slug can be, an id no row has).
 _STAGE = CompiledQuery(lambda slug: Stage.objects.filter(slug=slug)[:2], NO_SLUG)
-_STAGE_RECOMMENDATIONS = CompiledQuery(  # Without search's text, kilobytes a row.
-    lambda pk: _stage_recommendations(pk).defer("search_text"), NO_ID
-)
+_STAGE_RECOMMENDATIONS = CompiledQuery(_stage_recommendations, NO_ID)
 _STAGE_TOTALS = CompiledQuery(lambda pk: _stage_recommendations(pk).status_totals_query(), NO_ID)
 
 
@@ -194,23 +189,9 @@ STAGE_TOTAL_WORDS = {
 }
 
 
-# What `document_rows` shows of a document: its other columns (the dates of its import and
-# last save, its checksums, a JSON list of notes) cost more to read than the row itself.
-DOCUMENT_ROW_FIELDS = (
-    "kind",
-    "subtype",
-    "executive_order_number",
-    "administration",
-    "slug",
-    "title",
-    "published",
-)
-
-
 @cached_page
 def document_list(request):
-    documents = Document.objects.for_factsheet_list().only(*DOCUMENT_ROW_FIELDS)
-    filterset = DocumentFilter(request.GET or None, queryset=documents)
+    filterset = DocumentFilter(request.GET or None, queryset=Document.objects.for_factsheet_list())
     if filterset.is_bound and not filterset.is_valid():
         return render(request, "tracker/document_list.html", {"filterset": filterset}, status=400)
     paginator = Paginator(filterset.qs, FACTSHEETS_PER_PAGE)
