@@ -34,7 +34,7 @@ NO_DAY = datetime.date(1001, 1, 1)
 
 def sqlite_literal(value):
     """`value` written as an SQLite literal, for a statement that SQLite is to prepare once
-    (`models.Written`, `exports._written_in`): text with its quotes doubled, a whole number,
+    (`models.Written`, `exports.written_in`): text with its quotes doubled, a whole number,
     or a date as Django's SQLite adapter binds one; anything else is refused. For the code's
     own values and the site's settings only, never a visitor's text."""
     if isinstance(value, bool | datetime.datetime) or value is None:

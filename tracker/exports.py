@@ -478,7 +478,7 @@ def _links_select_sql_of(site_url, as_of):
     inner, inner_params = link_queryset(as_of).query.sql_with_params()
     values, params = _link_values_sql(site_url, _SQLITE)
     named = f"WITH links({_LINK_FIELDS}) AS ({inner}) "
-    return _written_in(_cells_sql(values, "links", named), [*map(_plain, inner_params), *params])
+    return written_in(_cells_sql(values, "links", named), [*map(_plain, inner_params), *params])
 
 
 # SQLite prepares a statement again on every run when one of its parameters is compared with
@@ -492,7 +492,7 @@ def _links_select_sql_of(site_url, as_of):
 _PARAMETER = re.compile(r"%s|%%")
 
 
-def _written_in(sql, params):
+def written_in(sql, params):
     """`sql` with each parameter written in (`compiled.sqlite_literal`) and `%%` as `%`, and
     no parameters: for the code's own values, the site's address and dates only."""
     values = iter(params)
@@ -741,7 +741,7 @@ class _EveryRecommendationToday:
 @functools.lru_cache(maxsize=64)
 def _every_select_sql(site_url, ends, day, time_zone):
     sql, params = _scorecard_select_sql_of(_EveryRecommendationToday(site_url, dict(ends)))
-    return _written_in(sql, params)
+    return written_in(sql, params)
 
 
 def _scorecard_select_sql_of(export):
@@ -780,7 +780,7 @@ def _scorecard_select_sql_of(export):
                  [*which_params, day])
             )  # fmt: skip
     array = ", ".join(aggregate for _, aggregate, _ in aggregates)
-    extracted = ", ".join(_extracted(n, name) for n, (name, _, _) in enumerate(aggregates))
+    extracted = ", ".join(json_value_sql(n, name) for n, (name, _, _) in enumerate(aggregates))
     stored = ""
     if as_of is None:
         stored_values = "e.evidence, e.urls, coalesce(e.evidence_count, 0) AS evidence_total"
@@ -807,7 +807,7 @@ def _among(relations):
     return f"relation IN ({', '.join(['%s'] * len(relations))})", relations
 
 
-def _extracted(number, name, array="links"):
+def json_value_sql(number, name, array="links"):
     """The value `name` at `number` in the JSON array `array`; `urls`, a JSON array of
     addresses, as the addresses joined with spaces."""
     if name == "urls":

@@ -46,7 +46,7 @@ def _made_again(recommendations):
     params = [p for _, _, aggregate_params in aggregates for p in aggregate_params] + params
     array = ", ".join(aggregate for _, aggregate, _ in aggregates)
     extracted = ", ".join(
-        exports._extracted(n, name, "figures") for n, (name, _, _) in enumerate(aggregates)
+        exports.json_value_sql(n, name, "figures") for n, (name, _, _) in enumerate(aggregates)
     )
     select = (
         f"SELECT pk, evidence, coalesce(urls, ''), evidence_count FROM (SELECT pk, {extracted} "
@@ -54,7 +54,7 @@ def _made_again(recommendations):
         f"FROM (SELECT id AS pk FROM tracker_recommendation WHERE id IN ({recommendations})) AS r "
         "LIMIT -1 OFFSET 0)) WHERE evidence_count > 0"
     )
-    select, _ = exports._written_in(select, params)
+    select, _ = exports.written_in(select, params)
     return [
         f"DELETE FROM {TABLE} WHERE recommendation_id IN ({recommendations})",
         f"INSERT INTO {TABLE} (recommendation_id, evidence, urls, evidence_count) {select}",
