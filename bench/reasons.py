@@ -3,7 +3,8 @@
 Run against a copy of the whole-record database with the curation loaded:
 
     DATABASE_URL=sqlite:///record.sqlite3 SECRET_KEY=x DJANGO_SETTINGS_MODULE=bench.settings \
-        PYTHONPATH=. nice -n 10 .venv/bin/python -m bench.reasons [--families ...] [--json FILE]
+        PYTHONPATH=. nice -n 10 .venv/bin/python -m bench.reasons [--families ...] [--json FILE] \
+        [--cross-validate K ...]
 
 Same protocol as `evaluate_held_out(protocol="link")` and through the same `Ranking.ranked`
 (its "shipped" row reproduces the command's figures): each labelled link is hidden in turn,
@@ -11,6 +12,12 @@ the recommendation keeps its other decisions; each family's weight is chosen on 
 tuning half (R@5 + R@10 + MRR), then reported on the test half of the curation and of the seed
 labels. The hidden link's own data never reaches the ranking: its reason and its relation
 leave with it (by action, so a seed label that is also a link loses its reason as well).
+
+With `--cross-validate K [K ...]`, every variant is ranked on both halves once, then each is
+chosen and read by cross-validation: on the tuning half and read on the test half, the other
+way round, and by K-fold over recommendations (0: one recommendation out at a time), a tie
+keeping the shipped engine. It prints every variant on both halves and the links each chosen
+variant moves. The 32 links of the tuning half alone cannot tell a small term from none.
 
 Families, each added to the shipped scores before document context, like Rocchio feedback:
 - reasons: the editors' reasons of the recommendation's other accepted links, as one BM25
@@ -22,10 +29,13 @@ Families, each added to the shipped scores before document context, like Rocchio
   accepted documents, or as a Rocchio centroid; every accepted link as peer evidence;
 - fields: the recommendation's BM25 score against the action's document title, or its section
   heading, alone;
-- documents: a bonus growing with the number of accepted actions in the action's document.
+- documents: a bonus growing with the number of accepted actions in the action's document
+  (also added after document context, so that it is not lent to the document's best).
 """
 
 import argparse
+import copy
+import hashlib
 import json
 import os
 import time
@@ -104,12 +114,13 @@ class Experiment:
         )
         print(f"fit {time.perf_counter() - started:.0f} s", flush=True)
 
-    def trials(self, gold, split):
-        """(recommendation, hidden action id, scores, exclude, accepted) per hidden link."""
+    def trials(self, gold, split=None):
+        """(recommendation, hidden action id, scores, exclude, accepted) per hidden link, of
+        the recommendations of `split` (by default both halves)."""
         ranking = self.ranking
         for row, recommendation in enumerate(ranking.recommendations):
             expected = gold.get(recommendation.code)
-            if not expected or matching.split_of(recommendation.code) != split:
+            if not expected or split not in (None, matching.split_of(recommendation.code)):
                 continue
             base = ranking.scores(row)
             for hidden in sorted(expected):
@@ -153,14 +164,13 @@ class Experiment:
         return (centroid @ self.units.T).toarray().ravel()
 
 
-def measure(experiment, gold, split, variants):
-    """{variant name: figures} over the trials of `split`; every variant sees the same trials."""
-    found = {name: {5: 0, 10: 0} for name in variants}
-    reciprocal = {name: [] for name in variants}
-    total = 0
+def positions(experiment, gold, split, variants):
+    """[(recommendation code, {variant name: rank of the hidden action})] per hidden link of
+    `split` (None: both halves); every variant sees the same trials."""
+    found = []
     for recommendation, hidden, scores, exclude, accepted in experiment.trials(gold, split):
-        total += 1
         cache = {}
+        ranks = {}
         for name, extra in variants.items():
             lifted = extra(experiment, recommendation, hidden, scores, exclude, accepted, cache)
             if isinstance(lifted, tuple):
@@ -174,19 +184,27 @@ def measure(experiment, gold, split, variants):
                 given,
                 recommendation_id=recommendation.pk,
             )
-            position = next((i for i, (a, _, _) in enumerate(ranked, 1) if a == hidden), MISSED)
-            for cutoff in (5, 10):
-                found[name][cutoff] += position <= cutoff
-            reciprocal[name].append(1 / position if position < MISSED else 0.0)
+            ranks[name] = next((i for i, (a, _, _) in enumerate(ranked, 1) if a == hidden), MISSED)
+        found.append((recommendation.code, ranks))
+    return found
+
+
+def figures(found, name):
+    """Recall@5, recall@10 and MRR of variant `name` over `found` (`positions`' links)."""
+    ranks = [by_name[name] for _, by_name in found]
+    total = len(ranks) or 1
     return {
-        name: {
-            "links": total,
-            "recall@5": found[name][5] / total,
-            "recall@10": found[name][10] / total,
-            "mrr": sum(reciprocal[name]) / total,
-        }
-        for name in variants
+        "links": len(ranks),
+        "recall@5": sum(r <= 5 for r in ranks) / total,
+        "recall@10": sum(r <= 10 for r in ranks) / total,
+        "mrr": sum(1 / r for r in ranks if r < MISSED) / total,
     }
+
+
+def measure(experiment, gold, split, variants):
+    """{variant name: figures} over the trials of `split`."""
+    found = positions(experiment, gold, split, variants)
+    return {name: figures(found, name) for name in variants}
 
 
 EVIDENCE = ("implements", "partial")
@@ -268,9 +286,12 @@ def with_field(field, weight):
     return extra
 
 
-def with_document_count(weight, shape):
+def with_document_count(weight, shape, lent=True):
     """A bonus growing with the number of the recommendation's accepted actions in the
-    action's document (the shipped bonus is the same for one or seven)."""
+    action's document (the shipped bonus is the same for one or seven): none for one, then
+    `weight` x log(n) or x (n - 1). `lent`: added before document context, so that it also
+    raises the document's best score, which every action of the document gets a share of;
+    else added after it, to the document's actions only."""
 
     def extra(experiment, recommendation, hidden, scores, exclude, accepted, cache):
         ranking = experiment.ranking
@@ -278,13 +299,33 @@ def with_document_count(weight, shape):
         found, counts = np.unique([d for d in documents if d is not None], return_counts=True)
         if not len(found):
             return scores
-        lift = {"log": np.log1p(counts - 1), "linear": counts - 1.0}[shape]
+        lift = {"log": np.log(counts), "linear": counts - 1.0}[shape]
         at = np.searchsorted(found, ranking.documents.document_ids)
         at = np.minimum(at, len(found) - 1)
         hit = found[at] == ranking.documents.document_ids
-        return scores + weight * np.where(hit, lift[at], 0.0)
+        by_column = weight * np.where(hit, lift[at], 0.0)
+        if lent:
+            return scores + by_column
+        after = copy.copy(ranking)
+        after.documents = _AfterContext(ranking.documents, by_column)
+        return scores, accepted, after
 
     return extra
+
+
+class _AfterContext:
+    """A ranking's `Documents` whose boosted scores gain a fixed lift per column after
+    document context (what each action lends its document is unchanged)."""
+
+    def __init__(self, documents, lift):
+        self.documents, self.lift = documents, lift
+
+    def boost(self, scores, params, exclude=(), accepted_documents=()):
+        boosted, lending = self.documents.boost(scores, params, exclude, accepted_documents)
+        return boosted + self.lift, lending
+
+    def __getattr__(self, name):
+        return getattr(self.documents, name)
 
 
 def reasons_family():
@@ -329,9 +370,12 @@ def fields_family():
 
 def documents_family():
     return {
-        f"document count {shape} {weight}": with_document_count(weight, shape)
+        f"document count {shape}{'' if lent else ' after context'} {weight}": (
+            with_document_count(weight, shape, lent)
+        )
+        for lent in (True, False)
         for shape in ("log", "linear")
-        for weight in (0.02, 0.05, 0.1)
+        for weight in (0.01, 0.02, 0.03, 0.05, 0.1)
     }
 
 
@@ -348,10 +392,159 @@ def objective(figures):
     return figures["recall@5"] + figures["recall@10"] + figures["mrr"]
 
 
+def best_variant(found, names):
+    """The variant of `names` with the best objective over `found`; a tie keeps the earlier
+    name (the shipped engine first), so an addition must win to be chosen."""
+    best = names[0]
+    for name in names[1:]:
+        if objective(figures(found, name)) > objective(figures(found, best)) + 1e-9:
+            best = name
+    return best
+
+
+def fold_of(code, folds):
+    """A recommendation's fold among `folds`, by the SHA-256 of its code (its second byte:
+    the first gives the tuning and test halves); 0 folds: one per recommendation."""
+    if not folds:
+        return code
+    return hashlib.sha256(code.encode()).digest()[1] % folds
+
+
+def halves(found):
+    """`found` split into the tuning and the test half."""
+    return {
+        half: [(c, r) for c, r in found if matching.split_of(c) == half]
+        for half in ("tune", "test")
+    }
+
+
+def two_fold(found, seeds, names):
+    """The variant chosen on one half of the curation, read on the other half of both label
+    sets, each way. `found` and `seeds` are `positions` over both halves."""
+    curation, seed_halves = halves(found), halves(seeds)
+    result = []
+    for chosen_on, read_on in (("tune", "test"), ("test", "tune")):
+        chosen = best_variant(curation[chosen_on], names)
+        row = {"chosen on": chosen_on, "read on": read_on, "chosen": chosen}
+        for label, links in (
+            ("curation", curation[read_on]),
+            ("seed labels", seed_halves[read_on]),
+        ):
+            row[label] = {name: figures(links, name) for name in dict.fromkeys((names[0], chosen))}
+        result.append(row)
+    return result
+
+
+def k_fold(found, seeds, names, folds):
+    """K-fold over recommendations (`folds`, 0 for one recommendation out at a time): for each
+    fold, the variant is chosen on the curation's other folds and its ranks in that fold are
+    kept; the kept ranks of every fold are read as one set, beside the shipped engine's."""
+    held = {"curation": [], "seed labels": []}
+    choices = {}
+    for fold in sorted({fold_of(c, folds) for c, _ in found + seeds}, key=str):
+        chosen = best_variant([(c, r) for c, r in found if fold_of(c, folds) != fold], names)
+        choices[str(fold)] = chosen
+        for label, links in (("curation", found), ("seed labels", seeds)):
+            held[label] += [
+                (c, {"cross-validated": r[chosen], names[0]: r[names[0]]})
+                for c, r in links
+                if fold_of(c, folds) == fold
+            ]
+    return {
+        "folds": folds,
+        "choices": choices,
+        **{
+            label: {name: figures(links, name) for name in ("cross-validated", names[0])}
+            for label, links in held.items()
+        },
+    }
+
+
+def row(figures_by_label):
+    return " | ".join(
+        f"{f['recall@5']:.3f} / {f['recall@10']:.3f} / {f['mrr']:.3f}" for f in figures_by_label
+    )
+
+
+def print_cross_validation(found, seeds, names, two, k_folds):
+    curation, seed_halves = halves(found), halves(seeds)
+    print(
+        f"\nEvery variant (curation: tuning half {len(curation['tune'])} links, test half "
+        f"{len(curation['test'])}; seed labels {len(seed_halves['tune'])} / "
+        f"{len(seed_halves['test'])})"
+    )
+    print(
+        "| variant | curation tune obj. | curation test obj. | curation tune R@5 / R@10 / MRR"
+        " | curation test | seeds tune | seeds test |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        parts = [
+            figures(links[h], name) for links in (curation, seed_halves) for h in ("tune", "test")
+        ]
+        print(f"| {name} | {objective(parts[0]):.3f} | {objective(parts[1]):.3f} | {row(parts)} |")
+    print("\nTwo-fold (chosen on one half of the curation, read on the other)")
+    print("| chosen on | variant | read on | curation R@5 / R@10 / MRR (obj.) | seed labels |")
+    print("|---|---|---|---|---|")
+    for each in two:
+        for name in dict.fromkeys((names[0], each["chosen"])):
+            c, s = each["curation"][name], each["seed labels"][name]
+            label = name if name == each["chosen"] else f"{name} (beside)"
+            print(
+                f"| {each['chosen on']} | {label} | {each['read on']} | {row([c])} "
+                f"({objective(c):.3f}) | {row([s])} ({objective(s):.3f}) |"
+            )
+    print(
+        "\n| folds over recommendations | folds choosing each variant | read | curation "
+        "R@5 / R@10 / MRR (obj.) | seed labels |"
+    )
+    print("|---|---|---|---|---|")
+    for k in k_folds:
+        chosen = defaultdict(int)
+        for name in k["choices"].values():
+            chosen[name] += 1
+        kind = f"{k['folds']}" if k["folds"] else "one recommendation out"
+        for name in ("cross-validated", names[0]):
+            c, s = k["curation"][name], k["seed labels"][name]
+            print(
+                f"| {kind} | {dict(chosen)} | {name} | {row([c])} ({objective(c):.3f}) | "
+                f"{row([s])} ({objective(s):.3f}) |"
+            )
+
+
+def moves(found, name, shipped_name="shipped"):
+    """{recommendation code: [(shipped rank, rank with `name`)]} of the links `name` moves: a
+    gain spread over many recommendations generalises, one confined to a few does not."""
+    moved = defaultdict(list)
+    for code, ranks in found:
+        if ranks[name] != ranks[shipped_name]:
+            moved[code].append((ranks[shipped_name], ranks[name]))
+    return dict(moved)
+
+
+def accepted_in_document(experiment, gold):
+    """{number of the recommendation's other accepted actions in the hidden link's document:
+    hidden links}: the shipped bonus raises n >= 1, a count bonus tells n >= 2 apart."""
+    spread = defaultdict(int)
+    for _, hidden, _, _, accepted in experiment.trials(gold):
+        document = experiment.ranking.document_of(hidden)
+        spread[sum(experiment.ranking.document_of(a) == document for a in accepted)] += 1
+    return dict(sorted(spread.items()))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
     parser.add_argument("--families", nargs="+", choices=sorted(FAMILIES), default=list(FAMILIES))
+    parser.add_argument(
+        "--cross-validate",
+        type=int,
+        nargs="+",
+        metavar="K",
+        help="choose among the shipped engine and every variant of --families by two-fold "
+        "cross-validation over the halves and by K-fold over recommendations (0: one "
+        "recommendation out at a time), and print every variant on both halves",
+    )
     arguments = parser.parse_args()
     experiment = Experiment()
     seeds, _ = read_labels(DEFAULT_LABELS)
@@ -359,14 +552,42 @@ def main():
     every = {"shipped": shipped}
     for family in arguments.families:
         every.update(FAMILIES[family]())
+    if arguments.cross_validate is not None:
+        started = time.perf_counter()
+        found = positions(experiment, label_sets["curation"], None, every)
+        seed_found = positions(experiment, label_sets["seed labels"], None, every)
+        print(f"both halves {time.perf_counter() - started:.0f} s", flush=True)
+        names = list(every)
+        result = {
+            "two-fold": two_fold(found, seed_found, names),
+            "k-fold": [k_fold(found, seed_found, names, k) for k in arguments.cross_validate],
+        }
+        print_cross_validation(found, seed_found, names, result["two-fold"], result["k-fold"])
+        spread = {
+            label: accepted_in_document(experiment, gold) for label, gold in label_sets.items()
+        }
+        print(f"\nHidden links by the other accepted actions in their document: {spread}")
+        chosen = {each["chosen"] for each in result["two-fold"]}
+        chosen |= {name for k in result["k-fold"] for name in k["choices"].values()}
+        for name in sorted(chosen - {"shipped"}):
+            print(f"\nLinks moved by {name} (shipped rank, rank), by recommendation:")
+            for label, links in (("curation", found), ("seed labels", seed_found)):
+                for code, moved in moves(links, name).items():
+                    print(f"- {label}, {matching.split_of(code)} half, {code}: {moved}")
+        if arguments.json:
+            with open(arguments.json, "w") as out:
+                json.dump(
+                    {"curation": found, "seed labels": seed_found, "result": result}, out, indent=1
+                )
+        return
     started = time.perf_counter()
     tuning = measure(experiment, label_sets["curation"], "tune", every)
     print(f"tuning half {time.perf_counter() - started:.0f} s", flush=True)
     # The best weight of each family (variant name without its weight), on the tuning half.
     families = {}
-    for name, figures in tuning.items():
+    for name, measured in tuning.items():
         family = name.rsplit(" ", 1)[0] if name != "shipped" else name
-        if family not in families or objective(figures) > objective(tuning[families[family]]):
+        if family not in families or objective(measured) > objective(tuning[families[family]]):
             families[family] = name
     chosen = {name: every[name] for name in families.values()}
     test = {label: measure(experiment, gold, "test", chosen) for label, gold in label_sets.items()}
