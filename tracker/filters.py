@@ -145,14 +145,14 @@ class RecommendationFilter(django_filters.FilterSet):
                     del data[alias]
         super().__init__(data, *args, **kwargs)
 
-    _form_class = None
-
     def get_form_class(self):
-        # Made once per process: making its fields took a third of the form's cost, and
-        # nothing in them depends on the request (each form's menus are filled by `_offer`).
-        if RecommendationFilter._form_class is None:
-            RecommendationFilter._form_class = super().get_form_class()
-        return RecommendationFilter._form_class
+        # Made once per process and filter class: making its fields took a third of the form's
+        # cost, and nothing in them depends on the request (each form's menus are filled by
+        # `_offer`).
+        made = type(self).__dict__.get("_made_form_class")
+        if made is None:
+            made = type(self)._made_form_class = super().get_form_class()
+        return made
 
     def offer_documents(self):
         """Fill the document menu, for a page that shows the form.

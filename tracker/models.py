@@ -516,10 +516,7 @@ class RecommendationQuerySet(models.QuerySet):
         # line counts one, a term in the title ten. SQLite finds the title's terms (the
         # stems line's "t:" words) in its index rather than in each matching text.
         counted = [pattern for term in terms for pattern in term.patterns()]
-        titled = [pattern for term in terms for pattern in term.patterns("t:")]
-        if not sqlite:
-            score = SearchScore(models.F("search_text"), counted, titled)
-        else:
+        if sqlite:
             score = SearchScore(models.F("search_text"), counted)
             for term in terms:
                 for phrase in term.phrases:
@@ -529,6 +526,9 @@ class RecommendationQuerySet(models.QuerySet):
                         default=Value(0),
                         output_field=IntegerField(),
                     )
+        else:
+            titled = [pattern for term in terms for pattern in term.patterns("t:")]
+            score = SearchScore(models.F("search_text"), counted, titled)
         if connection.vendor == "postgresql":
             # Matched by its full-text search (stemmed by PostgreSQL, accents folded by the
             # stems line) on the vector of the search text that PostgreSQL stores beside it
