@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.importers.document_parser import parse_factsheet
+from tracker.importers.document_parser import action_key, parse_factsheet
 
 FRONT = (
     "---\ndate: '2024-05-01'\nsource_url: https://www.whitehouse.gov/fs/\n"
@@ -168,3 +168,90 @@ def test_sections_marked_only_by_a_line_break_and_an_indent_are_split(write_file
         (False, "Section 1. Pol"),
         (False, "Sec. 2. Counci"),
     ]
+
+
+# As the source wrote it, and as Markdown reads it as bold. Pandoc wrote many bold lead-ins
+# with a space inside a delimiter, which Markdown leaves as literal asterisks.
+LOOSE_BOLD_BULLETS = [
+    (
+        "**Extend Student Loan Pause ** Borrowers owe.",
+        "**Extend Student Loan Pause** Borrowers owe.",
+    ),
+    ("**Repealing the Ban. **On his first day.", "**Repealing the Ban.** On his first day."),
+    ("** Expanding Access**: new clinics opened.", "**Expanding Access**: new clinics opened."),
+    ("__Clean Water __Pipes replaced.", "__Clean Water__ Pipes replaced."),
+    ("***Made in America. ***Factories opened.", "***Made in America.*** Factories opened."),
+    ("**Housing  \n    **Rents capped.", "**Housing** Rents capped."),
+]
+
+
+def _fields(path):
+    return [
+        (a.section, a.subheading, a.lead_in, a.text, a.markdown)
+        for a in parse_factsheet(path).actions
+    ]
+
+
+@pytest.mark.parametrize(("loose", "tight"), LOOSE_BOLD_BULLETS)
+def test_bold_with_a_space_inside_its_delimiters_is_a_lead_in(write_file, loose, tight):
+    loose_path = write_file("loose.md", FRONT + f"-   {loose}\n")
+    assert _fields(loose_path) == _fields(write_file("tight.md", FRONT + f"-   {tight}\n"))
+    (action,) = parse_factsheet(loose_path).actions
+    assert action.lead_in
+    assert not {"*", "_"} & set(action.text + action.lead_in)
+    # Its identity is unchanged: the key reads the words, and they are the same.
+    assert action.key == action_key(loose)
+
+
+def test_loose_bold_headings_head_what_follows_as_tight_ones_do(write_file):
+    loose = (
+        "**Tools and Resources **\n\n-   **Student Loans: **\n"
+        "    -   Paused payments.\n-   Doubled Pell Grants.\n"
+    )
+    tight = loose.replace(" **", "**")
+    fields = _fields(write_file("loose.md", FRONT + loose))
+    assert fields == _fields(write_file("tight.md", FRONT + tight))
+    assert [(section, subheading, text) for section, subheading, _, text, _ in fields] == [
+        ("Tools and Resources", "Student Loans", "Paused payments."),
+        ("Tools and Resources", "Student Loans", "Doubled Pell Grants."),
+    ]
+
+
+def test_literal_asterisks_stay(write_file):
+    texts = [
+        "Grants of $5 million** went to 12 states* and more ** were pledged.",
+        "Rated A * B * C by the panel.",
+        "Words stay apart: foo**bar **baz.",
+        "Words stay apart: ** foo**bar.",
+        "Code `**x **` stays.",
+    ]
+    path = write_file("literal.md", FRONT + "".join(f"-   {text}\n" for text in texts))
+    actions = parse_factsheet(path).actions
+    assert [a.text for a in actions] == [*texts[:4], "Code **x ** stays."]
+    assert [a.key for a in actions] == [action_key(text) for text in texts]
+
+
+def test_a_delimiter_that_closes_an_open_bold_is_not_taken_to_open_one(write_file):
+    path = write_file(
+        "closing.md", FRONT + "-   **Lead, *in part* italic** ends, a stray ** mark.\n"
+    )
+    (action,) = parse_factsheet(path).actions
+    assert action.lead_in == "Lead, in part italic"
+    assert action.text == "Lead, in part italic ends, a stray ** mark."
+
+
+def test_loose_bold_section_headings_of_orders_lose_their_asterisks(write_file):
+    path = write_file(
+        "2021-01-20-executive-order-on-equity.md",
+        "---\ntitle: Executive Order on Equity\ndate: 2021-01-20\n"
+        "tags: presidential-actions\n---\n\n"
+        "By the authority vested in me as President, it is hereby ordered:\n\n"
+        "**Sec. 6. Allocating Federal Resources to Advance Fairness and\n"
+        "Opportunity. ** The Federal Government should allocate resources.\n",
+    )
+    action = parse_factsheet(path).actions[-1]
+    assert action.text == (
+        "Sec. 6. Allocating Federal Resources to Advance Fairness and Opportunity. "
+        "The Federal Government should allocate resources."
+    )
+    assert action.section == "Allocating Federal Resources to Advance Fairness and Opportunity"

@@ -52,6 +52,24 @@ UNCLOSED_TAG = re.compile(r"<(?=[A-Za-z/!?])(?![^<>]*>)")
 # Its list and quote parsers recurse on each level: deeper nesting is refused.
 MAX_NESTING = 20
 LIST_OR_QUOTE_LINE = re.compile(r"^([ \t>]*)(?:[-*+]|\d{1,9}[.)])?(?=[ \t]|$)")
+# Pandoc wrote many bold headings with a space inside a delimiter ("**Heading **Text",
+# "** Heading**"), which Markdown does not read as bold (a closing "**" must follow a
+# non-space, an opening one precede one). In a block's text, before inline parsing, the
+# space is moved outside the delimiters (`tighten_loose_strong`). The run holds no
+# delimiter of its kind and no blank line, and a block with code is left alone. After a
+# letter, an opening delimiter is taken only tight against punctuation ("Practices**. **(a)");
+# before a letter, a closing one only with a space to move out: otherwise two words would
+# be joined ("foo**bar **", "** foo**bar"). After an odd number of runs of its mark, a
+# delimiter closes one of them ("***Lead*. more** text **").
+LOOSE_STRONG = {
+    mark: re.compile(
+        rf"(?<![{mark}\\])(?P<mark>{mark}{{2,3}})(?P<lead>\s*)"
+        rf"(?P<body>[^\s{mark}`](?:[^{mark}`]*?[^\s{mark}`])?)(?P<trail>\s*)(?P=mark)(?!{mark})"
+    )
+    for mark in (r"\*", "_")
+}
+DELIMITER_RUNS = {mark: re.compile(rf"{mark}{{2,}}") for mark in LOOSE_STRONG}
+WORD = re.compile(r"\w")
 
 
 @dataclass
@@ -308,6 +326,41 @@ class _BoundInlineWork(markdown.treeprocessors.Treeprocessor):
                 spent += work
 
 
+class _TightenLooseStrong(markdown.treeprocessors.Treeprocessor):
+    """Runs before inline parsing: "**Heading **Text" becomes "**Heading** Text" (bold)."""
+
+    def run(self, root):
+        for element in root.iter():
+            text = element.text
+            if isinstance(text, AtomicString) or not text or "`" in text:
+                continue
+            if "**" in text or "__" in text:
+                element.text = tighten_loose_strong(text)
+
+
+def tighten_loose_strong(text):
+    """Move the spaces inside bold delimiters ("** Heading **") outside them."""
+    for mark, pattern in LOOSE_STRONG.items():
+
+        def tighten(match, runs=DELIMITER_RUNS[mark]):
+            lead, body, trail = match["lead"], match["body"], match["trail"]
+            source, (start, end) = match.string, match.span()
+            joined = start and WORD.match(source, start - 1) and not lead and WORD.match(body)
+            joined = joined or (not trail and WORD.match(source, end))
+            closes = len(runs.findall(source, 0, start)) % 2
+            if not (lead or trail) or joined or closes or "\n\n" in match[0]:
+                return match[0]
+            return f"{_one_space(lead)}{match['mark']}{body}{match['mark']}{_one_space(trail)}"
+
+        text = pattern.sub(tighten, text)
+    return text
+
+
+def _one_space(space):
+    """Spaces moved out of a bold run, without the hard line break they may hold."""
+    return ("\n" if "\n" in space else " ") if space else ""
+
+
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):
     """Keep the finished element tree: runs after inline parsing and unescaping."""
 
@@ -322,6 +375,7 @@ class ActionExtractor:
         self.md.treeprocessors.register(_TreeCapture(self.md), "capture_tree", -10)
         # Before "inline" (20).
         self.md.treeprocessors.register(_BoundInlineWork(self.md), "bound_inline_work", 25)
+        self.md.treeprocessors.register(_TightenLooseStrong(self.md), "tighten_loose_strong", 24)
 
     def extract(self, body):
         self.md.reset()

@@ -20,9 +20,8 @@ INDENT = re.compile(r"^[ \t\xa0]+", re.MULTILINE)
 SECTION_START = re.compile(
     r"^[*_\s]*(?:Section|Sec\.?)\s*(\d+[A-Za-z]?)\s*\.[*_\s]*(.*)$", re.DOTALL
 )
-# "**Sec. 6.  General Provisions. **": pandoc wrote bold with a space before its end, which
-# Markdown does not read as bold; "* *" is an empty emphasis.
-LOOSE_BOLD = re.compile(r"\*\*(\S[^*\n]*?)[ \t\xa0]+\*\*")
+# "* *" is an empty emphasis. (Bold with a space inside its delimiters, "**Sec. 6.  General
+# Provisions. **", is read as bold by the parser they share: `tighten_loose_strong`.)
 EMPTY_EMPHASIS = re.compile(r"(?<!\*)\*[ \t]\*(?!\*)")
 HEADING = re.compile(r"^(.{1,160}?)\.(?:\s|$)")
 SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the"}
@@ -52,7 +51,7 @@ INDENTED_AFTER_BREAK = re.compile(r"[ \t\xa0]{2,}\n(?=[ \t\xa0]{2,}\S)")
 
 def dedent(body):
     body = INDENTED_AFTER_BREAK.sub("\n\n", body)
-    return EMPTY_EMPHASIS.sub(" ", LOOSE_BOLD.sub(r"**\1** ", INDENT.sub("", body)))
+    return EMPTY_EMPHASIS.sub(" ", INDENT.sub("", body))
 
 
 def is_section_heading(text):
