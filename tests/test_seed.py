@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from tracker.curation import set_override
+from tracker.importers.document_parser import PARSER_VERSION
 from tracker.models import Action, Document, Link, Recommendation, StatusChange
 
 # Each test imports the seeds or runs a property-based search: seconds each.
@@ -48,6 +49,21 @@ def test_a_second_seed_creates_deletes_and_changes_nothing(capsys):
     assert "Recommendations: 0 created, 0 updated, 0 deleted" in out
     documents = Document.objects.factsheets().count()
     assert f"0 imported (0 new, 0 updated), {documents} unchanged, 0 failed" in out
+
+
+def test_a_seed_after_a_parser_change_reads_the_seed_documents_again(capsys):
+    call_command("seed")
+    Document.objects.imported().update(parser_version=0)  # As stored before versions.
+    before = snapshot()
+    documents = Document.objects.factsheets().count()
+
+    call_command("seed")
+
+    out = capsys.readouterr().out
+    assert f"{documents} unchanged ({documents} read again by parser version " in out
+    assert not Document.objects.imported().exclude(parser_version=PARSER_VERSION).exists()
+    Document.objects.imported().update(parser_version=0)
+    assert snapshot() == before  # The seeds were read by this parser: the same actions.
 
 
 def test_seeding_never_touches_editors_links_or_statuses():

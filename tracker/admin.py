@@ -121,6 +121,7 @@ class DocumentAdmin(ReadOnlyAdmin):
         "source_path",
         "slug",
         "checksum",
+        "parser_version",
         "imported_at",
         "updated_at",
     ]

@@ -230,6 +230,13 @@ class Document(models.Model):
         max_length=500, help_text="File the document was imported from, relative to its folder."
     )
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the imported file.")
+    parser_version = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="The version of the document parser that read the file "
+        "(`document_parser.PARSER_VERSION`; 0: read before versions were recorded, or not a "
+        "file the parser reads). An import reads an unchanged file again if it is another.",
+    )
     body = models.TextField(
         blank=True, help_text="Essay: the repaired text, paragraphs separated by blank lines."
     )
@@ -271,6 +278,11 @@ class Document(models.Model):
             condition=~Q(kind=Kind.EDITOR_SOURCE)
             | (Q(source_path="") & Q(subtype="") & ~Q(publisher="") & ~Q(url="")),
             name="document_editor_source_complete",
+        ),
+        # Only the files the document parser reads carry the version that read them.
+        models.CheckConstraint(
+            condition=Q(kind__in=IMPORTED_KINDS) | Q(parser_version=0),
+            name="document_parser_version_imported_only",
         ),
     ]
 

@@ -21,9 +21,11 @@ evidence as it streams, and has no such table.
 
 Created by migration 0027 with `install(connection)`, which also makes every row (and mends
 them if the triggers were ever gone). SQLite drops a table's triggers when a migration
-rebuilds it: a later migration that alters `tracker_link`, `tracker_action` or
-`tracker_document` on SQLite calls `install` again, as it does `full_text.install`
-(tests/test_scorecard_evidence.py fails if the triggers are gone).
+rebuilds it, and refuses to move the rebuilt table into place while a trigger on another
+table names it (these triggers on links name actions and documents): a later migration that
+alters `tracker_link`, `tracker_action` or `tracker_document` on SQLite calls `uninstall`
+first and `install` after, as migration 0029 does (tests/test_scorecard_evidence.py fails
+if the triggers are gone).
 """
 
 from .compiled import sqlite_literal

@@ -14,7 +14,7 @@ from tracker.curation import refresh_statuses
 from tracker.models import Action, Document, Link
 
 from .administrations import AdministrationFinder
-from .document_parser import PUBLISHER, file_checksum, parse_factsheet, slug_for
+from .document_parser import PARSER_VERSION, PUBLISHER, file_checksum, parse_factsheet, slug_for
 from .errors import SourceError
 
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
@@ -34,7 +34,13 @@ SAME_FACTSHEET_SHARE = 0.5
 class Outcome:
     CREATED = "created"
     UPDATED = "updated"
+    # The file is unchanged but was read by another version of the parser, which reads it
+    # differently now: stored again as an updated file is.
+    REPARSED = "reparsed"
     UNCHANGED = "unchanged"
+    # The file is unchanged and another version of the parser read it: read again, it
+    # yields what is stored, so only the version is recorded (an unchanged file, too).
+    REREAD = "reread"
     DUPLICATE = "duplicates"
 
 
@@ -42,7 +48,9 @@ class Outcome:
 class ImportSummary:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
+    reparsed: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+    reread: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
     flagged: list = field(default_factory=list)
@@ -52,15 +60,24 @@ class ImportSummary:
 
     @property
     def imported(self):
-        return len(self.created) + len(self.updated)
+        return len(self.created) + len(self.updated) + len(self.reparsed)
 
     def record(self, path, outcome):
+        if outcome == Outcome.REREAD:
+            self.unchanged.append(path)
         getattr(self, outcome).append(path)
 
     def __str__(self):
+        # The files read again by a new parser are named only when there are some.
+        reparsed = f", {len(self.reparsed)} re-parsed" if self.reparsed else ""
+        reread = (
+            f" ({len(self.reread)} read again by parser version {PARSER_VERSION}: the same)"
+            if self.reread
+            else ""
+        )
         return (
-            f"{self.imported} imported ({len(self.created)} new, {len(self.updated)} updated), "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"{self.imported} imported ({len(self.created)} new, {len(self.updated)} updated"
+            f"{reparsed}), {len(self.unchanged)} unchanged{reread}, {len(self.failed)} failed; "
             f"{self.actions} actions in the imported files ({self.boilerplate} boilerplate); "
             f"{len(self.duplicates)} duplicates stored once, {len(self.flagged)} flagged for review"
         )
@@ -85,15 +102,24 @@ def factsheet_paths(paths):
 
 
 def import_documents(paths, *, dry_run=False, progress=iter):
-    """Import every document under `paths`; a failing file is reported and writes nothing."""
+    """Import every document under `paths`; a failing file is reported and writes nothing.
+
+    A file is skipped when it is unchanged since its import by this version of the parser;
+    one stored by another version is read again (`store_factsheet`).
+    """
     summary = ImportSummary()
-    known = dict(Document.objects.imported().values_list("slug", "checksum"))
+    known = {
+        slug: (checksum, version)
+        for slug, checksum, version in Document.objects.imported().values_list(
+            "slug", "checksum", "parser_version"
+        )
+    }
     finder = AdministrationFinder()
     paths = list(factsheet_paths(paths))
     batch = {path.name for path in paths}
     for path in progress(paths):
         try:
-            if known.get(slug_for(path)) == file_checksum(path):
+            if known.get(slug_for(path)) == (file_checksum(path), PARSER_VERSION):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
             parsed = parse_factsheet(path)
@@ -114,7 +140,7 @@ def import_documents(paths, *, dry_run=False, progress=iter):
         summary.new_action_ids.extend(new_ids)
         if parsed.needs_review:
             summary.flagged.append((path, parsed.needs_review))
-        if outcome not in {Outcome.UNCHANGED, Outcome.DUPLICATE}:
+        if outcome not in {Outcome.UNCHANGED, Outcome.REREAD, Outcome.DUPLICATE}:
             summary.actions += len(parsed.actions)
             summary.boilerplate += sum(action.is_boilerplate for action in parsed.actions)
     return summary
@@ -157,6 +183,10 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     another name is stored once: while the stored one's file is in the same
     batch (the same page scraped twice), it is a duplicate and writes
     nothing; otherwise it is a re-issue and updates the stored document.
+
+    An unchanged file that another version of the parser read is stored again
+    as a changed one is (re-parsed); if it yields what is stored, only the
+    version that read it is recorded (re-read).
     """
     taken = Document.objects.exclude(kind__in=Document.IMPORTED_KINDS).filter(slug=parsed.slug)
     if taken_by := taken.first():
@@ -173,31 +203,27 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     ):
         return Outcome.DUPLICATE, []
     if existing and existing.checksum == parsed.checksum:
-        return Outcome.UNCHANGED, []
-    outcome = Outcome.UPDATED if existing else Outcome.CREATED
+        if existing.parser_version == PARSER_VERSION:
+            return Outcome.UNCHANGED, []
+        outcome = Outcome.REREAD if _yields_what_is_stored(existing, parsed) else Outcome.REPARSED
+    else:
+        outcome = Outcome.UPDATED if existing else Outcome.CREATED
     if dry_run:
+        return outcome, []
+    if outcome == Outcome.REREAD:  # Nothing published changes: no save, no new page version.
+        Document.objects.filter(pk=existing.pk).update(parser_version=PARSER_VERSION)
         return outcome, []
     with transaction.atomic():
         document = existing or Document(slug=parsed.slug)
         redated = existing is not None and existing.published != parsed.published
-        document.kind = parsed.kind
-        document.subtype = parsed.subtype
-        document.executive_order_number = parsed.executive_order_number
-        document.content_hash = parsed.content_hash
-        document.needs_review = parsed.needs_review
+        for name, value in _document_values(parsed).items():
+            setattr(document, name, value)
         if document.administration_id is None:  # Editors may have corrected it: keep theirs.
             finder = finder or AdministrationFinder()
             document.administration = finder.find(
                 parsed.published, parsed.url, parsed.published_time
             )
-        document.title = parsed.title
-        document.publisher = PUBLISHER
-        document.url = parsed.url
-        document.published = parsed.published
-        document.tags = parsed.tags
-        document.source_path = parsed.path.name
-        document.checksum = parsed.checksum
-        document.licence = "U.S. government work (public domain)"
+        document.parser_version = PARSER_VERSION
         document.save()
         new_ids = _store_actions(document, parsed.actions)
         if redated:  # Its links now count from the new date.
@@ -209,6 +235,56 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
         return outcome, new_ids
 
 
+def _document_values(parsed):
+    """What a document stores of its file."""
+    return {
+        "kind": parsed.kind,
+        "subtype": parsed.subtype,
+        "executive_order_number": parsed.executive_order_number,
+        "content_hash": parsed.content_hash,
+        "needs_review": parsed.needs_review,
+        "title": parsed.title,
+        "publisher": PUBLISHER,
+        "url": parsed.url,
+        "published": parsed.published,
+        "tags": parsed.tags,
+        "source_path": parsed.path.name,
+        "checksum": parsed.checksum,
+        "licence": "U.S. government work (public domain)",
+    }
+
+
+def _action_values(parsed, position):
+    """What an action stores of its place in the file."""
+    return {
+        "position": position,
+        "section": parsed.section,
+        "subheading": parsed.subheading,
+        "lead_in": parsed.lead_in,
+        "text": parsed.text,
+        "markdown": parsed.markdown,
+        "has_local_links": parsed.has_local_links,
+        "is_boilerplate": parsed.is_boilerplate,
+        "withdrawn": False,
+    }
+
+
+def _yields_what_is_stored(document, parsed):
+    """Whether storing the file again would change nothing: the same document fields, and
+    the same actions (keys and values) in the same order. Withdrawn actions are left out:
+    they stay withdrawn either way."""
+    if any(getattr(document, name) != value for name, value in _document_values(parsed).items()):
+        return False
+    stored = list(document.actions.filter(withdrawn=False).order_by("position"))
+    if len(stored) != len(parsed.actions):
+        return False
+    for position, (action, new) in enumerate(zip(stored, parsed.actions, strict=True), start=1):
+        values = {"key": new.key, **_action_values(new, position)}
+        if any(getattr(action, name) != value for name, value in values.items()):
+            return False
+    return True
+
+
 def _store_actions(document, parsed_actions):
     current = {action.key: action for action in document.actions.all()}
     unmatched = [parsed for parsed in parsed_actions if parsed.key not in current]
@@ -216,17 +292,7 @@ def _store_actions(document, parsed_actions):
     revisions = _pair_revisions(unmatched, [a for key, a in current.items() if key not in new_keys])
     to_create, changes, revised = [], {}, []  # changes: {action pk: {field: new value}}
     for position, parsed in enumerate(parsed_actions, start=1):
-        values = {
-            "position": position,
-            "section": parsed.section,
-            "subheading": parsed.subheading,
-            "lead_in": parsed.lead_in,
-            "text": parsed.text,
-            "markdown": parsed.markdown,
-            "has_local_links": parsed.has_local_links,
-            "is_boilerplate": parsed.is_boilerplate,
-            "withdrawn": False,
-        }
+        values = _action_values(parsed, position)
         action = current.pop(parsed.key, None)
         if action is None and parsed.key in revisions:
             action = current.pop(revisions[parsed.key].key)
