@@ -241,5 +241,7 @@ def test_a_link_deleted_by_an_editor_stays_deleted_through_seed_and_export(tmp_p
 
     export_curation(seeds / "curation.yaml")
     entries = yaml.safe_load((seeds / "curation.yaml").read_text())["links"]
-    mine = [e for e in entries if (e["recommendation"], e["action"]) == (code, link.action.key)]
+    # An action's key is its text's: the same text in another document is another entry.
+    identity = (code, link.action.factsheet.slug, link.action.key)
+    mine = [e for e in entries if (e["recommendation"], e["factsheet"], e["action"]) == identity]
     assert [(e["review"], e["reason"]) for e in mine] == [("rejected", "Deleted by editor.")]
