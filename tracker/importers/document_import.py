@@ -225,7 +225,7 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
         existing
         and existing.checksum != parsed.checksum
         and _held_by_another_file(existing, parsed.path, batch)
-        and not slug_for(parsed.path) == existing.slug != slug_for(existing.source_path)
+        and not _takes_the_name_back(existing, parsed.path)
     ):
         return Outcome.DUPLICATE, []
     if existing and existing.checksum == parsed.checksum:
@@ -266,6 +266,12 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
 
 def _location(path):
     return str(Path(path).resolve())
+
+
+def _takes_the_name_back(document, path):
+    """Whether the file at `path` is named for `document` (its slug) while the file the
+    document was stored from is not: a file the scrape overwrote with this page."""
+    return slug_for(path) == document.slug != slug_for(document.source_path)
 
 
 def _held_by_another_file(document, path, batch):
