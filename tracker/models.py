@@ -230,6 +230,14 @@ class Document(models.Model):
         max_length=500, help_text="File the document was imported from, relative to its folder."
     )
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the imported file.")
+    source_file = models.CharField(
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="Where the imported file was when it was last stored (its full path; empty: "
+        "stored before locations were recorded). While that file is still there, another file "
+        "with the same page is a duplicate, not a re-issue.",
+    )
     parser_version = models.PositiveSmallIntegerField(
         default=0,
         editable=False,

@@ -3,6 +3,7 @@ keyed so a re-import changes nothing.
 """
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -83,6 +84,15 @@ class ImportSummary:
         )
 
 
+@dataclass(frozen=True)
+class Batch:
+    """The files of one import: their names, where they are, and their checksums."""
+
+    names: frozenset = frozenset()
+    files: frozenset = frozenset()
+    checksums: frozenset = frozenset()
+
+
 def factsheet_paths(paths):
     """Expand folders into the Markdown files they hold; keep named files as given.
 
@@ -116,10 +126,18 @@ def import_documents(paths, *, dry_run=False, progress=iter):
     }
     finder = AdministrationFinder()
     paths = list(factsheet_paths(paths))
-    batch = {path.name for path in paths}
+    checksums = {}
+    for path in paths:
+        with suppress(OSError):  # Refused with its reason when it is read below.
+            checksums[path] = file_checksum(path)
+    batch = Batch(
+        names=frozenset(path.name for path in paths),
+        files=frozenset(_location(path) for path in paths),
+        checksums=frozenset(checksums.values()),
+    )
     for path in progress(paths):
         try:
-            if known.get(slug_for(path)) == (file_checksum(path), PARSER_VERSION):
+            if known.get(slug_for(path)) == (checksums.get(path), PARSER_VERSION):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
             parsed = parse_factsheet(path)
@@ -150,15 +168,17 @@ def import_documents(paths, *, dry_run=False, progress=iter):
 import_factsheets = import_documents
 
 
-def find_factsheet(parsed, batch=frozenset()):
+def find_factsheet(parsed, batch=Batch()):
     """The stored fact sheet this file is a version of.
 
-    The same file name, or else a fact sheet with the same title and date
-    whose actions are mostly the same (re-issued under a new address and file
-    name): its actions must not be duplicated. Two different fact sheets that
-    share a title and a date stay apart, and so do two files of the same batch
-    (both present, so neither replaces the other). Only imported documents are
-    candidates: an editor-entered source is never a version of a file.
+    The same slug, or else the same content (title and actions), or else a
+    fact sheet with the same title and date whose actions are mostly the same
+    (re-issued under a new address and file name): its actions must not be
+    duplicated. Two different fact sheets that share a title and a date stay
+    apart, and so do two files that are both present (in the same batch, or
+    the stored one's file still where it was read in another folder), so
+    neither replaces the other. Only imported documents are candidates: an
+    editor-entered source is never a version of a file.
     """
     factsheets = Document.objects.imported()
     same_name = factsheets.filter(slug=parsed.slug).first()
@@ -169,20 +189,26 @@ def find_factsheet(parsed, batch=frozenset()):
         return same_content
     keys = {action.key for action in parsed.actions}
     same_title = factsheets.filter(title=parsed.title, published=parsed.published)
-    for candidate in same_title.exclude(source_path__in=set(batch) - {parsed.path.name}):
+    for candidate in same_title.exclude(source_path__in=batch.names - {parsed.path.name}):
+        if _held_by_another_file(candidate, parsed.path, batch):
+            continue
         shared = candidate.actions.filter(key__in=keys).count()
         if shared >= SAME_FACTSHEET_SHARE * len(keys):
             return candidate
     return None
 
 
-def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
+def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
     """Create or update the document and its actions; return (outcome, new action ids).
 
-    A file whose title and actions are those of a stored document under
-    another name is stored once: while the stored one's file is in the same
-    batch (the same page scraped twice), it is a duplicate and writes
-    nothing; otherwise it is a re-issue and updates the stored document.
+    A file that is a version of a stored document (`find_factsheet`) but not
+    the file it was stored from is a duplicate and writes nothing while that
+    file is still there: in the same batch (the same page scraped twice, or
+    saved in two sub-folders), or where it was read in another folder (the
+    same page in two folders). Otherwise it is a re-issue and updates the
+    stored document. One exception keeps the better name: a file whose name
+    is the document's slug takes the document over from one whose name is
+    not (a file the scrape overwrote with this page), once.
 
     An unchanged file that another version of the parser read is stored again
     as a changed one is (re-parsed); if it yields what is stored, only the
@@ -197,9 +223,9 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     existing = find_factsheet(parsed, batch)
     if (
         existing
-        and existing.slug != parsed.slug
-        and existing.content_hash == parsed.content_hash
-        and existing.source_path in batch
+        and existing.checksum != parsed.checksum
+        and _held_by_another_file(existing, parsed.path, batch)
+        and not _takes_the_name_back(existing, parsed.path)
     ):
         return Outcome.DUPLICATE, []
     if existing and existing.checksum == parsed.checksum:
@@ -211,7 +237,9 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
     if dry_run:
         return outcome, []
     if outcome == Outcome.REREAD:  # Nothing published changes: no save, no new page version.
-        Document.objects.filter(pk=existing.pk).update(parser_version=PARSER_VERSION)
+        Document.objects.filter(pk=existing.pk).update(
+            parser_version=PARSER_VERSION, source_file=_location(parsed.path)
+        )
         return outcome, []
     with transaction.atomic():
         document = existing or Document(slug=parsed.slug)
@@ -224,6 +252,7 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
                 parsed.published, parsed.url, parsed.published_time
             )
         document.parser_version = PARSER_VERSION
+        document.source_file = _location(parsed.path)
         document.save()
         new_ids = _store_actions(document, parsed.actions)
         if redated:  # Its links now count from the new date.
@@ -233,6 +262,36 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=frozenset()):
             )
         published_data_changed()
         return outcome, new_ids
+
+
+def _location(path):
+    return str(Path(path).resolve())
+
+
+def _takes_the_name_back(document, path):
+    """Whether the file at `path` is named for `document` (its slug) while the file the
+    document was stored from is not: a file the scrape overwrote with this page."""
+    return slug_for(path) == document.slug != slug_for(document.source_path)
+
+
+def _held_by_another_file(document, path, batch):
+    """Whether the file `document` was stored from is another file than `path` and still
+    there: in this batch, or in a folder of another name than `path`'s.
+
+    A file in a folder of the same name that is not in the batch does not hold it:
+    imported alone, a file with a new name is that folder's re-issue of the page, and
+    a folder moved or checked out elsewhere is the same folder. A document stored before
+    locations were recorded is held by a file of the batch with its checksum.
+    """
+    if not document.source_file:
+        return document.checksum in batch.checksums
+    location = _location(path)
+    if document.source_file == location:
+        return False
+    if document.source_file in batch.files:
+        return True
+    stored = Path(document.source_file)
+    return stored.parent.name != Path(location).parent.name and stored.is_file()
 
 
 def _document_values(parsed):
