@@ -3,13 +3,14 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Value
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tracker import full_text
 from tracker.curation import review_links
-from tracker.models import Recommendation
+from tracker.models import Recommendation, SearchScore
 from tracker.search import STEMS_MARK, parse, snippet
 
 from .factories import make_action, make_link, make_recommendation, make_stage
@@ -129,18 +130,30 @@ class Search(TestCase):
 
     @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own function")
     def test_sqlite_counts_patterns_as_replacing_them_would(self):
-        texts = [" human human ", " human  human ", "Guantánamo human rights ", "", " human"]
+        lines = [" human human ", " human  human ", "Guantánamo human rights ", "", " human"]
         with connection.cursor() as cursor:
-            for text in texts:
+            for line in lines:
                 for pattern in [" human ", " t:human ", " human rights "]:
+                    text = f"Human\n{STEMS_MARK}{line}"
                     cursor.execute(
-                        f"SELECT {full_text.OCCURRENCES}(CAST(%s AS BLOB), %s), "
+                        f"SELECT {full_text.OCCURRENCES}(CAST(%s AS BLOB), %s, %s), "
                         "(LENGTH(CAST(%s AS BLOB)) - LENGTH(CAST(REPLACE(%s, %s, '') AS BLOB)))"
                         " / LENGTH(%s)",
-                        [text, pattern, text, text, pattern, pattern],
+                        [text, STEMS_MARK, pattern, line, line, pattern, pattern],
                     )
                     counted, replaced = cursor.fetchone()
-                    assert counted == replaced, (text, pattern)
+                    assert counted == replaced, (line, pattern)
+
+    def test_relevance_counts_the_stems_line_only(self):
+        # Words as written would count again each word that is its own stem ("human"), and
+        # not the others ("rights" is "right"): the stems line holds every word once.
+        text = f"A human rights text, human\n{STEMS_MARK} a human right text human "
+        score = SearchScore(Value(text), [" human ", " right "])
+        row = Recommendation.objects.annotate(score=score).values_list("score", flat=True)
+        assert row[0] == 3
+        without_stems = SearchScore(Value("A human rights text"), [" human "])
+        row = Recommendation.objects.annotate(score=without_stems).values_list("score", flat=True)
+        assert row[0] == 0
 
     def test_no_match_is_an_honest_empty_result_without_downloads(self):
         for query in ["torture", "climate"]:

@@ -194,10 +194,11 @@ def uninstall(schema_editor, sqlite_indexes=SQLITE_INDEXES):
         schema_editor.execute(statement)
 
 
-def occurrences(text, *patterns):
-    """How many times the patterns occur in the text (UTF-8 bytes), each counted on its own
-    (as removing it with REPLACE would show)."""
-    return sum(text.count(pattern.encode()) for pattern in patterns)
+def occurrences(text, mark, *patterns):
+    """How many times the patterns occur in the text (UTF-8 bytes) after `mark` (none without
+    it), each counted on its own (as removing it with REPLACE would show)."""
+    _, found, stems = text.partition(mark.encode())
+    return sum(stems.count(pattern.encode()) for pattern in patterns) if found else 0
 
 
 @receiver(connection_created)

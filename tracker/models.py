@@ -443,9 +443,11 @@ class Stage(models.Model):
 
 
 class SearchScore(models.Expression):
-    """A search's relevance in a row's search text: each occurrence of a `counted` pattern
-    counts one, and on PostgreSQL each `titled` pattern found counts ten (SQLite finds those
-    in its index instead, `RecommendationQuerySet.search`).
+    """A search's relevance in a row's search text, read in its stems line only
+    (`search.STEMS_MARK`; the words as written before it would count again the words whose
+    stem is the word itself): each occurrence of a `counted` pattern counts one, and on
+    PostgreSQL each `titled` pattern found counts ten (SQLite finds those in its index
+    instead, `RecommendationQuerySet.search`).
 
     SQLite counts with a Python function (`full_text.occurrences`): its REPLACE over long
     texts, once a pattern, was most of a search's time. PostgreSQL reads the text once, in a
@@ -467,13 +469,17 @@ class SearchScore(models.Expression):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         from .full_text import OCCURRENCES
+        from .search import STEMS_MARK
 
         text, params = compiler.compile(self.text)
         placeholders = ", ".join("%s" for _ in self.counted)
         # As bytes: counting in them is several times faster than in text with accents.
-        return f"{OCCURRENCES}(CAST({text} AS BLOB), {placeholders})", [*params, *self.counted]
+        sql = f"{OCCURRENCES}(CAST({text} AS BLOB), %s, {placeholders})"
+        return sql, [*params, STEMS_MARK, *self.counted]
 
     def as_postgresql(self, compiler, connection, **extra_context):
+        from .search import STEMS_MARK
+
         text, params = compiler.compile(self.text)
         # The patterns are ASCII: the bytes a replacement removes are its characters.
         counts = [
@@ -482,8 +488,9 @@ class SearchScore(models.Expression):
         ]
         titles = ["CASE WHEN STRPOS(t, %s) > 0 THEN 10 ELSE 0 END" for _ in self.titled]
         score = " + ".join(["0", *counts, *titles])
-        sql = f"(SELECT {score} FROM (SELECT {text} || '' AS t OFFSET 0) AS texts)"
-        return sql, [*params, *self.counted, *self.titled]
+        sql = f"(SELECT {score} FROM (SELECT SPLIT_PART({text}, %s, 2) AS t OFFSET 0) AS texts)"
+        # The score's placeholders come first in the statement, then the text's.
+        return sql, [*self.counted, *self.titled, *params, STEMS_MARK]
 
 
 class RecommendationQuerySet(models.QuerySet):
