@@ -191,7 +191,11 @@ def positions(experiment, gold, split, variants):
 
 def figures(found, name):
     """Recall@5, recall@10 and MRR of variant `name` over `found` (`positions`' links)."""
-    ranks = [by_name[name] for _, by_name in found]
+    return rank_figures([by_name[name] for _, by_name in found])
+
+
+def rank_figures(ranks):
+    """Recall@5, recall@10 and MRR of hidden links found at `ranks` (MISSED: not ranked)."""
     total = len(ranks) or 1
     return {
         "links": len(ranks),

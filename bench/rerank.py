@@ -55,6 +55,8 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from bench.reasons import objective  # noqa: E402
+from bench.reasons import rank_figures as figures  # noqa: E402
 from tracker import matching  # noqa: E402
 from tracker.management.commands.evaluate_suggestions import (  # noqa: E402
     DEFAULT_LABELS,
@@ -337,20 +339,6 @@ def reranked(trial, classifier, top):
     probability = classifier.predict_proba(features)[:, 1]
     order = np.lexsort((np.arange(len(features)), -probability))
     return int(np.flatnonzero(order == trial["rank"] - 1)[0]) + 1
-
-
-def figures(ranks):
-    total = len(ranks) or 1
-    return {
-        "links": len(ranks),
-        "recall@5": sum(r <= 5 for r in ranks) / total,
-        "recall@10": sum(r <= 10 for r in ranks) / total,
-        "mrr": sum(1 / r for r in ranks if r < MISSED) / total,
-    }
-
-
-def objective(figures):
-    return figures["recall@5"] + figures["recall@10"] + figures["mrr"]
 
 
 def evaluate(trials, train_codes_of, measured_codes, variant, seed=0):
