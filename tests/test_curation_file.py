@@ -4,6 +4,7 @@ import shutil
 import pytest
 import yaml
 from django.conf import settings
+from django.utils import timezone
 
 from tracker.curation import review_links, set_override
 from tracker.importers.curation_file import export_curation, load_curation
@@ -174,3 +175,105 @@ def test_an_override_or_a_reason_an_editor_removed_stays_removed(seeds_copy, dja
     # Each removal is in the history, the decision the next seed respects.
     assert list(gitmo.status_changes.values_list("reason", flat=True)) == ["Reason removed."]
     assert unrwa.status_changes.first().reason == "Override removed."
+
+
+def rewrite_entries(path, change):
+    """Apply `change` to every link entry of the file for which it returns True."""
+    data = yaml.safe_load(path.read_text())
+    changed = [entry for entry in data["links"] if change(entry)]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return changed
+
+
+def test_a_correction_in_the_file_reaches_a_database_seeded_from_its_earlier_version(
+    seeds_copy,
+):
+    code = "rejoin-un-human-rights-council"
+    seed(seeds_copy)
+    assert Recommendation.objects.get(code=code).status == "reversed"
+
+    def reject(entry):
+        if entry["recommendation"] != code or entry["review"] != "accepted":
+            return False
+        entry.update(review="rejected", reason="Read again: not what was asked.")
+        entry.pop("relation", None)
+        return True
+
+    corrected = rewrite_entries(seeds_copy / "curation.yaml", reject)
+    result = seed(seeds_copy)
+
+    assert len(result.curation.corrected) == len(corrected) > 0
+    assert result.curation.kept == []
+    assert (
+        f"({code} / {corrected[0]['factsheet']} / {corrected[0]['action']}): accepted, "
+        in (result.curation.corrected[0])
+    )
+    links = Link.objects.filter(recommendation__code=code)
+    assert not links.filter(review="accepted").exists()
+    recommendation = Recommendation.objects.get(code=code)
+    assert recommendation.status == "not_found"
+    # What the public was shown changed: the history says so, with the links that did it.
+    change = recommendation.status_changes.get()
+    assert (change.from_status, change.to_status) == ("reversed", "not_found")
+    assert len(change.links) == len(corrected)
+    assert change.reason == "Read again: not what was asked."
+    # Applied once: the next seed finds the database as the file says.
+    again = seed(seeds_copy)
+    assert (again.curation.corrected, again.curation.links) == ([], 0)
+
+
+def test_an_editors_later_decision_is_kept_over_the_files_and_reported(
+    seeds_copy, django_user_model
+):
+    editor = django_user_model.objects.create_user("ed")
+    seed(seeds_copy)
+    link = Link.objects.filter(review="accepted", relation="implements").order_by("pk").first()
+    review_links(
+        [link], review="accepted", relation="partial", reason="An editor's call.", user=editor
+    )
+    key = (link.recommendation.code, link.action.factsheet.slug, link.action.key)
+
+    def reword(entry):
+        if (entry["recommendation"], entry["factsheet"], entry["action"]) != key:
+            return False
+        entry["reason"] = "The file's rewording."
+        return True
+
+    assert len(rewrite_entries(seeds_copy / "curation.yaml", reword)) == 1
+    before = decisions()
+    result = seed(seeds_copy)
+
+    assert decisions() == before
+    assert result.curation.corrected == []
+    assert len(result.curation.kept) == 1
+    assert result.curation.kept[0].endswith(
+        f"({' / '.join(key)}): accepted, partial → accepted, implements"
+    )
+
+
+def test_a_file_entry_stamped_after_the_editors_decision_is_the_later_decision(
+    seeds_copy, django_user_model
+):
+    editor = django_user_model.objects.create_user("ed")
+    seed(seeds_copy)
+    link = Link.objects.filter(review="accepted", relation="implements").order_by("pk").first()
+    review_links([link], review="rejected", reason="An editor's first call.", user=editor)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Link.objects.filter(pk=link.pk).update(reviewed_at=an_hour_ago)
+    link.refresh_from_db()
+    key = (link.recommendation.code, link.action.factsheet.slug, link.action.key)
+
+    def restamp(entry):
+        if (entry["recommendation"], entry["factsheet"], entry["action"]) != key:
+            return False
+        later = link.reviewed_at + datetime.timedelta(minutes=59)
+        entry.update(reviewed_by="ed", reviewed_at=later.isoformat())
+        return True
+
+    rewrite_entries(seeds_copy / "curation.yaml", restamp)
+    result = seed(seeds_copy)
+
+    assert len(result.curation.corrected) == 1
+    link.refresh_from_db()
+    assert (link.review, link.relation) == ("accepted", "implements")
+    assert link.reviewed_by == editor

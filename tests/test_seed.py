@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tracker.curation import set_override
+from tracker.curation import review_links, set_override
 from tracker.importers.document_parser import PARSER_VERSION
 from tracker.models import Action, Document, Link, Recommendation, StatusChange
 
@@ -66,17 +66,13 @@ def test_a_seed_after_a_parser_change_reads_the_seed_documents_again(capsys):
     assert snapshot() == before  # The seeds were read by this parser: the same actions.
 
 
-def test_seeding_never_touches_editors_links_or_statuses():
+def test_seeding_never_touches_editors_links_or_statuses(capsys):
     call_command("seed")
     recommendation = Recommendation.objects.get(code="rejoin-un-human-rights-council")
     action = Action.objects.get(text__startswith="We rejoined the UN Human Rights Council in 2021")
     # An editor disagrees with the shipped curation: the database decision must survive.
-    Link.objects.update_or_create(
-        recommendation=recommendation,
-        action=action,
-        defaults={"review": Link.Review.REJECTED, "relation": "", "reason": "Editor's call."},
-    )
-    recommendation.refresh_status()
+    link = Link.objects.get(recommendation=recommendation, action=action)
+    review_links([link], review=Link.Review.REJECTED, reason="Editor's call.")
     other = Recommendation.objects.get(code="close-guantanamo")
     set_override(other, status=Recommendation.Status.CONTRARY, reason="An editor's reason.")
     before = snapshot()
@@ -85,3 +81,6 @@ def test_seeding_never_touches_editors_links_or_statuses():
 
     assert snapshot() == before
     assert Link.objects.get(recommendation=recommendation, action=action).review == "rejected"
+    out = capsys.readouterr().out
+    assert "Decisions an editor made here after the file's, kept over it (1;" in out
+    assert f"rejoin-un-human-rights-council / {action.factsheet.slug} / {action.key}): " in out

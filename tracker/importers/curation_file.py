@@ -4,12 +4,17 @@ Export writes, in a stable order, every accepted and rejected link (with its
 reviewer and date), every status override, every public status reason written
 without an override, the status history, and the editor-entered sources the
 links may cite (a notice or a filing outside the documents searched). Loading
-never overrides a decision already made in the database: it fills in pairs
+never overrides a decision an editor made in the database: it fills in pairs
 that are unreviewed there, overrides and reasons on recommendations that have
 none and that no editor decided on here since the file's record of them (a
 removal is a decision), and history entries the database does not hold.
-Loading writes no new history: a seed load is where the public record starts,
-not news; the history it restores keeps its original dates.
+A link decided here differently from the file takes the file's decision only
+when the file's is the later one: the database holds an earlier version of the
+file's decision (loaded, not stamped by an editor here, or stamped no later
+than the file's entry), so the file corrects it, and that correction is news,
+recorded in the history. An editor's later decision here is kept and reported.
+Otherwise loading writes no new history: a seed load is where the public record
+starts, not news; the history it restores keeps its original dates.
 """
 
 import datetime
@@ -141,6 +146,10 @@ class CurationLoad:
     skipped: list = field(default_factory=list)  # One line each: which entry, and why.
     created_reviewers: list = field(default_factory=list)  # Usernames of inactive accounts made.
     sources: int = 0  # Editor-entered sources created.
+    # One line each, the earlier decision and the later: decisions the file corrected here...
+    corrected: list = field(default_factory=list)
+    # ...and decisions an editor made here after the file's, kept over a different one.
+    kept: list = field(default_factory=list)
 
 
 def load_curation(path):
@@ -161,7 +170,7 @@ def load_curation(path):
         for snapshot in _history_links(path, change, number)
     ]
     reviewers = Reviewers(path)
-    skipped = []
+    skipped, corrected, kept = [], [], []
     # One transaction: a file refused half-way leaves the database as it was.
     with transaction.atomic():
         # First: the links below may name them as they name any document.
@@ -173,7 +182,9 @@ def load_curation(path):
             )
         }
         recommendations = Recommendation.objects.in_bulk(field_name="code")
-        written = _load_links(path, entries, recommendations, actions, reviewers, skipped)
+        written = _load_links(
+            path, entries, recommendations, actions, reviewers, skipped, corrected, kept
+        )
         # Read again: loading the links re-derived and saved some of them.
         recommendations = Recommendation.objects.in_bulk(field_name="code")
         history_moments = _checked_history_moments(path, history)
@@ -184,7 +195,15 @@ def load_curation(path):
             path, history, history_moments, recommendations, actions, reviewers, skipped
         )
     return CurationLoad(
-        len(written), overridden, explained, restored, skipped, reviewers.created, sources
+        len(written),
+        overridden,
+        explained,
+        restored,
+        skipped,
+        reviewers.created,
+        sources,
+        corrected,
+        kept,
     )
 
 
@@ -256,12 +275,12 @@ def _document(entry):
     return entry.get("document") or entry.get("factsheet")
 
 
-def _load_links(path, entries, recommendations, actions, reviewers, skipped):
+def _load_links(path, entries, recommendations, actions, reviewers, skipped, corrected, kept):
     existing = {
         (link.recommendation_id, link.action_id): link
         for link in Link.objects.filter(action__in=[a.pk for a in actions.values()])
     }
-    written = []
+    written, corrections = [], []
     for number, entry in enumerate(entries, start=1):
         review, relation = entry.get("review"), entry.get("relation") or ""
         reason = " ".join(str(entry.get("reason") or "").split())
@@ -283,19 +302,62 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped):
             skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
             continue
         link = existing.get((recommendation.pk, action.pk))
-        if link is not None and link.review != Link.Review.SUGGESTED:
-            continue  # An editor's decision in the database wins over the file.
+        decided = link is not None and link.review != Link.Review.SUGGESTED
+        if decided:
+            if _same_decision(link, review, relation, reason):
+                continue
+            before, after = _decision(link.review, link.relation), _decision(review, relation)
+            change = f"link #{number} ({_describe(entry)}): " + (
+                f"{before} → {after}" if before != after else f"{after}, reason reworded"
+            )
+            if not _file_decided_later(link, reviewed_at):
+                kept.append(change)  # An editor's later decision in the database wins.
+                continue
+            corrected.append(change)
         link = link or Link(recommendation=recommendation, action=action)
         link.review, link.relation, link.reason = review, relation, reason
         link.reviewed_by = reviewers.get(entry.get("reviewed_by"), f"link #{number}")
         link.reviewed_at = reviewed_at
         link.save()
-        written.append(link)
+        (corrections if decided else written).append(link)
     # Loading the file is where the public record starts, not a change to it: no history.
     refresh_statuses(written, record=False)
-    if written:
+    # A correction changes what the public was shown: news, in the history as an edit is.
+    for reviewer, links in _by_reviewer(corrections).items():
+        refresh_statuses(links, user=reviewer)
+    if written or corrections:
         published_data_changed()
-    return written
+    return [*written, *corrections]
+
+
+def _same_decision(link, review, relation, reason):
+    # A rejection keeps the relation it was suggested with: only an acceptance's counts.
+    relations_agree = review != Link.Review.ACCEPTED or link.relation == relation
+    return link.review == review and relations_agree and link.reason == reason
+
+
+def _file_decided_later(link, file_moment):
+    """Whether the file's decision is later than the database's.
+
+    Every editor's decision here is stamped with its moment; a decision loaded
+    from a file carries the file's (none in the shipped seeds). A decision stamped
+    no later than the file's entry is the one the file was written from, or an
+    earlier one, so a different file entry is its correction.
+    """
+    if link.reviewed_at is None:
+        return True
+    return file_moment is not None and file_moment >= link.reviewed_at
+
+
+def _decision(review, relation):
+    return f"{review}, {relation}" if review == Link.Review.ACCEPTED else review
+
+
+def _by_reviewer(links):
+    grouped = {}
+    for link in links:
+        grouped.setdefault(link.reviewed_by, []).append(link)
+    return grouped
 
 
 class Decided:

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Import everything in seeds/: the essay, its recommendations (every quote verified), "
         "the fact sheets and the editors' curation, then suggest matches for new actions. "
         "Safe to re-run: unchanged sources change nothing, and decisions editors made in the "
-        "database are never overwritten."
+        "database are never overwritten; the file corrects only decisions it made itself."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,6 +37,21 @@ class Command(BaseCommand):
                 f"password (activate them in the admin to let them log in): "
                 f"{', '.join(curation.created_reviewers)}"
             )
+        if curation.corrected:
+            self.stdout.write(
+                f"Decisions corrected by the file ({len(curation.corrected)}; this database held "
+                "an earlier version of them, loaded, not an editor's decision here; each is in "
+                "its recommendation's history where it changed the status):"
+            )
+            for change in curation.corrected:
+                self.stdout.write(f"  {change}")
+        if curation.kept:
+            self.stdout.write(
+                f"Decisions an editor made here after the file's, kept over it "
+                f"({len(curation.kept)}; export_curation writes them into the file):"
+            )
+            for change in curation.kept:
+                self.stdout.write(f"  {change}")
         for skipped in curation.skipped:
             self.stderr.write(f"Curation entry not loaded: {skipped}")
         for _path, reason in result.factsheets.failed:
