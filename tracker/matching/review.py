@@ -66,13 +66,18 @@ def same_text_decisions(links):
     asked = Link.objects.filter(pk__in=[link.pk for link in pending])
     decided = (
         Link.objects.reviewed()
+        # Narrowed to the page's recommendations and texts first, so that the database starts
+        # from their links, not from every decision (23 ms to 1.3 ms at the whole record).
+        .filter(
+            recommendation__in={link.recommendation_id for link in pending},
+            action__key__in={link.action.key for link in pending},
+        )
         .filter(Exists(asked.same_text_as_outer()))
         .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")
         .values_list(
             "pk",
             "recommendation_id",
             "action__key",
-            "action__factsheet_id",
             "review",
             "relation",
             "reason",
@@ -81,7 +86,7 @@ def same_text_decisions(links):
         )
     )
     by_text = {}
-    for pk, recommendation, key, document, review, relation, reason, title, published in decided:
+    for pk, recommendation, key, review, relation, reason, title, published in decided:
         decision = SameTextDecision(
             link=pk,
             review=review,
@@ -89,16 +94,13 @@ def same_text_decisions(links):
             reason=reason,
             document=f"“{Truncator(title).chars(80)}” ({published:%Y-%m-%d})",
         )
-        by_text.setdefault((recommendation, key), []).append((document, decision))
-    found = {}
-    for link in pending:
-        same = by_text.get((link.recommendation_id, link.action.key), ())
-        decisions = [
-            decision for document, decision in same if document != link.action.factsheet_id
-        ]
-        if decisions:
-            found[link.pk] = decisions
-    return found
+        by_text.setdefault((recommendation, key), []).append(decision)
+    # Each is under another document than the link's: under its own, it would be the link.
+    return {
+        link.pk: by_text[link.recommendation_id, link.action.key]
+        for link in pending
+        if (link.recommendation_id, link.action.key) in by_text
+    }
 
 
 def agreed_decision(decisions):
