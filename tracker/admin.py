@@ -612,8 +612,10 @@ class LinkAdmin(admin.ModelAdmin):
             decisions = earlier.get(link.pk, [])
             agreed = agreed_decision(decisions)
             if agreed is None:
-                conflicting += bool(decisions)
-                without += not decisions
+                if decisions:
+                    conflicting += 1
+                else:
+                    without += 1
                 continue
             groups.setdefault((agreed.review, agreed.relation, agreed.reason), []).append(link)
         seen = self._seen_versions(request, links)
