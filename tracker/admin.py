@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F
@@ -22,7 +23,7 @@ from .curation import (
     save_link_edits,
     set_override,
 )
-from .matching import describe, highlight, matched_stems
+from .matching import agreed_decision, describe, highlight, matched_stems, same_text_decisions
 from .models import (
     Action,
     Administration,
@@ -268,6 +269,22 @@ class SourceChangedFilter(admin.SimpleListFilter):
         return queryset.filter(source_changed=True) if self.value() == "yes" else queryset
 
 
+class SameTextFilter(admin.SimpleListFilter):
+    """Suggestions whose text editors already decided for the recommendation under another
+    document (the same paragraph re-published): quick to decide alike."""
+
+    title = "same text decided elsewhere"
+    parameter_name = "same_text"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.same_text_decided(self.value() == "yes")
+        return queryset
+
+
 class FactSheetFilter(admin.SimpleListFilter):
     """A short list of fact sheets (an archive has thousands), plus the one chosen."""
 
@@ -312,13 +329,29 @@ class QueueFactSheetFilter(FactSheetFilter):
         ]
 
 
+class QueueChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # One query for the page: each row's "same text decided under another document".
+        decisions = same_text_decisions(self.result_list)
+        for link in self.result_list:
+            link.same_text_decisions = decisions.get(link.pk, [])
+
+
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
     """The review queue: suggestions best first, accepted or rejected one at a time or in bulk."""
 
     form = VersionedForm
     action_form = ReasonActionForm
-    actions = ["accept_implements", "accept_partial", "accept_related", "accept_contrary", "reject"]
+    actions = [
+        "accept_implements",
+        "accept_partial",
+        "accept_related",
+        "accept_contrary",
+        "reject",
+        "decide_as_same_text",
+    ]
     list_display = [
         "score_display",
         "recommendation_cell",
@@ -334,6 +367,7 @@ class LinkAdmin(admin.ModelAdmin):
         ScoreFilter,
         CoverageFilter,
         SourceChangedFilter,
+        SameTextFilter,
         "relation",
     ]
     list_select_related = ["recommendation__stage", "action__factsheet__administration"]
@@ -357,6 +391,9 @@ class LinkAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tracker/admin.css"]}
         js = ["tracker/review.js"]  # Decides a row without a reload; the buttons work without it.
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     def get_ordering(self, request):
         if request.GET.get(ReviewStateFilter.parameter_name, Link.Review.SUGGESTED) == "suggested":
@@ -504,7 +541,7 @@ class LinkAdmin(admin.ModelAdmin):
 
     @admin.display(description="matched terms")
     def matched_terms(self, link):
-        return describe(link)
+        return describe(link, link.same_text_decisions)
 
     SEEN_VERSION = "seen_version_{}"
 
@@ -560,6 +597,61 @@ class LinkAdmin(admin.ModelAdmin):
     @admin.action(description="Reject", permissions=["change"])
     def reject(self, request, queryset):
         self._review(request, queryset, Link.Review.REJECTED)
+
+    @admin.action(description="Decide as the same text was decided", permissions=["change"])
+    def decide_as_same_text(self, request, queryset):
+        """Each selected suggestion decided as editors decided its text for its
+        recommendation under another document: the same review, relation and reason, this
+        editor the reviewer. Those without such a decision, or with conflicting ones, stay."""
+        links = list(queryset.select_related("action"))
+        earlier = same_text_decisions(links)
+        groups, without, conflicting = {}, 0, 0
+        for link in links:
+            if link.review != Link.Review.SUGGESTED:
+                continue
+            decisions = earlier.get(link.pk, [])
+            agreed = agreed_decision(decisions)
+            if agreed is None:
+                if decisions:
+                    conflicting += 1
+                else:
+                    without += 1
+                continue
+            groups.setdefault((agreed.review, agreed.relation, agreed.reason), []).append(link)
+        seen = self._seen_versions(request, links)
+        try:
+            with transaction.atomic():  # All the groups, or none.
+                for (review, relation, reason), group in groups.items():
+                    review_links(
+                        group,
+                        review=review,
+                        relation=relation,
+                        reason=reason,
+                        user=request.user,
+                        expected_versions=seen,
+                    )
+        except CurationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        decided = [link for group in groups.values() for link in group]
+        accepted = sum(
+            len(group) for (review, _, _), group in groups.items() if review == Link.Review.ACCEPTED
+        )
+        message = (
+            f"{len(decided)} link(s) decided as the same text was decided ({accepted} accepted, "
+            f"{len(decided) - accepted} rejected)."
+        )
+        if without or conflicting:
+            message += (
+                f" Left pending: {without} without an earlier decision on the same text, "
+                f"{conflicting} whose same text was decided differently under two documents."
+            )
+        already = len(links) - len(decided) - without - conflicting
+        if already:
+            message += f" {already} already decided, left as they were."
+        if decided:
+            message += " " + public_outcome({link.recommendation_id for link in decided})
+        self.message_user(request, message, messages.SUCCESS if decided else messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         save_link_edits([obj], user=request.user)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -1023,6 +1023,24 @@ class LinkQuerySet(models.QuerySet):
     def reviewed(self):
         """Accepted or rejected by an editor."""
         return self.filter(review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED])
+
+    def same_text_as_outer(self):
+        """The links of the same text (the action's key) as the outer link (`OuterRef`), for
+        the same recommendation, under another document: the same paragraph re-published."""
+        return (
+            self.filter(
+                recommendation=OuterRef("recommendation"), action__key=OuterRef("action__key")
+            )
+            .exclude(action__factsheet=OuterRef("action__factsheet"))
+            # Every editor-entered source's one action has this key, whatever its passage.
+            .exclude(action__key=EditorSource.PASSAGE_KEY)
+        )
+
+    def same_text_decided(self, decided=True):
+        """Links whose text an editor already decided (accepted or rejected) for the same
+        recommendation under another document; `decided=False`: the others."""
+        condition = Exists(Link.objects.reviewed().same_text_as_outer())
+        return self.filter(condition if decided else ~condition)
 
 
 class Link(models.Model):

@@ -15,7 +15,8 @@ rejected) is never overwritten nor suggested again.
 - `peers`: other recommendations' accepted actions as evidence;
 - `suggestions`: the full and incremental runs that store pending suggestions;
 - `evaluation`: recall and MRR, held out, and the tuning grid;
-- `review`: matched words and highlighting for the review queue.
+- `review`: matched words, highlighting and the decisions on the same text under other
+  documents, for the review queue.
 """
 
 from .analysis import action_text, analyse, candidate_actions, recommendation_text
@@ -38,7 +39,14 @@ from .evaluation import (
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
 from .peers import Peers
-from .review import describe, highlight, matched_stems, matched_words
+from .review import (
+    agreed_decision,
+    describe,
+    highlight,
+    matched_stems,
+    matched_words,
+    same_text_decisions,
+)
 from .suggestions import DEFAULT_TOP, explain, ranking_rows, suggest_all, suggest_for_actions
 from .thesaurus import (
     ACRONYMS,
@@ -77,6 +85,7 @@ __all__ = [
     "accepted_documents",
     "action_rows",
     "action_text",
+    "agreed_decision",
     "analyse",
     "candidate_actions",
     "clear_caches",
@@ -96,6 +105,7 @@ __all__ = [
     "rank",
     "ranking_rows",
     "recommendation_text",
+    "same_text_decisions",
     "split_of",
     "stem",
     "stems",
