@@ -3,36 +3,20 @@ reads an unchanged file again when the parser has changed (`document_parser.PARS
 Documents already stored get 0: read before versions were recorded, so the next import (or
 `seed`) reads their files again.
 
-SQLite rebuilds `tracker_document` to add a column with a default and a check constraint.
-It refuses to move the rebuilt table into place while a trigger on another table names it
-(the scorecard evidence's, on links and actions), so those are dropped first; and the
-rebuild drops the triggers on the table itself. All are installed again afterwards
-(full-text search, document sets, scorecard evidence), which also remakes what they keep.
+SQLite rebuilds `tracker_document` to add a column with a default and a check constraint:
+the triggers are dropped and installed again around it (`_document_table`).
 """
 
 from django.db import migrations, models
 
-from tracker import document_sets, full_text, scorecard_evidence
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        scorecard_evidence.uninstall(schema_editor.connection)
-
-
-def install_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        full_text.install(schema_editor, [full_text.DOCUMENTS])
-        document_sets.install(schema_editor.connection)
-        scorecard_evidence.install(schema_editor.connection)
+from ._document_table import rebuilding_the_document_table
 
 
 class Migration(migrations.Migration):
     dependencies = [("tracker", "0028_unmovable_white_house_addresses")]
 
     # Unapplied, the column and the constraint go with rebuilds too: the same, backwards.
-    operations = [
-        migrations.RunPython(drop_triggers, install_triggers),
+    operations = rebuilding_the_document_table(
         migrations.AddField(
             model_name="document",
             name="parser_version",
@@ -53,5 +37,4 @@ class Migration(migrations.Migration):
                 name="document_parser_version_imported_only",
             ),
         ),
-        migrations.RunPython(install_triggers, drop_triggers),
-    ]
+    )

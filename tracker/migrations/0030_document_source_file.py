@@ -3,31 +3,18 @@ the same page saved twice (its stored file still there) from a re-issue under a 
 Documents already stored get "": an import knows their files by their checksums.
 
 SQLite rebuilds `tracker_document` to add a column with a default, so the triggers are
-dropped and installed again around it, as in 0029.
+dropped and installed again around it (`_document_table`), as in 0029.
 """
 
 from django.db import migrations, models
 
-from tracker import document_sets, full_text, scorecard_evidence
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        scorecard_evidence.uninstall(schema_editor.connection)
-
-
-def install_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        full_text.install(schema_editor, [full_text.DOCUMENTS])
-        document_sets.install(schema_editor.connection)
-        scorecard_evidence.install(schema_editor.connection)
+from ._document_table import rebuilding_the_document_table
 
 
 class Migration(migrations.Migration):
     dependencies = [("tracker", "0029_parser_version")]
 
-    operations = [
-        migrations.RunPython(drop_triggers, install_triggers),
+    operations = rebuilding_the_document_table(
         migrations.AddField(
             model_name="document",
             name="source_file",
@@ -40,5 +27,4 @@ class Migration(migrations.Migration):
                 max_length=1000,
             ),
         ),
-        migrations.RunPython(install_triggers, drop_triggers),
-    ]
+    )
