@@ -33,6 +33,19 @@ MAX_HEADING_LENGTH = 300
 MAX_LIST_INTRO = 200
 LOCAL_PATH = re.compile(r"^(file:|/Users/|/home/|[A-Za-z]:[\\/])|/AppData/", re.IGNORECASE)
 END_MARK = re.compile(r"^[#*\s\\]*$")
+# A paragraph or item with no letter or digit ("\\_\\_", "* *") is markup, not an action.
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# Pandoc ends a link's text with a hard line break and a blank line when the page did
+# ("[*www.example.gov  \n  \n*](http://...)"): Markdown then reads two paragraphs, the
+# second starting "*](http://...)". A line can start "](" only inside a link, so the
+# blank line is removed before block parsing.
+LINK_TEXT_BREAK = re.compile(r"[ \t]*\n[ \t]*\n(?=[ \t]*[*_]*\]\()")
+# "###", the press release's end mark, on a line of its own or after a link: glued to
+# the paragraph or list item before it otherwise.
+END_MARK_LINE = re.compile(r"(?:^|(?<=[\s)*_]))\\?###[ \t]*$", re.MULTILINE)
+# Runs of two or more asterisks left after inline parsing are delimiters Markdown could
+# not pair ("Homes. ** **", "Sec. 3.** **Council"): markup, never text.
+STRAY_STRONG = re.compile(r"\*{2,}")
 HTML_DOCUMENT = re.compile(r"^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 PUBLISHER = "The White House"
 # The version of this parser, stored on each document it reads (`Document.parser_version`).
@@ -40,7 +53,9 @@ PUBLISHER = "The White House"
 # their texts, lead-ins or sections): the next import, or `seed`, then reads every unchanged
 # file stored by another version again. 0 is the documents read before versions were recorded.
 # 1: bold written with a space inside its delimiters is read as bold.
-PARSER_VERSION = 1
+# 2: link text split by a blank line rejoined, "###" end marks, stray "**" and blocks with
+#    no letter or digit dropped; a memorandum's SUBJECT lines and determination number joined.
+PARSER_VERSION = 2
 # Bounds on one file, so one bad file cannot stall an import or a page.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ACTIONS = 2000
@@ -292,6 +307,7 @@ def _bounded(body, path, body_line):
     """The body, checked so that its lists and quotes parse in bounded depth, and with
     the "<" of unclosed tags as entities. Linear in its length."""
     _refuse_deep_nesting(body, path, body_line)
+    body = END_MARK_LINE.sub("", LINK_TEXT_BREAK.sub("", body))
     return UNCLOSED_TAG.sub("&lt;", body)
 
 
@@ -367,6 +383,30 @@ def _one_space(space):
     return ("\n" if "\n" in space else " ") if space else ""
 
 
+class _DropStrayStrong(markdown.treeprocessors.Treeprocessor):
+    """Runs after inline parsing, before unescaping (so an escaped "\\*\\*" stays)."""
+
+    def run(self, root):
+        for element in root.iter():
+            if element.tag == "code":
+                continue
+            if element.text and "**" in element.text:
+                element.text = drop_stray_strong(element.text)
+            if element.tail and "**" in element.tail:
+                element.tail = drop_stray_strong(element.tail)
+
+
+def drop_stray_strong(text):
+    """Remove unpaired "**" runs; between two letters a space stays, so no words join."""
+
+    def drop(match):
+        source, (start, end) = match.string, match.span()
+        between_words = start and WORD.match(source, start - 1) and WORD.match(source, end)
+        return " " if between_words else ""
+
+    return STRAY_STRONG.sub(drop, text)
+
+
 class _TreeCapture(markdown.treeprocessors.Treeprocessor):
     """Keep the finished element tree: runs after inline parsing and unescaping."""
 
@@ -382,6 +422,8 @@ class ActionExtractor:
         # Before "inline" (20).
         self.md.treeprocessors.register(_BoundInlineWork(self.md), "bound_inline_work", 25)
         self.md.treeprocessors.register(_TightenLooseStrong(self.md), "tighten_loose_strong", 24)
+        # After "inline" (20), before "unescape" (0).
+        self.md.treeprocessors.register(_DropStrayStrong(self.md), "drop_stray_strong", 15)
 
     def extract(self, body):
         self.md.reset()
@@ -420,7 +462,7 @@ class ActionExtractor:
 
     def _paragraph(self, element):
         text = self._text(element)
-        if END_MARK.match(text) or not re.search(r"\w", text):
+        if END_MARK.match(text) or not LETTER_OR_DIGIT.search(text):
             return
         if self._is_heading_paragraph(element, text):
             self._set_section(text.rstrip(":"))
@@ -452,7 +494,7 @@ class ActionExtractor:
             nested = [child for child in item if child.tag in LIST_TAGS]
             lead_in = self._lead_in(item)
             text = self._text(item)
-            if not text:
+            if not LETTER_OR_DIGIT.search(text):
                 continue
             if lead_in and clean_text(lead_in).rstrip(".:") == text.rstrip(".:"):
                 subheading = carry = lead_in.rstrip(":")

@@ -12,7 +12,14 @@ its date, salutations.
 
 import re
 
-from .document_parser import HEADING_TAGS, LIST_TAGS, ActionExtractor, ParsedAction, clean_text
+from .document_parser import (
+    HEADING_TAGS,
+    LETTER_OR_DIGIT,
+    LIST_TAGS,
+    ActionExtractor,
+    ParsedAction,
+    clean_text,
+)
 
 # Leading spaces (and no-break spaces) would make Python-Markdown read an indented
 # paragraph as a code block; prose has no code, so every line is dedented first.
@@ -35,6 +42,7 @@ NOTHING_IN_THIS = re.compile(
 BOILERPLATE_PARAGRAPH = re.compile(
     r"^(by the authority vested in me\b|in witness whereof\b|the white house\b|subject:"
     r"|memorandum for\b|sincerely,?$|executive order\s+(no\.\s*)?\d+\.?$"
+    r"|presidential determination(\s+no\.\s*[\d-]+)?\.?$|\d{1,2}/\d{1,2}/\d{2,4}\.?$"
     r"|(january|february|march|april|may|june|july|august|september|october|november|december)"
     r"\s+\d{1,2},\s+\d{4}\.?$|\S{0,60}download$)",
     re.IGNORECASE,
@@ -47,9 +55,40 @@ HEADING_SHARE = 0.8
 
 # Some pages mark paragraphs only by a hard line break and an indented next line.
 INDENTED_AFTER_BREAK = re.compile(r"[ \t\xa0]{2,}\n(?=[ \t\xa0]{2,}\S)")
+# ... but a memorandum's subject is one line broken that way ("SUBJECT: Delegation of
+# Authority Under Section 506(a)(1)  \n      of the Foreign Assistance Act of 1961").
+SUBJECT_LINES = re.compile(
+    r"^[ \t\xa0]*[*_]*SUBJECT:(?:[^\n]*\S)?(?:[ \t\xa0]{2,}\n[ \t\xa0]{2,}\S(?:[^\n]*\S)?)+",
+    re.MULTILINE,
+)
+# Other pages give each of its lines a paragraph: the short one-line paragraphs after a
+# SUBJECT line that does not end a sentence, each without a sentence's end, are joined to it.
+BLANK_LINE = r"[ \t\xa0]*\n[ \t\xa0]*\n"
+SUBJECT_PARAGRAPHS = re.compile(
+    rf"^[ \t\xa0]*[*_]*SUBJECT:[^\n]*[^\s.:;]"
+    rf"(?:{BLANK_LINE}[ \t\xa0]*\S(?:[^\n]{{0,98}}[^\s.:;])?(?={BLANK_LINE}))+",
+    re.MULTILINE,
+)
+PARAGRAPH_BREAK = re.compile(rf"{BLANK_LINE}[ \t\xa0]*")
+# A determination's number is its own paragraph under its header: "Presidential
+# Determination  \n  \nNo. 2024-06". They are one header line.
+DETERMINATION_NUMBER = re.compile(
+    r"^([ \t\xa0]*Presidential Determination)[ \t\xa0]*\n[ \t\xa0]*\n(?=[ \t\xa0]*No\.)",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _one_line(match):
+    return INDENTED_AFTER_BREAK.sub(" ", match[0])
+
+
+def _one_paragraph(match):
+    return PARAGRAPH_BREAK.sub(" ", match[0])
 
 
 def dedent(body):
+    body = SUBJECT_PARAGRAPHS.sub(_one_paragraph, SUBJECT_LINES.sub(_one_line, body))
+    body = DETERMINATION_NUMBER.sub(r"\1 ", body)
     body = INDENTED_AFTER_BREAK.sub("\n\n", body)
     return EMPTY_EMPHASIS.sub(" ", INDENT.sub("", body))
 
@@ -84,7 +123,7 @@ class ProseExtractor(ActionExtractor):
     def _prose_block(self, element):
         if element.tag in {"p", "li"} | HEADING_TAGS:
             text = self._text(element)
-            if text and re.search(r"\w", text):
+            if LETTER_OR_DIGIT.search(text):
                 self.blocks.append(self._action(element, subheading="", lead_in=""))
             for child in element:
                 if child.tag in LIST_TAGS:
