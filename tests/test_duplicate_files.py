@@ -162,3 +162,91 @@ def test_a_folder_checked_out_elsewhere_is_the_same_folder(tmp_path, write_file)
 
     assert summary.updated == [edited]
     assert Document.objects.imported().get().source_file == str(edited.resolve())
+
+
+# Longer than a slug: pages whose names differ only after the cut (three presidential
+# permits of one title and day whose addresses end "-1c3", "-215" and "-9ef").
+LONG_NAME = "2024-05-01-presidential-permit-" + "-".join(["pipeline-facilities-at-the-border"] * 6)
+
+
+def permit(suffix, text, modified=""):
+    """A permit page named `LONG_NAME-suffix` whose own text is `text`."""
+    url = f"https://x.gov/presidential-actions/{LONG_NAME[11:]}-{suffix}/"
+    return page(url, title="Presidential Permit: Pipeline Facilities", modified=modified).replace(
+        BODY, f"{text}\n\nThis permit takes effect on its signature.\n"
+    )
+
+
+def test_pages_whose_names_differ_only_after_the_slugs_length_are_stored_apart(
+    tmp_path, write_file
+):
+    names = [f"{LONG_NAME}-{suffix}.md" for suffix in ("1c3", "215", "9ef")]
+    files = [
+        write_file(f"record/{name}", permit(name[-6:-3], f"The permit of {year}."))
+        for name, year in zip(names, (1994, 1998, 2017), strict=True)
+    ]
+
+    first_round = import_documents([tmp_path / "record"])
+    slugs = dict(Document.objects.values_list("source_path", "slug"))
+    again = import_documents([tmp_path / "record"])
+
+    assert first_round.created == files and first_round.duplicates == []
+    assert slugs[names[0]] == LONG_NAME[:200]
+    assert len(set(slugs.values())) == 3
+    assert all(len(slug) <= 200 for slug in slugs.values())
+    assert (again.unchanged, again.updated, again.duplicates) == (files, [], [])
+    assert dict(Document.objects.values_list("source_path", "slug")) == slugs
+
+
+def test_the_stored_page_keeps_its_slug_when_a_page_cut_to_it_sorts_before_it(tmp_path, write_file):
+    later = write_file(f"record/{LONG_NAME}-9ef.md", permit("9ef", "The permit of 2017."))
+    import_documents([later])
+    earlier = write_file(f"record/{LONG_NAME}-1c3.md", permit("1c3", "The permit of 1994."))
+
+    summary = import_documents([tmp_path / "record"])
+
+    assert (summary.created, summary.unchanged) == ([earlier], [later])
+    assert Document.objects.get(source_path=later.name).slug == LONG_NAME[:200]
+    assert Document.objects.get(source_path=earlier.name).slug != LONG_NAME[:200]
+
+
+def test_a_page_with_a_distinct_slug_in_two_folders_is_stored_once_and_stays_put(
+    tmp_path, write_file
+):
+    write_file(f"a/{LONG_NAME}-1c3.md", permit("1c3", "The permit of 1994."))
+    write_file(f"a/{LONG_NAME}-215.md", permit("215", "The permit of 1998."))
+    copy = write_file(
+        f"b/{LONG_NAME}-215.md", permit("215", "The permit of 1998.", modified="2024-05-02")
+    )
+
+    first_round = import_folder_by_folder(tmp_path / "a", tmp_path / "b")
+    again = import_folder_by_folder(tmp_path / "a", tmp_path / "b")
+
+    assert [len(summary.created) for summary in first_round] == [2, 0]
+    assert first_round[1].duplicates == [copy]
+    assert [len(summary.unchanged) for summary in again] == [2, 0]
+    assert [summary.duplicates for summary in again] == [[], [copy]]
+    assert not any(summary.updated for summary in again)
+    assert Document.objects.imported().count() == 2
+
+
+def test_the_file_named_for_a_distinct_slug_takes_its_page_back_from_a_re_issue(
+    tmp_path, write_file
+):
+    write_file(f"record/{LONG_NAME}-1c3.md", permit("1c3", "The permit of 1994."))
+    named = write_file(f"record/{LONG_NAME}-215.md", permit("215", "The permit of 1998."))
+    import_documents([tmp_path / "record"])
+    slug = Document.objects.get(source_path=named.name).slug
+    named.unlink()
+    reissue = write_file(
+        "record/2024-05-01-presidential-permit-reissued.md", permit("r", "The permit of 1998.")
+    )
+    import_documents([tmp_path / "record"])
+    write_file(f"record/{named.name}", permit("215", "The permit of 1998."))
+
+    summary = import_documents([tmp_path / "record"])
+    again = import_documents([tmp_path / "record"])
+
+    assert (summary.updated, summary.duplicates) == ([named], [reissue])
+    assert Document.objects.get(slug=slug).source_path == named.name
+    assert (again.updated, again.duplicates) == ([], [reissue])

@@ -4,7 +4,7 @@ keyed so a re-import changes nothing.
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -15,7 +15,15 @@ from tracker.curation import refresh_statuses
 from tracker.models import Action, Document, Link
 
 from .administrations import AdministrationFinder
-from .document_parser import PARSER_VERSION, PUBLISHER, file_checksum, parse_factsheet, slug_for
+from .document_parser import (
+    PARSER_VERSION,
+    PUBLISHER,
+    distinct_slug,
+    file_checksum,
+    page_name,
+    parse_factsheet,
+    slug_for,
+)
 from .errors import SourceError
 
 FACTSHEET_SUFFIXES = {".md", ".markdown"}
@@ -137,6 +145,8 @@ def import_documents(paths, *, dry_run=False, progress=iter):
     )
     for path in progress(paths):
         try:
+            # A page with a distinct slug (`_slug_beside`) is not skipped here: it is read,
+            # and found unchanged when stored.
             if known.get(slug_for(path)) == (checksums.get(path), PARSER_VERSION):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
@@ -208,12 +218,17 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
     same page in two folders). Otherwise it is a re-issue and updates the
     stored document. One exception keeps the better name: a file whose name
     is the document's slug takes the document over from one whose name is
-    not (a file the scrape overwrote with this page), once.
+    not (a file the scrape overwrote with this page), once. A file whose name is cut
+    to the slug of a stored page of another name takes a distinct slug (`_slug_beside`).
 
     An unchanged file that another version of the parser read is stored again
     as a changed one is (re-parsed); if it yields what is stored, only the
     version that read it is recorded (re-read).
     """
+    if not parsed.needs_review:
+        holder = Document.objects.imported().filter(slug=parsed.slug)
+        holder_name = holder.values_list("source_path", flat=True).first()
+        parsed = replace(parsed, slug=_slug_beside(parsed.path, holder_name))
     taken = Document.objects.exclude(kind__in=Document.IMPORTED_KINDS).filter(slug=parsed.slug)
     if taken_by := taken.first():
         raise SourceError(
@@ -268,10 +283,29 @@ def _location(path):
     return str(Path(path).resolve())
 
 
+def _slug_beside(path, holder):
+    """The slug of the file at `path`, given the file name `holder` of the imported document
+    that has the slug the file's name gives (None if none has it).
+
+    A name longer than a slug is cut, so two pages whose names differ only after the cut
+    (three presidential permits of one title and day) would be one: the page that comes
+    second takes a distinct slug, and the stored document keeps its own. The same name is
+    the same page (one page in two folders), whatever its address's section.
+    """
+    slug = slug_for(path)
+    if holder and slug_for(holder) == slug and page_name(holder) != page_name(path):
+        return distinct_slug(path)
+    return slug
+
+
+def _named_for(path, slug):
+    return slug in {slug_for(path), distinct_slug(path)}
+
+
 def _takes_the_name_back(document, path):
     """Whether the file at `path` is named for `document` (its slug) while the file the
     document was stored from is not: a file the scrape overwrote with this page."""
-    return slug_for(path) == document.slug != slug_for(document.source_path)
+    return _named_for(path, document.slug) and not _named_for(document.source_path, document.slug)
 
 
 def _held_by_another_file(document, path, batch):

@@ -56,6 +56,8 @@ PUBLISHER = "The White House"
 # 2: link text split by a blank line rejoined, "###" end marks, stray "**" and blocks with
 #    no letter or digit dropped; a memorandum's SUBJECT lines and determination number joined.
 PARSER_VERSION = 2
+# Document.slug's length: a longer file name is cut to it.
+SLUG_LENGTH = 200
 # Bounds on one file, so one bad file cannot stall an import or a page.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ACTIONS = 2000
@@ -133,8 +135,20 @@ def action_key(text):
     return hashlib.sha1(words.encode()).hexdigest()
 
 
+def page_name(path):
+    """The page a file holds by its name: the name the scrape gave it, its address's last part."""
+    return slugify(unquote(Path(path).stem))
+
+
 def slug_for(path):
-    return slugify(unquote(Path(path).stem))[:200]
+    return page_name(path)[:SLUG_LENGTH]
+
+
+def distinct_slug(path):
+    """A slug for the page at `path` apart from another page's whose name is the same up to
+    the slug's length: the name cut shorter, then a digest of the whole name."""
+    digest = hashlib.sha256(page_name(path).encode()).hexdigest()[:8]
+    return f"{page_name(path)[: SLUG_LENGTH - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def file_checksum(path):
@@ -259,7 +273,11 @@ def parse_factsheet(path):
         raise SourceError(path, "the body is an HTML page, not Markdown", body_line)
     needs_review = kinds.title_disagreement(path.stem, title, body)
     # Titles are the truth about a file's content; a file name that disagrees is not.
-    slug = slugify(f"{published.isoformat()} {title}")[:200] if needs_review else slug_for(path)
+    slug = (
+        slugify(f"{published.isoformat()} {title}")[:SLUG_LENGTH]
+        if needs_review
+        else slug_for(path)
+    )
     if not slug:
         raise SourceError(path, "the file name gives no usable slug")
     kind = kinds.document_kind(tags, title)
