@@ -12,6 +12,8 @@ from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
 from tracker.models import Document, Link, Recommendation, StatusChange
 
+from .factories import make_action, make_link, make_recommendation
+
 # Each test imports the seeds or runs a property-based search: seconds each.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -277,3 +279,153 @@ def test_a_file_entry_stamped_after_the_editors_decision_is_the_later_decision(
     link.refresh_from_db()
     assert (link.review, link.relation) == ("accepted", "implements")
     assert link.reviewed_by == editor
+
+
+def write_curation(path, data):
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return path
+
+
+def file_entry(link_or_pair, **fields):
+    recommendation, action = link_or_pair
+    return {
+        "recommendation": recommendation.code,
+        "factsheet": action.factsheet.slug,
+        "action": action.key,
+        **fields,
+    }
+
+
+def loaded_accepted(recommendation):
+    """An accepted link as a seed load leaves it: unstamped, status derived, no history."""
+    link = make_link(recommendation=recommendation)
+    recommendation.refresh_status(record=False)
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "implemented"
+    return link
+
+
+def test_a_correction_beside_a_filled_in_link_is_in_the_history(tmp_path):
+    """The status move a correction makes must be recorded even when the same load also
+    fills in another link of the same recommendation."""
+    recommendation = make_recommendation()
+    link = loaded_accepted(recommendation)
+    other = make_action()
+    path = write_curation(
+        tmp_path / "c.yaml",
+        {
+            "links": [
+                file_entry((recommendation, link.action), review="rejected", reason="Read again."),
+                file_entry((recommendation, other), review="rejected", reason="Not it."),
+            ]
+        },
+    )
+    result = load_curation(path)
+    assert len(result.corrected) == 1
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "not_found"
+    assert StatusChange.objects.filter(recommendation=recommendation).count() == 1
+
+
+def test_a_correction_exported_with_its_history_is_recorded_once(tmp_path, django_user_model):
+    """Another database's editor corrected the link at t and exported: the file carries
+    the link (reviewed_at t) and the history entry (changed_at t). Loading it must not
+    record the same move twice (once restored at t, once new at now)."""
+    django_user_model.objects.create_user("ed")
+    recommendation = make_recommendation()
+    link = loaded_accepted(recommendation)
+    moment = (timezone.now() - datetime.timedelta(hours=1)).astimezone(datetime.UTC).isoformat()
+    path = write_curation(
+        tmp_path / "c.yaml",
+        {
+            "links": [
+                file_entry(
+                    (recommendation, link.action),
+                    review="rejected",
+                    reason="Read again.",
+                    reviewed_by="ed",
+                    reviewed_at=moment,
+                )
+            ],
+            "history": [
+                {
+                    "recommendation": recommendation.code,
+                    "changed_at": moment,
+                    "changed_by": "ed",
+                    "from": "implemented",
+                    "to": "not_found",
+                    "reason": "Read again.",
+                    "links": [
+                        {
+                            "factsheet": link.action.factsheet.slug,
+                            "action": link.action.key,
+                            "relation": "implements",
+                            "review": "rejected",
+                            "reason": "Read again.",
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    result = load_curation(path)
+    assert len(result.corrected) == 1
+    changes = list(
+        StatusChange.objects.filter(recommendation=recommendation).values_list(
+            "changed_at", "from_status", "to_status"
+        )
+    )
+    assert len(changes) == 1, changes
+
+
+def test_export_then_load_into_the_same_database_corrects_nothing(tmp_path, django_user_model):
+    """A reason saved through an admin form keeps inner double spaces (not normalised);
+    the load normalises the file's: a plain round trip reports a 'correction'."""
+    editor = django_user_model.objects.create_user("ed")
+    recommendation = make_recommendation()
+    link = make_link(
+        recommendation=recommendation,
+        reason="It does  the thing.",
+        reviewed_by=editor,
+        reviewed_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    path = tmp_path / "c.yaml"
+    export_curation(path)
+    version = Link.objects.get(pk=link.pk).version
+    result = load_curation(path)
+    assert (result.corrected, result.kept) == ([], [])
+    assert Link.objects.get(pk=link.pk).version == version
+
+
+def test_a_corrections_own_history_does_not_block_the_files_override(tmp_path, django_user_model):
+    """The file (exported elsewhere) corrects a link and overrides the status of its
+    recommendation. The correction's new history entry (by the file's reviewer, now) must
+    not count as 'an editor decided here since the file', which skips the override."""
+    django_user_model.objects.create_user("ed")
+    recommendation = make_recommendation()
+    link = loaded_accepted(recommendation)
+    moment = (timezone.now() - datetime.timedelta(hours=1)).astimezone(datetime.UTC)
+    path = write_curation(
+        tmp_path / "c.yaml",
+        {
+            "links": [
+                file_entry(
+                    (recommendation, link.action),
+                    review="rejected",
+                    reason="Read again.",
+                    reviewed_by="ed",
+                    reviewed_at=moment.isoformat(),
+                )
+            ],
+            "overrides": [
+                {
+                    "recommendation": recommendation.code,
+                    "status": "partial",
+                    "since": (moment.date() - datetime.timedelta(days=1)).isoformat(),
+                    "reason": "Partly done, by other means.",
+                }
+            ],
+        },
+    )
+    result = load_curation(path)
+    assert len(result.corrected) == 1
+    recommendation.refresh_from_db()
+    assert (result.overrides, recommendation.status_override) == (1, "partial")

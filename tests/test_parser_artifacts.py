@@ -1,5 +1,8 @@
 """Markup the parser used to leave in actions, from patterns of the whole record's files."""
 
+import pytest
+
+from tracker.importers import document_parser, prose
 from tracker.importers.document_parser import action_key, parse_factsheet
 
 FRONT = (
@@ -166,3 +169,36 @@ def test_a_determination_number_and_a_numeric_date_are_header_lines(write_file):
         (False, "· 8471"),
         (False, "· 847330"),
     ]
+
+
+@pytest.mark.parametrize("marker", ["\\_\\_", "** **", "•", "—"])
+def test_a_markup_only_item_is_no_action_but_its_nested_items_are(marker, write_file):
+    path = write_file(
+        "nested.md",
+        FRONT + "-   A first real action.\n"
+        f"-   {marker}\n"
+        "    -   The Department will fund the program.\n"
+        "    -   It will hire staff.\n",
+    )
+    assert _texts(path) == [
+        "A first real action.",
+        "The Department will fund the program.",
+        "It will hire staff.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (document_parser.LINK_TEXT_BREAK, "[*www.x.gov" + " " * 6 + "\n\n*](http://x.gov)"),
+        (prose.INDENTED_AFTER_BREAK, "SUBJECT: Delegation" + " " * 6 + "\n      of Authority"),
+    ],
+)
+def test_blank_run_patterns_start_only_where_the_run_starts(pattern, text):
+    # Started inside a run of blanks, each attempt would scan the rest of the run again:
+    # quadratic in its length (100,000 spaces took 8 s). Where the run starts it matches.
+    run_start = text.index("  ")
+    assert pattern.match(text, run_start)
+    assert all(
+        pattern.match(text, inside) is None for inside in range(run_start + 1, run_start + 6)
+    )

@@ -128,6 +128,14 @@ class QueueLineTests(SameTextTestCase):
         pending(self.recommendation, make_action(factsheet=letter(10), key="other-text"))
         assert self.queue().count("same text accepted") == 1
 
+    def test_a_decision_on_words_since_revised_is_not_on_this_text(self):
+        # A re-import moved the decided action's key to its new words and flagged the link.
+        Link.objects.filter(pk=self.decided.pk).update(source_changed=True)
+        assert "same text accepted" not in self.queue()
+        self.decide_as_same_text([self.again])
+        self.again.refresh_from_db()
+        assert self.again.review == "suggested"
+
     def test_editor_sources_share_a_key_but_not_their_text(self):
         sources = [
             make_factsheet(

@@ -1034,6 +1034,8 @@ class LinkQuerySet(models.QuerySet):
             .exclude(action__factsheet=OuterRef("action__factsheet"))
             # Every editor-entered source's one action has this key, whatever its passage.
             .exclude(action__key=EditorSource.PASSAGE_KEY)
+            # Decided on words since revised (the key follows the new words): not this text.
+            .filter(source_changed=False)
         )
 
     def same_text_decided(self, decided=True):

@@ -182,13 +182,15 @@ def load_curation(path):
             )
         }
         recommendations = Recommendation.objects.in_bulk(field_name="code")
+        history_moments = _checked_history_moments(path, history)
+        # Read before the links: the history a correction writes is the file's, not an
+        # editor's decision here that the file's overrides and reasons must yield to.
+        decided = Decided(history, history_moments)
         written = _load_links(
-            path, entries, recommendations, actions, reviewers, skipped, corrected, kept
+            path, entries, recommendations, actions, reviewers, decided, skipped, corrected, kept
         )
         # Read again: loading the links re-derived and saved some of them.
         recommendations = Recommendation.objects.in_bulk(field_name="code")
-        history_moments = _checked_history_moments(path, history)
-        decided = Decided(history, history_moments)
         overridden = _load_overrides(path, overrides, recommendations, decided, skipped)
         explained = _load_reasons(path, reasons, recommendations, decided, skipped)
         restored = _load_history(
@@ -275,7 +277,9 @@ def _document(entry):
     return entry.get("document") or entry.get("factsheet")
 
 
-def _load_links(path, entries, recommendations, actions, reviewers, skipped, corrected, kept):
+def _load_links(
+    path, entries, recommendations, actions, reviewers, decided, skipped, corrected, kept
+):
     existing = {
         (link.recommendation_id, link.action_id): link
         for link in Link.objects.filter(action__in=[a.pk for a in actions.values()])
@@ -302,8 +306,8 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped, cor
             skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
             continue
         link = existing.get((recommendation.pk, action.pk))
-        decided = link is not None and link.review != Link.Review.SUGGESTED
-        if decided:
+        correcting = link is not None and link.review != Link.Review.SUGGESTED
+        if correcting:
             if _same_decision(link, review, relation, reason):
                 continue
             before, after = _decision(link.review, link.relation), _decision(review, relation)
@@ -318,13 +322,19 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped, cor
         link.review, link.relation, link.reason = review, relation, reason
         link.reviewed_by = reviewers.get(entry.get("reviewed_by"), f"link #{number}")
         link.reviewed_at = reviewed_at
+        (corrections if correcting else written).append(link)
+    for link in written:
         link.save()
-        (corrections if decided else written).append(link)
     # Loading the file is where the public record starts, not a change to it: no history.
     refresh_statuses(written, record=False)
-    # A correction changes what the public was shown: news, in the history as an edit is.
-    for reviewer, links in _by_reviewer(corrections).items():
-        refresh_statuses(links, user=reviewer)
+    # Saved after: the status moves a correction makes are its own, not the fill-ins'.
+    for link in corrections:
+        link.save()
+    for recommendation, links in _by_recommendation(corrections).items():
+        # A correction changes what the public was shown: news, in the history as an edit
+        # is, unless the file's own history records that change (restored below).
+        record = not decided.file_records(recommendation, links)
+        refresh_statuses(links, user=_common_reviewer(links), record=record)
     if written or corrections:
         published_data_changed()
     return [*written, *corrections]
@@ -333,7 +343,9 @@ def _load_links(path, entries, recommendations, actions, reviewers, skipped, cor
 def _same_decision(link, review, relation, reason):
     # A rejection keeps the relation it was suggested with: only an acceptance's counts.
     relations_agree = review != Link.Review.ACCEPTED or link.relation == relation
-    return link.review == review and relations_agree and link.reason == reason
+    # The file's reasons are read with their spaces collapsed; a form keeps them as typed.
+    reasons_agree = " ".join(link.reason.split()) == reason
+    return link.review == review and relations_agree and reasons_agree
 
 
 def _file_decided_later(link, file_moment):
@@ -353,11 +365,17 @@ def _decision(review, relation):
     return f"{review}, {relation}" if review == Link.Review.ACCEPTED else review
 
 
-def _by_reviewer(links):
+def _by_recommendation(links):
     grouped = {}
     for link in links:
-        grouped.setdefault(link.reviewed_by, []).append(link)
+        grouped.setdefault(link.recommendation, []).append(link)
     return grouped
+
+
+def _common_reviewer(links):
+    """Who the history names for a recommendation's corrections: their one reviewer."""
+    reviewers = {link.reviewed_by for link in links}
+    return reviewers.pop() if len(reviewers) == 1 else None
 
 
 class Decided:
@@ -381,6 +399,13 @@ class Decided:
             .annotate(latest=Max("changed_at"))
             .values_list("recommendation", "latest")
         )
+
+    def file_records(self, recommendation, links):
+        """Whether the file's history reaches the moment of the latest of these links'
+        decisions: it then holds the status change they made, as exported with them."""
+        moments = [link.reviewed_at for link in links if link.reviewed_at is not None]
+        file_ends = self.file.get(recommendation.code)
+        return bool(moments) and file_ends is not None and file_ends >= max(moments)
 
     def since_file(self, recommendation, since=None):
         latest_here = self.here.get(recommendation.pk)

@@ -39,7 +39,9 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # ("[*www.example.gov  \n  \n*](http://...)"): Markdown then reads two paragraphs, the
 # second starting "*](http://...)". A line can start "](" only inside a link, so the
 # blank line is removed before block parsing.
-LINK_TEXT_BREAK = re.compile(r"[ \t]*\n[ \t]*\n(?=[ \t]*[*_]*\]\()")
+# A match starts only where a run of blanks starts: from inside one, each start would scan
+# the rest of the run again (quadratic in a long run).
+LINK_TEXT_BREAK = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*\n(?=[ \t]*[*_]*\]\()")
 # "###", the press release's end mark, on a line of its own or after a link: glued to
 # the paragraph or list item before it otherwise.
 END_MARK_LINE = re.compile(r"(?:^|(?<=[\s)*_]))\\?###[ \t]*$", re.MULTILINE)
@@ -513,6 +515,9 @@ class ActionExtractor:
             lead_in = self._lead_in(item)
             text = self._text(item)
             if not LETTER_OR_DIGIT.search(text):
+                # Markup ("\\_\\_", "•") is no action, but the items under it are.
+                for child in nested:
+                    self._list(child, subheading)
                 continue
             if lead_in and clean_text(lead_in).rstrip(".:") == text.rstrip(".:"):
                 subheading = carry = lead_in.rstrip(":")

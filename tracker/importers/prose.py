@@ -54,7 +54,8 @@ HEADING_SHARE = 0.8
 
 
 # Some pages mark paragraphs only by a hard line break and an indented next line.
-INDENTED_AFTER_BREAK = re.compile(r"[ \t\xa0]{2,}\n(?=[ \t\xa0]{2,}\S)")
+# Started only where a run of blanks starts, as `document_parser.LINK_TEXT_BREAK`.
+INDENTED_AFTER_BREAK = re.compile(r"(?<![ \t\xa0])[ \t\xa0]{2,}\n(?=[ \t\xa0]{2,}\S)")
 # ... but a memorandum's subject is one line broken that way ("SUBJECT: Delegation of
 # Authority Under Section 506(a)(1)  \n      of the Foreign Assistance Act of 1961").
 SUBJECT_LINES = re.compile(

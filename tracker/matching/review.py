@@ -71,6 +71,8 @@ def same_text_decisions(links):
         .filter(
             recommendation__in={link.recommendation_id for link in pending},
             action__key__in={link.action.key for link in pending},
+            # Decided on words since revised: the key follows the new words, the decision not.
+            source_changed=False,
         )
         .filter(Exists(asked.same_text_as_outer()))
         .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")

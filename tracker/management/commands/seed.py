@@ -40,8 +40,8 @@ class Command(BaseCommand):
         if curation.corrected:
             self.stdout.write(
                 f"Decisions corrected by the file ({len(curation.corrected)}; this database held "
-                "an earlier version of them, loaded, not an editor's decision here; each is in "
-                "its recommendation's history where it changed the status):"
+                "an earlier decision on each, loaded from a file or stamped before the file's; "
+                "each is in its recommendation's history where it changed the status):"
             )
             for change in curation.corrected:
                 self.stdout.write(f"  {change}")
