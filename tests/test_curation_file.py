@@ -304,6 +304,21 @@ def loaded_accepted(recommendation):
     return link
 
 
+def an_hour_ago():
+    return (timezone.now() - datetime.timedelta(hours=1)).astimezone(datetime.UTC)
+
+
+def rejected_elsewhere(link, moment):
+    """The file's entry for `link`: rejected by "ed" in another database at `moment`."""
+    return file_entry(
+        (link.recommendation, link.action),
+        review="rejected",
+        reason="Read again.",
+        reviewed_by="ed",
+        reviewed_at=moment,
+    )
+
+
 def test_a_correction_beside_a_filled_in_link_is_in_the_history(tmp_path):
     """The status move a correction makes must be recorded even when the same load also
     fills in another link of the same recommendation."""
@@ -332,19 +347,11 @@ def test_a_correction_exported_with_its_history_is_recorded_once(tmp_path, djang
     django_user_model.objects.create_user("ed")
     recommendation = make_recommendation()
     link = loaded_accepted(recommendation)
-    moment = (timezone.now() - datetime.timedelta(hours=1)).astimezone(datetime.UTC).isoformat()
+    moment = an_hour_ago().isoformat()
     path = write_curation(
         tmp_path / "c.yaml",
         {
-            "links": [
-                file_entry(
-                    (recommendation, link.action),
-                    review="rejected",
-                    reason="Read again.",
-                    reviewed_by="ed",
-                    reviewed_at=moment,
-                )
-            ],
+            "links": [rejected_elsewhere(link, moment)],
             "history": [
                 {
                     "recommendation": recommendation.code,
@@ -402,19 +409,11 @@ def test_a_corrections_own_history_does_not_block_the_files_override(tmp_path, d
     django_user_model.objects.create_user("ed")
     recommendation = make_recommendation()
     link = loaded_accepted(recommendation)
-    moment = (timezone.now() - datetime.timedelta(hours=1)).astimezone(datetime.UTC)
+    moment = an_hour_ago()
     path = write_curation(
         tmp_path / "c.yaml",
         {
-            "links": [
-                file_entry(
-                    (recommendation, link.action),
-                    review="rejected",
-                    reason="Read again.",
-                    reviewed_by="ed",
-                    reviewed_at=moment.isoformat(),
-                )
-            ],
+            "links": [rejected_elsewhere(link, moment.isoformat())],
             "overrides": [
                 {
                     "recommendation": recommendation.code,

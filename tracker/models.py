@@ -1024,18 +1024,22 @@ class LinkQuerySet(models.QuerySet):
         """Accepted or rejected by an editor."""
         return self.filter(review__in=[Link.Review.ACCEPTED, Link.Review.REJECTED])
 
+    def keyed_by_their_text(self):
+        """Links whose action's key stands for the text they were decided on."""
+        return (
+            # Every editor-entered source's one action has this key, whatever its passage.
+            self.exclude(action__key=EditorSource.PASSAGE_KEY)
+            # Decided on words since revised (the key follows the new words): not this text.
+            .filter(source_changed=False)
+        )
+
     def same_text_as_outer(self):
         """The links of the same text (the action's key) as the outer link (`OuterRef`), for
         the same recommendation, under another document: the same paragraph re-published."""
         return (
-            self.filter(
-                recommendation=OuterRef("recommendation"), action__key=OuterRef("action__key")
-            )
+            self.keyed_by_their_text()
+            .filter(recommendation=OuterRef("recommendation"), action__key=OuterRef("action__key"))
             .exclude(action__factsheet=OuterRef("action__factsheet"))
-            # Every editor-entered source's one action has this key, whatever its passage.
-            .exclude(action__key=EditorSource.PASSAGE_KEY)
-            # Decided on words since revised (the key follows the new words): not this text.
-            .filter(source_changed=False)
         )
 
     def same_text_decided(self, decided=True):

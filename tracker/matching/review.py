@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from html import escape as escape_html
 
-from django.db.models import Exists, F
+from django.db.models import F
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -60,21 +60,21 @@ def same_text_decisions(links):
     """{pk of each pending link: the editors' decisions on its text for its recommendation
     under other documents, newest first}, in one query for all the links (a queue page).
     The links' actions must be loaded (`select_related`)."""
-    pending = [link for link in links if link.review == Link.Review.SUGGESTED]
+    pending = [
+        link for link in links if link.review == Link.Review.SUGGESTED and not link.source_changed
+    ]
     if not pending:
         return {}
-    asked = Link.objects.filter(pk__in=[link.pk for link in pending])
     decided = (
         Link.objects.reviewed()
-        # Narrowed to the page's recommendations and texts first, so that the database starts
-        # from their links, not from every decision (23 ms to 1.3 ms at the whole record).
+        .keyed_by_their_text()
+        # The page's recommendations and texts: the database starts from their links, not
+        # from every decision (23 ms to 1.3 ms at the whole record). Pairs no link on the
+        # page has are left out below.
         .filter(
             recommendation__in={link.recommendation_id for link in pending},
             action__key__in={link.action.key for link in pending},
-            # Decided on words since revised: the key follows the new words, the decision not.
-            source_changed=False,
         )
-        .filter(Exists(asked.same_text_as_outer()))
         .order_by(F("reviewed_at").desc(nulls_last=True), "-pk")
         .values_list(
             "pk",

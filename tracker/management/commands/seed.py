@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Import everything in seeds/: the essay, its recommendations (every quote verified), "
         "the fact sheets and the editors' curation, then suggest matches for new actions. "
         "Safe to re-run: unchanged sources change nothing, and decisions editors made in the "
-        "database are never overwritten; the file corrects only decisions it made itself."
+        "database are never overwritten; the file corrects only decisions older than its own."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
