@@ -388,3 +388,30 @@ def test_a_folders_readme_is_not_a_document(tmp_path):
     (tmp_path / "kind").mkdir()
     (tmp_path / "kind" / "2021-02-01-a.md").write_text("---\ntitle: A\ndate: 2021-02-01\n---\n")
     assert [p.name for p in factsheet_paths([tmp_path])] == ["2021-02-01-a.md"]
+
+
+def numbered_page(number, revised=False):
+    report = f"The Administrator shall report on {number}" + (" soon.\n" if revised else ".\n")
+    return front(f"Page {number}", date=f"2025-03-{number:02d}") + (
+        f"The Secretary shall do thing {number}.\n\n{report}"
+    )
+
+
+def test_the_stored_slugs_are_read_once_per_import_not_once_per_file(
+    write_file, django_assert_num_queries
+):
+    import_documents([write_file("2025-02-01-protecting-rivers.md", ORDER)])  # Administrations.
+    paths = [write_file(f"2025-03-{n:02d}-page-{n}.md", numbered_page(n)) for n in (1, 2, 3)]
+
+    # Per import: the stored checksums, the administrations (2), the stored slugs; per new
+    # file, none for its slug: the fact sheet it may be a version of (3), its savepoint (2),
+    # its document, its actions read and written (2).
+    with django_assert_num_queries(4 + 3 * 8):
+        import_documents(paths)
+    for number, path in enumerate(paths, start=1):
+        path.write_text(numbered_page(number, revised=True), encoding="utf-8")
+    # Per changed file: the fact sheet it is, its savepoint (2), its document, its actions
+    # read and the changed one written (2), the links of that revised action.
+    with django_assert_num_queries(4 + 3 * 7):
+        summary = import_documents(paths)
+    assert len(summary.updated) == 3

@@ -101,6 +101,23 @@ class Batch:
     checksums: frozenset = frozenset()
 
 
+class Slugs:
+    """The slugs the stored documents hold, read once for an import of many files and kept
+    up to date as it stores them: the file name of the imported document that holds each,
+    and the kind of any other document (its slug is not a file's to take)."""
+
+    def __init__(self):
+        self.file_names, self.other_kinds = {}, {}
+        for slug, kind, file_name in Document.objects.values_list("slug", "kind", "source_path"):
+            if kind in Document.IMPORTED_KINDS:
+                self.file_names[slug] = file_name
+            else:
+                self.other_kinds[slug] = kind
+
+    def stored(self, document):
+        self.file_names[document.slug] = document.source_path
+
+
 def factsheet_paths(paths):
     """Expand folders into the Markdown files they hold; keep named files as given.
 
@@ -133,6 +150,7 @@ def import_documents(paths, *, dry_run=False, progress=iter):
         )
     }
     finder = AdministrationFinder()
+    slugs = Slugs()
     paths = list(factsheet_paths(paths))
     checksums = {}
     for path in paths:
@@ -151,7 +169,9 @@ def import_documents(paths, *, dry_run=False, progress=iter):
                 summary.record(path, Outcome.UNCHANGED)
                 continue
             parsed = parse_factsheet(path)
-            outcome, new_ids = store_factsheet(parsed, dry_run=dry_run, finder=finder, batch=batch)
+            outcome, new_ids = store_factsheet(
+                parsed, dry_run=dry_run, finder=finder, batch=batch, slugs=slugs
+            )
         except SourceError as error:
             summary.failed.append((path, str(error)))
             continue
@@ -208,7 +228,7 @@ def find_factsheet(parsed, batch=Batch()):
     return None
 
 
-def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
+def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch(), slugs=None):
     """Create or update the document and its actions; return (outcome, new action ids).
 
     A file that is a version of a stored document (`find_factsheet`) but not
@@ -224,16 +244,18 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
     An unchanged file that another version of the parser read is stored again
     as a changed one is (re-parsed); if it yields what is stored, only the
     version that read it is recorded (re-read).
+
+    `slugs` are the stored documents' (`Slugs`): an import of many files passes the
+    ones it read, which this keeps up to date; a file stored on its own reads them.
     """
+    slugs = slugs or Slugs()
     if not parsed.needs_review:
-        holder = Document.objects.imported().filter(slug=parsed.slug)
-        holder_name = holder.values_list("source_path", flat=True).first()
+        holder_name = slugs.file_names.get(parsed.slug)
         parsed = replace(parsed, slug=_slug_beside(parsed.path, holder_name))
-    taken = Document.objects.exclude(kind__in=Document.IMPORTED_KINDS).filter(slug=parsed.slug)
-    if taken_by := taken.first():
+    if taken_by := slugs.other_kinds.get(parsed.slug):
         raise SourceError(
             parsed.path,
-            f"the slug {parsed.slug!r} is taken by the {taken_by.get_kind_display().lower()}",
+            f"the slug {parsed.slug!r} is taken by the {Document.Kind(taken_by).label.lower()}",
         )
     existing = find_factsheet(parsed, batch)
     if (
@@ -276,7 +298,8 @@ def store_factsheet(parsed, *, dry_run=False, finder=None, batch=Batch()):
                 reason=f"Document redated: {document.title}.",
             )
         published_data_changed()
-        return outcome, new_ids
+    slugs.stored(document)
+    return outcome, new_ids
 
 
 def _location(path):
