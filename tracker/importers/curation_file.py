@@ -162,50 +162,26 @@ def load_curation(path):
     path = Path(path)
     data = read_yaml(path) or {}
     sections = {name: _section(path, data, name) for name in SECTIONS}
-    entries, overrides, reasons = sections["links"], sections["overrides"], sections["reasons"]
-    history = sections["history"]
-    snapshots = [
-        snapshot
-        for number, change in enumerate(history, start=1)
-        for snapshot in _history_links(path, change, number)
-    ]
-    reviewers = Reviewers(path)
-    skipped, corrected, kept = [], [], []
+    named_actions = _named_actions(path, sections["links"], sections["history"])
     # One transaction: a file refused half-way leaves the database as it was.
     with transaction.atomic():
         # First: the links below may name them as they name any document.
         sources = _load_editor_sources(path, sections["sources"])
-        actions = {
-            (action.factsheet.slug, action.key): action
-            for action in Action.objects.select_related("factsheet").filter(
-                key__in={str(entry.get("action")) for entry in [*entries, *snapshots]}
-            )
-        }
-        recommendations = Recommendation.objects.in_bulk(field_name="code")
-        history_moments = _checked_history_moments(path, history)
-        # Read before the links: the history a correction writes is the file's, not an
-        # editor's decision here that the file's overrides and reasons must yield to.
-        decided = Decided(history, history_moments)
-        written = _load_links(
-            path, entries, recommendations, actions, reviewers, decided, skipped, corrected, kept
-        )
-        # Read again: loading the links re-derived and saved some of them.
-        recommendations = Recommendation.objects.in_bulk(field_name="code")
-        overridden = _load_overrides(path, overrides, recommendations, decided, skipped)
-        explained = _load_reasons(path, reasons, recommendations, decided, skipped)
-        restored = _load_history(
-            path, history, history_moments, recommendations, actions, reviewers, skipped
-        )
+        load = _Load(path, named_actions, sections["history"])
+        links = load.links(sections["links"])
+        overrides = load.overrides(sections["overrides"])
+        reasons = load.reasons(sections["reasons"])
+        restored = load.history()
     return CurationLoad(
-        len(written),
-        overridden,
-        explained,
-        restored,
-        skipped,
-        reviewers.created,
-        sources,
-        corrected,
-        kept,
+        links=links,
+        overrides=overrides,
+        reasons=reasons,
+        history=restored,
+        skipped=load.skipped,
+        created_reviewers=load.reviewers.created,
+        sources=sources,
+        corrected=load.corrected,
+        kept=load.kept,
     )
 
 
@@ -277,67 +253,216 @@ def _document(entry):
     return entry.get("document") or entry.get("factsheet")
 
 
-def _load_links(
-    path, entries, recommendations, actions, reviewers, decided, skipped, corrected, kept
-):
-    existing = {
-        (link.recommendation_id, link.action_id): link
-        for link in Link.objects.filter(action__in=[a.pk for a in actions.values()])
-    }
-    written, corrections = [], []
-    for number, entry in enumerate(entries, start=1):
-        review, relation = entry.get("review"), entry.get("relation") or ""
-        reason = " ".join(str(entry.get("reason") or "").split())
-        if review not in {Link.Review.ACCEPTED, Link.Review.REJECTED}:
-            raise SourceError(path, f"link #{number}: review must be accepted or rejected")
-        if review == Link.Review.ACCEPTED and (relation not in Link.Relation.values or not reason):
-            raise SourceError(
-                path, f"link #{number}: an accepted link needs a relation and a reason"
+def _named_actions(path, links, history):
+    """The keys of the actions the links and the history's links name (checked before
+    anything is loaded)."""
+    snapshots = [
+        snapshot
+        for number, change in enumerate(history, start=1)
+        for snapshot in _history_links(path, change, number)
+    ]
+    return {str(entry.get("action")) for entry in [*links, *snapshots]}
+
+
+class _Load:
+    """One load of the file's links, overrides, reasons and history, section by section.
+
+    It holds what the sections are read against (this database's recommendations
+    and actions, the file's reviewers, who decided since the file) and what they
+    report: the entries skipped, the decisions corrected, and those kept.
+    """
+
+    def __init__(self, path, action_keys, history):
+        self.path = path
+        self.reviewers = Reviewers(path)
+        self.skipped, self.corrected, self.kept = [], [], []
+        self.history_entries = history
+        self.actions = {
+            (action.factsheet.slug, action.key): action
+            for action in Action.objects.select_related("factsheet").filter(key__in=action_keys)
+        }
+        self.recommendations = Recommendation.objects.in_bulk(field_name="code")
+        self.history_moments = _checked_history_moments(path, history)
+        # Read before the links: the history a correction writes is the file's, not an
+        # editor's decision here that the file's overrides and reasons must yield to.
+        self.decided = Decided(history, self.history_moments)
+
+    def links(self, entries):
+        existing = {
+            (link.recommendation_id, link.action_id): link
+            for link in Link.objects.filter(action__in=[a.pk for a in self.actions.values()])
+        }
+        written, corrections = [], []
+        for number, entry in enumerate(entries, start=1):
+            review, relation = entry.get("review"), entry.get("relation") or ""
+            reason = " ".join(str(entry.get("reason") or "").split())
+            if review not in {Link.Review.ACCEPTED, Link.Review.REJECTED}:
+                raise SourceError(self.path, f"link #{number}: review must be accepted or rejected")
+            if review == Link.Review.ACCEPTED and (
+                relation not in Link.Relation.values or not reason
+            ):
+                raise SourceError(
+                    self.path, f"link #{number}: an accepted link needs a relation and a reason"
+                )
+            if problem := check_editor_text(
+                reason, field="link reason", max_length=Link._meta.get_field("reason").max_length
+            ):
+                raise SourceError(self.path, f"link #{number}: {problem}")
+            reviewed_at = _moment(
+                self.path, f"link #{number}", "reviewed_at", entry.get("reviewed_at")
             )
-        if problem := check_editor_text(
-            reason, field="link reason", max_length=Link._meta.get_field("reason").max_length
-        ):
-            raise SourceError(path, f"link #{number}: {problem}")
-        reviewed_at = _moment(path, f"link #{number}", "reviewed_at", entry.get("reviewed_at"))
-        recommendation = recommendations.get(entry.get("recommendation"))
-        action = actions.get((_document(entry), str(entry.get("action"))))
-        if recommendation is None or action is None:
-            missing = "recommendation" if recommendation is None else "action"
-            skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
-            continue
-        link = existing.get((recommendation.pk, action.pk))
-        correcting = link is not None and link.review != Link.Review.SUGGESTED
-        if correcting:
-            if _same_decision(link, review, relation, reason):
+            recommendation = self.recommendations.get(entry.get("recommendation"))
+            action = self.actions.get((_document(entry), str(entry.get("action"))))
+            if recommendation is None or action is None:
+                missing = "recommendation" if recommendation is None else "action"
+                self.skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
                 continue
-            before, after = _decision(link.review, link.relation), _decision(review, relation)
-            change = f"link #{number} ({_describe(entry)}): " + (
-                f"{before} → {after}" if before != after else f"{after}, reason reworded"
+            link = existing.get((recommendation.pk, action.pk))
+            correcting = link is not None and link.review != Link.Review.SUGGESTED
+            if correcting:
+                if _same_decision(link, review, relation, reason):
+                    continue
+                before, after = _decision(link.review, link.relation), _decision(review, relation)
+                change = f"link #{number} ({_describe(entry)}): " + (
+                    f"{before} → {after}" if before != after else f"{after}, reason reworded"
+                )
+                if not _file_decided_later(link, reviewed_at):
+                    self.kept.append(change)  # An editor's later decision in the database wins.
+                    continue
+                self.corrected.append(change)
+            link = link or Link(recommendation=recommendation, action=action)
+            link.review, link.relation, link.reason = review, relation, reason
+            link.reviewed_by = self.reviewers.get(entry.get("reviewed_by"), f"link #{number}")
+            link.reviewed_at = reviewed_at
+            (corrections if correcting else written).append(link)
+        for link in written:
+            link.save()
+        # Loading the file is where the public record starts, not a change to it: no history.
+        refresh_statuses(written, record=False)
+        # Saved after: the status moves a correction makes are its own, not the fill-ins'.
+        for link in corrections:
+            link.save()
+        for recommendation, links in _by_recommendation(corrections).items():
+            # A correction changes what the public was shown: news, in the history as an edit
+            # is, unless the file's own history records that change (restored below).
+            record = not self.decided.file_records(recommendation, links)
+            refresh_statuses(links, user=_common_reviewer(links), record=record)
+        if written or corrections:
+            published_data_changed()
+        # Read again for the sections after: loading the links re-derived and saved some.
+        self.recommendations = Recommendation.objects.in_bulk(field_name="code")
+        return len(written) + len(corrections)
+
+    def overrides(self, entries):
+        count = 0
+        for number, entry in enumerate(entries, start=1):
+            status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
+            if status not in Recommendation.Status.values or not reason:
+                raise SourceError(self.path, f"override #{number}: needs a status and a reason")
+            if problem := check_editor_text(
+                reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+            ):
+                raise SourceError(self.path, f"override #{number}: {problem}")
+            since = _date(self.path, number, entry.get("since"))
+            recommendation = self.recommendations.get(entry.get("recommendation"))
+            if recommendation is None:
+                self.skipped.append(
+                    f"override #{number}: unknown recommendation {entry.get('recommendation')}"
+                )
+                continue
+            if recommendation.status_override or self.decided.since_file(recommendation, since):
+                continue  # The database's decision wins over the file.
+            set_override(recommendation, status=status, reason=reason, since=since, record=False)
+            count += 1
+        return count
+
+    def reasons(self, entries):
+        """Public reasons for a status the links decide, on recommendations that have none."""
+        count = 0
+        for number, entry in enumerate(entries, start=1):
+            reason = str(entry.get("reason") or "").strip()
+            if not reason:
+                raise SourceError(self.path, f"reason #{number}: needs a reason")
+            if problem := check_editor_text(
+                reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
+            ):
+                raise SourceError(self.path, f"reason #{number}: {problem}")
+            recommendation = self.recommendations.get(entry.get("recommendation"))
+            if recommendation is None:
+                self.skipped.append(
+                    f"reason #{number}: unknown recommendation {entry.get('recommendation')}"
+                )
+                continue
+            if (
+                recommendation.status_override
+                or recommendation.status_reason
+                or self.decided.since_file(recommendation)
+            ):
+                continue  # The database's own reason (or its removal) wins over the file.
+            set_override(recommendation, status="", reason=reason, record=False)
+            count += 1
+        return count
+
+    def history(self):
+        """Re-create the history entries this database lacks, with their dates and authors.
+
+        Append-only: an entry the database holds (same recommendation, moment and
+        change) is left as it is, so a second load adds nothing. A restored entry is
+        past news, not today's: it keeps its date, so the pages and feeds show it where
+        it was.
+        """
+        held = set(
+            StatusChange.objects.values_list(
+                "recommendation", "changed_at", "from_status", "to_status"
             )
-            if not _file_decided_later(link, reviewed_at):
-                kept.append(change)  # An editor's later decision in the database wins.
+        )
+        links = dict(
+            ((recommendation, action), pk)
+            for pk, recommendation, action in Link.objects.filter(
+                action__in=[a.pk for a in self.actions.values()]
+            ).values_list("pk", "recommendation", "action")
+        )
+        restored = []
+        numbered = zip(self.history_entries, self.history_moments, strict=True)
+        for number, (entry, changed_at) in enumerate(numbered, start=1):
+            where = f"history #{number}"
+            from_status, to_status = entry.get("from"), entry.get("to")
+            reason = str(entry.get("reason") or "")
+            recommendation = self.recommendations.get(entry.get("recommendation"))
+            if recommendation is None:
+                self.skipped.append(
+                    f"{where}: unknown recommendation {entry.get('recommendation')}"
+                )
                 continue
-            corrected.append(change)
-        link = link or Link(recommendation=recommendation, action=action)
-        link.review, link.relation, link.reason = review, relation, reason
-        link.reviewed_by = reviewers.get(entry.get("reviewed_by"), f"link #{number}")
-        link.reviewed_at = reviewed_at
-        (corrections if correcting else written).append(link)
-    for link in written:
-        link.save()
-    # Loading the file is where the public record starts, not a change to it: no history.
-    refresh_statuses(written, record=False)
-    # Saved after: the status moves a correction makes are its own, not the fill-ins'.
-    for link in corrections:
-        link.save()
-    for recommendation, links in _by_recommendation(corrections).items():
-        # A correction changes what the public was shown: news, in the history as an edit
-        # is, unless the file's own history records that change (restored below).
-        record = not decided.file_records(recommendation, links)
-        refresh_statuses(links, user=_common_reviewer(links), record=record)
-    if written or corrections:
-        published_data_changed()
-    return [*written, *corrections]
+            if problem := check_editor_text(reason, field="reason"):
+                # Published once, before today's rules perhaps: named, and the rest still loads.
+                self.skipped.append(
+                    f"{where} ({recommendation.code}, {changed_at:%Y-%m-%d}): {problem}"
+                )
+                continue
+            key = (recommendation.pk, changed_at, from_status, to_status)
+            if key in held:
+                continue
+            held.add(key)
+            snapshots = [
+                _restored_snapshot(snapshot, recommendation, self.actions, links)
+                for snapshot in _history_links(self.path, entry, number)
+            ]
+            restored.append(
+                StatusChange(
+                    recommendation=recommendation,
+                    changed_at=changed_at,
+                    changed_by=self.reviewers.get(entry.get("changed_by"), where),
+                    from_status=from_status,
+                    to_status=to_status,
+                    reason=reason,
+                    links=snapshots,
+                )
+            )
+        StatusChange.objects.bulk_create(sorted(restored, key=lambda change: change.changed_at))
+        if restored:
+            published_data_changed()
+        return len(restored)
 
 
 def _same_decision(link, review, relation, reason):
@@ -417,58 +542,6 @@ class Decided:
         return file_ends is None or latest_here > file_ends
 
 
-def _load_overrides(path, overrides, recommendations, decided, skipped):
-    count = 0
-    for number, entry in enumerate(overrides, start=1):
-        status, reason = entry.get("status"), str(entry.get("reason") or "").strip()
-        if status not in Recommendation.Status.values or not reason:
-            raise SourceError(path, f"override #{number}: needs a status and a reason")
-        if problem := check_editor_text(
-            reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
-        ):
-            raise SourceError(path, f"override #{number}: {problem}")
-        since = _date(path, number, entry.get("since"))
-        recommendation = recommendations.get(entry.get("recommendation"))
-        if recommendation is None:
-            skipped.append(
-                f"override #{number}: unknown recommendation {entry.get('recommendation')}"
-            )
-            continue
-        if recommendation.status_override or decided.since_file(recommendation, since):
-            continue  # The database's decision wins over the file.
-        set_override(recommendation, status=status, reason=reason, since=since, record=False)
-        count += 1
-    return count
-
-
-def _load_reasons(path, entries, recommendations, decided, skipped):
-    """Public reasons for a status the links decide, on recommendations that have none."""
-    count = 0
-    for number, entry in enumerate(entries, start=1):
-        reason = str(entry.get("reason") or "").strip()
-        if not reason:
-            raise SourceError(path, f"reason #{number}: needs a reason")
-        if problem := check_editor_text(
-            reason, field="status reason", max_length=STATUS_REASON_MAX_LENGTH
-        ):
-            raise SourceError(path, f"reason #{number}: {problem}")
-        recommendation = recommendations.get(entry.get("recommendation"))
-        if recommendation is None:
-            skipped.append(
-                f"reason #{number}: unknown recommendation {entry.get('recommendation')}"
-            )
-            continue
-        if (
-            recommendation.status_override
-            or recommendation.status_reason
-            or decided.since_file(recommendation)
-        ):
-            continue  # The database's own reason (or its removal) wins over the file.
-        set_override(recommendation, status="", reason=reason, record=False)
-        count += 1
-    return count
-
-
 def _checked_history_moments(path, entries):
     """Each history entry's moment, read once the entry's statuses are checked."""
     moments = []
@@ -478,61 +551,6 @@ def _checked_history_moments(path, entries):
             raise SourceError(path, f"{where}: from and to must be statuses")
         moments.append(_moment(path, where, "changed_at", entry.get("changed_at"), required=True))
     return moments
-
-
-def _load_history(path, entries, moments, recommendations, actions, reviewers, skipped):
-    """Re-create the history entries this database lacks, with their dates and authors.
-
-    Append-only: an entry the database holds (same recommendation, moment and
-    change) is left as it is, so a second load adds nothing. A restored entry is
-    past news, not today's: it keeps its date, so the pages and feeds show it where
-    it was.
-    """
-    held = set(
-        StatusChange.objects.values_list("recommendation", "changed_at", "from_status", "to_status")
-    )
-    links = dict(
-        ((recommendation, action), pk)
-        for pk, recommendation, action in Link.objects.filter(
-            action__in=[a.pk for a in actions.values()]
-        ).values_list("pk", "recommendation", "action")
-    )
-    restored = []
-    for number, (entry, changed_at) in enumerate(zip(entries, moments, strict=True), start=1):
-        where = f"history #{number}"
-        from_status, to_status = entry.get("from"), entry.get("to")
-        reason = str(entry.get("reason") or "")
-        recommendation = recommendations.get(entry.get("recommendation"))
-        if recommendation is None:
-            skipped.append(f"{where}: unknown recommendation {entry.get('recommendation')}")
-            continue
-        if problem := check_editor_text(reason, field="reason"):
-            # Published once, before today's rules perhaps: named, and the rest still loads.
-            skipped.append(f"{where} ({recommendation.code}, {changed_at:%Y-%m-%d}): {problem}")
-            continue
-        key = (recommendation.pk, changed_at, from_status, to_status)
-        if key in held:
-            continue
-        held.add(key)
-        snapshots = [
-            _restored_snapshot(snapshot, recommendation, actions, links)
-            for snapshot in _history_links(path, entry, number)
-        ]
-        restored.append(
-            StatusChange(
-                recommendation=recommendation,
-                changed_at=changed_at,
-                changed_by=reviewers.get(entry.get("changed_by"), where),
-                from_status=from_status,
-                to_status=to_status,
-                reason=reason,
-                links=snapshots,
-            )
-        )
-    StatusChange.objects.bulk_create(sorted(restored, key=lambda change: change.changed_at))
-    if restored:
-        published_data_changed()
-    return len(restored)
 
 
 def _history_links(path, entry, number):
