@@ -95,7 +95,8 @@ def test_the_command_reports_both_label_sets_on_the_test_split(write_file):
     assert "recall@5  1.000" in text
     assert (
         "seed labels, test split" in text
-        and "shipped: bm25 + feedback + document context + peers + instances (link held out)"
+        and "shipped: bm25 + feedback + document context + peers + instances + revocations "
+        "(link held out)"
         in text
     )
     assert "bm25 + feedback + document context, no peers (link held out)" in text

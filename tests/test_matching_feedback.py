@@ -91,6 +91,7 @@ def test_explanations_name_shared_concepts():
         "document": None,
         "peer": None,
         "instance": None,
+        "revocation": None,
     }
 
 

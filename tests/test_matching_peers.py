@@ -24,6 +24,7 @@ from tracker.matching import (
 )
 from tracker.matching.analysis import ACTION_FIELDS, candidate_actions
 from tracker.matching.index import _recommendations
+from tracker.matching.revocations import Revocations
 from tracker.matching.suggestions import _suggest
 from tracker.models import Link, MatchingIndex
 
@@ -141,6 +142,7 @@ def full_run_with_the_stored_fit(top):
         model=model,
         feedback=Feedback(model, recommendations, decisions),
         decisions=decisions,
+        revocations=Revocations.among(actions),
     ).with_peers(decisions)
     _suggest(ranking, top, recompute=True)
 

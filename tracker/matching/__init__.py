@@ -13,6 +13,7 @@ rejected) is never overwritten nor suggested again.
 - `context`: document context, an action raised by the rest of its document;
 - `feedback`: editors' decisions as relevance feedback;
 - `peers`: other recommendations' accepted actions as evidence;
+- `revocations`: actions revoking, by title, a document that holds accepted evidence;
 - `suggestions`: the full and incremental runs that store pending suggestions;
 - `evaluation`: recall and MRR, held out, and the tuning grid;
 - `review`: matched words, highlighting and the decisions on the same text under other
@@ -35,6 +36,7 @@ from .evaluation import (
     without_context,
     without_instances,
     without_peers,
+    without_revocations,
 )
 from .feedback import Decisions, Feedback
 from .index import PARAMS, Model, Params, Queries, Ranking, action_rows, index_key, rank
@@ -115,4 +117,5 @@ __all__ = [
     "without_context",
     "without_instances",
     "without_peers",
+    "without_revocations",
 ]

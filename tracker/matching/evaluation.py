@@ -58,6 +58,7 @@ def without_context(params):
         accepted_document_bonus=0.0,
         peer_weight=0.0,
         instance_weight=0.0,
+        revocation_weight=0.0,
     )
 
 
@@ -66,9 +67,15 @@ def without_peers(params):
     return replace(params, peer_weight=0.0, instance_weight=0.0)
 
 
+def without_revocations(params):
+    """`params` without the lift of revocations of accepted evidence (revocations.py)."""
+    return replace(params, revocation_weight=0.0)
+
+
 def without_instances(params):
-    """`params` without instance feedback (instances.py): the engine before it."""
-    return replace(params, instance_weight=0.0)
+    """`params` without instance feedback (instances.py) nor revocations: the engine before
+    them."""
+    return replace(params, instance_weight=0.0, revocation_weight=0.0)
 
 
 def evaluate_held_out(gold, params=None, *, split="test", protocol="link", ranking=None):
@@ -209,7 +216,7 @@ def tune(gold, grid=TUNING_GRID):
 
 def describe_params(params):
     """A short name for a setting: 'bm25 k1=0.9 b=0.5, feedback 0.25/0.25, document 0.25/0.1,
-    peers 0.25, instances 0.15'."""
+    peers 0.25, instances 0.15, revocations 0.25'."""
     weighting = "tf-idf" if params.weighting == "tfidf" else f"bm25 k1={params.k1} b={params.b}"
     parts = [weighting]
     if params.accepted_weight or params.rejected_weight:
@@ -223,6 +230,8 @@ def describe_params(params):
     parts.append(f"peers {params.peer_weight}" if params.peer_weight else "no peers")
     if params.instance_weight:
         parts.append(f"instances {params.instance_weight}")
+    if params.revocation_weight:
+        parts.append(f"revocations {params.revocation_weight}")
     return ", ".join(parts)
 
 
@@ -259,7 +268,10 @@ def evaluation_report(labels, params=None):
          without_peers(params), "link", ranking),
         (f"{name} + feedback + document context + peers, no instances (link held out)",
          without_instances(params), "link", ranking),
-        (f"{SHIPPED}: {name} + feedback + document context + peers + instances (link held out)",
+        (f"{name} + feedback + document context + peers + instances, no revocations "
+         "(link held out)", without_revocations(params), "link", ranking),
+        (f"{SHIPPED}: {name} + feedback + document context + peers + instances + revocations "
+         "(link held out)",
          params, "link", ranking),
     ]  # fmt: skip
     return {

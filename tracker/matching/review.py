@@ -126,7 +126,7 @@ def describe(link, same_text=()):
     """One line for the review queue: the editors' decisions on the same text under other
     documents (`same_text_decisions`), matched words, shared concepts, the decision that moved
     it, what in its document raised it, the other recommendation whose decision did, and the
-    accepted action it is like (instance feedback)."""
+    accepted action it is like (instance feedback), and the evidence it revokes."""
     parts = [
         describe_same_text(same_text),
         ", ".join(matched_words(link.recommendation, link.action)),
@@ -157,6 +157,12 @@ def describe(link, same_text=()):
         parts.append(
             f"raised {instance['lift']:.2f}: like accepted action #{instance['action']} "
             f"(link #{instance['link']})"
+        )
+    revocation = explanation.get("revocation")
+    if revocation:
+        parts.append(
+            f"raised {revocation['lift']:.2f}: revokes “{revocation['document']}”, which holds "
+            f"accepted evidence (link #{revocation['link']})"
         )
     return "; ".join(part for part in parts if part)
 

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.db.models import Count, Min
 from scipy import sparse
 
-from ..models import Action, Link
+from ..models import Action, Link, LinkQuerySet
 from . import instances
 from .analysis import ACTION_FIELDS, action_text, analyse, candidate_actions, recommendation_text
 from .context import Documents, accepted_documents
 from .feedback import Decisions, Feedback
 from .index import _recommendations, action_rows, rank, stored_index
 from .peers import Peers
+from .revocations import Revocations
 
 # An explanation never equal to a new one: rows rescored incrementally are always rewritten.
 _STORED = object()
@@ -161,6 +162,11 @@ def _incremental(action_ids, top):
     )
     for part in nearest:
         part.add_to(boosted, instance_weight)
+    revocation_weight = model.params.revocation_weight
+    revocations = Revocations.among(actions) if revocation_weight else Revocations({})
+    evidence = _evidence_documents(accepted_links, row_of) if revocations else {}
+    for row, revoked in evidence.items():
+        boosted[row, revocations.columns(revoked)] += revocation_weight
     touched = set(np.flatnonzero((boosted[:, in_shared] > 0).any(axis=1)))
     # At x10 nearly every recommendation is touched: one whose rows cannot change is left
     # out before its pending rows are read (`_unchanged`).
@@ -228,6 +234,7 @@ def _incremental(action_ids, top):
                         ),
                         None,
                     ),
+                    "revocation": revocations.why(where, evidence.get(row, {}), revocation_weight),
                 }
     by_id = {r.pk: r for r in recommendations}
     feedback = Feedback(model, [by_id[r] for r in {r for r, _ in wanted}], decisions)
@@ -361,6 +368,21 @@ def _pending(recommendation_ids):
     return pending
 
 
+def _evidence_documents(accepted_links, row_of):
+    """{row: {document id: accepted link id}} of every recommendation's evidence, wherever it
+    is (`accepted_documents`' choice of link): the documents a revocation can undo."""
+    document_of = dict(
+        Link.objects.filter(LinkQuerySet.evidence_condition()).values_list(
+            "action_id", "action__factsheet"
+        )
+    )
+    return {
+        row_of[recommendation_id]: accepted_documents(links, document_of.get)
+        for recommendation_id, links in accepted_links.items()
+        if recommendation_id in row_of
+    }
+
+
 def _scores(queries, vectors, in_shared, rescored_rows):
     """Every recommendation's scores for the actions of the documents scored for all (`in_shared`:
     the new ones and those whose acceptances changed), and for the other actions (the rescored
@@ -452,13 +474,15 @@ def _suggest(ranking, top, *, recompute=False):
 
 
 def explain(model, feedback, recommendations, actions, action_vectors, column, pairs, context):
-    """{(recommendation id, action id): {"concepts", "feedback", "document", "peer", "instance"}}.
+    """{(recommendation id, action id): {"concepts", "feedback", "document", "peer", "instance",
+    "revocation"}}.
 
     Stored on each suggestion so the review queue can show why without recomputing.
     `action_vectors` are the actions' rows (`action_rows`), found by `column[action id]`;
     `feedback` must cover the pairs' recommendations; `context` holds each pair's document
-    context (`Documents.why`), peer decision (`Peers.why`) and nearest accepted action
-    (`instances.why`) as {"document", "peer", "instance"}.
+    context (`Documents.why`), peer decision (`Peers.why`), nearest accepted action
+    (`instances.why`) and revoked evidence (`Revocations.why`) as {"document", "peer",
+    "instance", "revocation"}.
     """
     if not pairs:
         return {}
@@ -490,6 +514,7 @@ def explain(model, feedback, recommendations, actions, action_vectors, column, p
                 "document": why.get("document"),
                 "peer": why.get("peer"),
                 "instance": why.get("instance"),
+                "revocation": why.get("revocation"),
             }
     return result
 
