@@ -38,6 +38,22 @@ class AdminTestCase(TestCase):
         assert self.recommendation.status == "implemented"
         return link
 
+    def write_curation(self, **entry):
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp())
+        path = folder / "curation.yaml"
+        entry = {
+            "recommendation": self.recommendation.code,
+            "factsheet": self.action.factsheet.slug,
+            "action": self.action.key,
+            **entry,
+        }
+        path.write_text(yaml.safe_dump({"links": [entry], "overrides": []}))
+        self.addCleanup(shutil.rmtree, folder)
+        return path
+
 
 class DeletionIsADecisionTests(AdminTestCase):
     def test_deleting_an_accepted_link_in_the_admin_keeps_it_as_a_rejection(self):
@@ -92,21 +108,78 @@ class DeletionIsADecisionTests(AdminTestCase):
         self.client.post(reverse("admin:tracker_link_delete", args=[link.pk]), {"post": "yes"})
         assert not Link.objects.filter(pk=link.pk).exists()
 
-    def write_curation(self, **entry):
-        import tempfile
-        from pathlib import Path
 
-        folder = Path(tempfile.mkdtemp())
-        path = folder / "curation.yaml"
-        entry = {
-            "recommendation": self.recommendation.code,
-            "factsheet": self.action.factsheet.slug,
-            "action": self.action.key,
-            **entry,
-        }
-        path.write_text(yaml.safe_dump({"links": [entry], "overrides": []}))
-        self.addCleanup(shutil.rmtree, folder)
-        return path
+class ReopeningIsADecisionTests(AdminTestCase):
+    """An editor who puts a decided link back to review ("suggested") made a decision: the
+    next seed, the suggester and the history must not lose it."""
+
+    def reopen(self, link):
+        response = self.client.post(
+            reverse("admin:tracker_link_change", args=[link.pk]),
+            {
+                "recommendation": link.recommendation_id,
+                "action": link.action_id,
+                "relation": link.relation,
+                "review": "suggested",
+                "reason": link.reason,
+                "seen_version": link.version,
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        link.refresh_from_db()
+        return link
+
+    def test_a_reopened_link_is_stamped_and_its_status_move_recorded_as_a_reopening(self):
+        link = self.reopen(self.accepted())
+
+        assert (link.review, link.reviewed_by) == ("suggested", self.first)
+        assert link.reviewed_at is not None
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+        change = StatusChange.objects.order_by("pk").last()
+        assert (change.from_status, change.to_status, change.changed_by) == (
+            "implemented",
+            "not_found",
+            self.first,
+        )
+        # Not the acceptance's reason, which the reopened link keeps.
+        assert change.reason == "Decision reopened: back in the review queue."
+        assert [entry["review"] for entry in change.links] == ["suggested"]
+
+    def test_the_curation_file_does_not_undo_a_reopening_and_says_so(self):
+        link = self.reopen(self.accepted())
+        # The file still says "accepted", as it did before the editor reopened the link.
+        path = self.write_curation(review="accepted", relation="implements", reason="Old.")
+
+        result = load_curation(path)
+
+        link.refresh_from_db()
+        assert (link.review, link.reviewed_by) == ("suggested", self.first)
+        assert result.corrected == []
+        assert len(result.kept) == 1
+        assert result.kept[0].endswith("reopened → accepted, implements")
+        self.recommendation.refresh_from_db()
+        assert self.recommendation.status == "not_found"
+
+    def test_deleting_a_reopened_link_keeps_it_as_a_rejection(self):
+        link = self.reopen(self.accepted())
+
+        self.client.post(reverse("admin:tracker_link_delete", args=[link.pk]), {"post": "yes"})
+
+        link.refresh_from_db()
+        assert (link.review, link.reason) == ("rejected", "Deleted by first.")
+
+    def test_saving_a_machine_suggestion_leaves_it_unstamped(self):
+        link = make_link(
+            recommendation=self.recommendation,
+            action=self.action,
+            review="suggested",
+            relation="",
+            reason="",
+            score=0.3,
+        )
+        link = self.reopen(link)
+        assert (link.reviewed_by, link.reviewed_at) == (None, None)
 
 
 class StaleBulkActionTests(AdminTestCase):

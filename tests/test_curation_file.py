@@ -6,7 +6,7 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from tracker.curation import review_links, set_override
+from tracker.curation import review_links, save_link_edits, set_override
 from tracker.importers.curation_file import export_curation, load_curation
 from tracker.importers.errors import SourceError
 from tracker.importers.seed import seed
@@ -428,3 +428,41 @@ def test_a_corrections_own_history_does_not_block_the_files_override(tmp_path, d
     assert len(result.corrected) == 1
     recommendation.refresh_from_db()
     assert (result.overrides, recommendation.status_override) == (1, "partial")
+
+
+def test_a_file_entry_later_than_an_editors_reopening_decides_the_link(tmp_path, django_user_model):
+    """Reopening a link (back to review) is a decision the file corrects as it does any
+    other: only when the file's entry is the later one; the correction is in the history."""
+    editor = django_user_model.objects.create_user("ed")
+    recommendation = make_recommendation()
+    link = loaded_accepted(recommendation)
+    link.review = "suggested"
+    save_link_edits([link], user=editor)
+    reopened_at = an_hour_ago()
+    Link.objects.filter(pk=link.pk).update(reviewed_at=reopened_at)
+
+    def accepted_at(moment):
+        entry = file_entry(
+            (recommendation, link.action),
+            review="accepted",
+            relation="partial",
+            reason="Read again: partly.",
+            reviewed_by="ed",
+            reviewed_at=moment.isoformat(),
+        )
+        return write_curation(tmp_path / f"{moment:%H%M%S}.yaml", {"links": [entry]})
+
+    earlier = load_curation(accepted_at(reopened_at - datetime.timedelta(minutes=30)))
+    assert earlier.kept == [
+        f"link #1 ({recommendation.code} / {link.action.factsheet.slug} / {link.action.key}): "
+        "reopened → accepted, partial"
+    ]
+    assert Link.objects.get(pk=link.pk).review == "suggested"
+
+    later = load_curation(accepted_at(reopened_at + datetime.timedelta(minutes=30)))
+    assert len(later.corrected) == 1 and later.kept == []
+    link.refresh_from_db()
+    assert (link.review, link.relation) == ("accepted", "partial")
+    latest = StatusChange.objects.filter(recommendation=recommendation).order_by("pk").last()
+    assert (latest.from_status, latest.to_status) == ("not_found", "partial")
+    assert latest.reason == "Read again: partly."

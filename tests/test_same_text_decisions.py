@@ -224,6 +224,27 @@ class DecideAsSameTextTests(SameTextTestCase):
         assert change.changed_by == self.admin
         assert self.again.pk in [entry["link"] for entry in change.links]
 
+    def test_a_deletions_reason_is_not_copied_as_this_links(self):
+        # Deleted in the admin: kept as a rejection whose reason names who deleted that link.
+        _, rejected_again = self.twin("rejected", reason="Deleted by alice.", day=3)
+        _, reasoned_again = self.twin("rejected", reason="Not this ask.", day=5)
+        make_link(
+            recommendation=self.recommendation,
+            action=make_action(factsheet=letter(8), key=reasoned_again.action.key, text=WAR_POWERS),
+            review="rejected",
+            relation="",
+            reason="Deleted by alice.",
+        )
+
+        self.decide_as_same_text([rejected_again, reasoned_again])
+
+        rejected_again.refresh_from_db()
+        assert (rejected_again.review, rejected_again.reason) == ("rejected", "")
+        assert rejected_again.reviewed_by == self.admin
+        # The same decision with a reason of its own: that reason, though older.
+        reasoned_again.refresh_from_db()
+        assert (reasoned_again.review, reasoned_again.reason) == ("rejected", "Not this ask.")
+
     def test_a_stale_page_changes_nothing(self):
         stale = {self.again.pk: self.again.version - 1}
         response = self.decide_as_same_text([self.again], seen=stale)

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tracker.matching import evaluate, highlight, matched_words, suggest_all, suggest_for_actions
 from tracker.models import Link
@@ -147,3 +148,26 @@ def test_importing_fact_sheets_suggests_for_their_new_actions(corpus, write_file
     assert council.links.filter(
         action__text__startswith="We rejoined the UN Human Rights Council as"
     ).exists()
+
+
+def test_a_link_an_editor_reopened_is_never_deleted_by_the_suggester(corpus):
+    council, _, actions = corpus
+    # Decided once, then put back to review by an editor: stamped, pending, far from the top.
+    reopened = make_link(
+        recommendation=council,
+        action=actions["ocean"],
+        review="suggested",
+        reviewed_at=timezone.now(),
+    )
+
+    suggest_all(top=1)
+    suggest_all(top=1, recompute=True)
+    suggest_for_actions([make_action(text="We rejoined the Human Rights Council.").pk], top=1)
+
+    reopened.refresh_from_db()
+    assert (reopened.review, reopened.relation, reopened.reason) == (
+        "suggested",
+        "implements",
+        "It does the thing.",
+    )
+    assert council.links.filter(review="suggested", reviewed_at__isnull=True).count() == 1

@@ -18,6 +18,7 @@ from .curation import (
     CITED_ALREADY,
     CurationError,
     cite_editor_source,
+    is_deletion_reason,
     review_links,
     save_editor_source,
     save_link_edits,
@@ -602,7 +603,9 @@ class LinkAdmin(admin.ModelAdmin):
     def decide_as_same_text(self, request, queryset):
         """Each selected suggestion decided as editors decided its text for its
         recommendation under another document: the same review, relation and reason, this
-        editor the reviewer. Those without such a decision, or with conflicting ones, stay."""
+        editor the reviewer. Those without such a decision, or with conflicting ones, stay.
+        A deletion's reason ("Deleted by <editor>.") tells of that link, not of this one:
+        the newest other reason is copied, or none, and the rejection is this editor's."""
         links = list(queryset.select_related("action"))
         earlier = same_text_decisions(links)
         groups, without, conflicting = {}, 0, 0
@@ -617,7 +620,8 @@ class LinkAdmin(admin.ModelAdmin):
                 else:
                     without += 1
                 continue
-            groups.setdefault((agreed.review, agreed.relation, agreed.reason), []).append(link)
+            reason = next((d.reason for d in decisions if not is_deletion_reason(d.reason)), "")
+            groups.setdefault((agreed.review, agreed.relation, reason), []).append(link)
         seen = self._seen_versions(request, links)
         try:
             with transaction.atomic():  # All the groups, or none.

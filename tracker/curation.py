@@ -4,6 +4,8 @@ Every change goes through here so that statuses are re-derived and their
 history records who changed what, and why.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -96,8 +98,16 @@ def refresh_statuses(links, *, user=None, reason="", record=True):
     fresh = Recommendation.objects.select_for_update().filter(pk__in=by_recommendation)
     for recommendation in fresh.order_by("pk"):
         changed = by_recommendation[recommendation.pk]
-        why = reason or "; ".join(dict.fromkeys(link.reason for link in changed if link.reason))
+        why = reason or "; ".join(dict.fromkeys(filter(None, map(_history_reason, changed))))
         recommendation.refresh_status(user=user, reason=why, links=changed, record=record)
+
+
+# A reopened link keeps the reason of the decision it had: not why the status moved.
+REOPENED_REASON = "Decision reopened: back in the review queue."
+
+
+def _history_reason(link):
+    return REOPENED_REASON if link.is_reopened else link.reason
 
 
 def deletion_reason(user):
@@ -105,19 +115,35 @@ def deletion_reason(user):
     return f"Deleted by {name}."
 
 
+def is_deletion_reason(reason):
+    """Whether `reason` is one `deletion_reason` wrote: it speaks of that link, not its text."""
+    return re.fullmatch(r"Deleted by .+\.", reason) is not None
+
+
 @transaction.atomic
 def save_link_edits(saved, deleted=(), *, user=None):
     """Save links edited by hand (admin forms), stamp the reviewer, re-derive statuses.
 
-    Deleting a link an editor decided on is a decision too: an accepted link
-    becomes a rejection ("Deleted by <editor>.") and a rejected one stays, so
-    that neither the next `seed` (seeds/curation.yaml) nor the suggester brings
+    Putting a decided link back to review ("suggested") is a decision too, stamped
+    as one (`Link.is_reopened`): the next `seed` keeps it over an older decision in
+    seeds/curation.yaml, and the suggester does not delete it. A machine suggestion
+    saved as one stays unstamped.
+
+    Deleting a link an editor decided on (or reopened) is a decision too: an
+    accepted or reopened link becomes a rejection ("Deleted by <editor>.") and a
+    rejected one stays, so that neither the next `seed` nor the suggester brings
     it back. Only machine suggestions are deleted outright. Returns the links
     kept as rejections.
     """
     now = timezone.now()
+    stored_reviews = dict(
+        Link.objects.filter(pk__in=[link.pk for link in saved if link.pk is not None]).values_list(
+            "pk", "review"
+        )
+    )
     for link in saved:
-        if link.review != Link.Review.SUGGESTED:
+        reopened = stored_reviews.get(link.pk, Link.Review.SUGGESTED) != Link.Review.SUGGESTED
+        if link.review != Link.Review.SUGGESTED or reopened or link.is_reopened:
             link.reviewed_by, link.reviewed_at = user, now
             link.source_changed = False
         link.save()
@@ -125,10 +151,10 @@ def save_link_edits(saved, deleted=(), *, user=None):
     deleted = list(Link.objects.select_for_update().filter(pk__in=[link.pk for link in deleted]))
     kept = []
     for link in deleted:
-        if link.review == Link.Review.SUGGESTED:
+        if link.review == Link.Review.SUGGESTED and not link.is_reopened:
             link.delete()
             continue
-        if link.review == Link.Review.ACCEPTED:
+        if link.review != Link.Review.REJECTED:
             link.review, link.reason = Link.Review.REJECTED, deletion_reason(user)
         link.reviewed_by, link.reviewed_at = user, now
         link.source_changed = False

@@ -1017,8 +1017,13 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(self.evidence_condition())
 
     def pending(self):
-        """Machine suggestions no editor has decided on yet."""
+        """Links waiting for an editor's decision: machine suggestions, and decisions an
+        editor reopened."""
         return self.filter(review=Link.Review.SUGGESTED)
+
+    def machine_suggestions(self):
+        """Pending links no editor has touched: the suggester's own, to replace or delete."""
+        return self.filter(review=Link.Review.SUGGESTED, reviewed_at__isnull=True)
 
     def reviewed(self):
         """Accepted or rejected by an editor."""
@@ -1143,6 +1148,12 @@ class Link(models.Model):
 
     def save(self, *args, **kwargs):
         save_new_version(self, super().save, args, kwargs)
+
+    @property
+    def is_reopened(self):
+        """An editor put a decision back to review: pending again, and stamped (who, when),
+        so the suggester keeps it and a seed respects it as it does a decision."""
+        return self.review == self.Review.SUGGESTED and self.reviewed_at is not None
 
     @property
     def is_evidence(self):

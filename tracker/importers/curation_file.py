@@ -1,18 +1,20 @@
 """Editors' decisions kept in the repository: seeds/curation.yaml, written and read back.
 
 Export writes, in a stable order, every accepted and rejected link (with its
-reviewer and date), every status override, every public status reason written
-without an override, the status history, and the editor-entered sources the
-links may cite (a notice or a filing outside the documents searched). Loading
-never overrides a decision an editor made in the database: it fills in pairs
-that are unreviewed there, overrides and reasons on recommendations that have
-none and that no editor decided on here since the file's record of them (a
-removal is a decision), and history entries the database does not hold.
-A link decided here differently from the file takes the file's decision only
-when the file's is the later one: the database holds an earlier version of the
-file's decision (loaded, not stamped by an editor here, or stamped no later
-than the file's entry), so the file corrects it, and that correction is news,
-recorded in the history. An editor's later decision here is kept and reported.
+reviewer and date; no pending one, see `curation_data`), every status override,
+every public status reason written without an override, the status history, and
+the editor-entered sources the links may cite (a notice or a filing outside the
+documents searched). Loading never overrides a decision an editor made in the
+database: it fills in pairs that are unreviewed there, overrides and reasons on
+recommendations that have none and that no editor decided on here since the
+file's record of them (a removal is a decision), and history entries the
+database does not hold. A link decided here differently from the file takes the
+file's decision only when the file's is the later one: the database holds an
+earlier version of the file's decision (loaded, not stamped by an editor here,
+or stamped no later than the file's entry), so the file corrects it, and that
+correction is news, recorded in the history. An editor's later decision here is
+kept and reported; putting a decided link back to review (`Link.is_reopened`) is
+such a decision.
 Otherwise loading writes no new history: a seed load is where the public record
 starts, not news; the history it restores keeps its original dates.
 """
@@ -44,6 +46,13 @@ TEXT_PREVIEW = 70
 
 
 def curation_data():
+    """The file's sections. Pending links are left out, those an editor reopened too: the
+    file holds decisions on links, and a reopened link is waiting for one. A database
+    seeded afresh from the file has no decision on it either (the suggester may suggest
+    it again), so the old decision does not come back. A database that loaded an earlier
+    file keeps that file's decision on it, since a missing entry overrides nothing: the
+    reopening reaches it only through its own editors. Where the reopening moved a status,
+    the history section holds it."""
     links = (
         Link.objects.reviewed()
         .select_related("recommendation", "action__factsheet", "reviewed_by")
@@ -318,7 +327,11 @@ class _Load:
                 self.skipped.append(f"link #{number}: unknown {missing} ({_describe(entry)})")
                 continue
             link = existing.get((recommendation.pk, action.pk))
-            correcting = link is not None and link.review != Link.Review.SUGGESTED
+            # A link an editor reopened holds a decision (to review it again), as a rejection
+            # does.
+            correcting = link is not None and (
+                link.review != Link.Review.SUGGESTED or link.is_reopened
+            )
             if correcting:
                 if _same_decision(link, review, relation, reason):
                     continue
@@ -487,6 +500,8 @@ def _file_decided_later(link, file_moment):
 
 
 def _decision(review, relation):
+    if review == Link.Review.SUGGESTED:
+        return "reopened"
     return f"{review}, {relation}" if review == Link.Review.ACCEPTED else review
 
 

@@ -38,7 +38,9 @@ def suggest_all(top=DEFAULT_TOP, *, recompute=False):
     """Store the top `top` unreviewed actions per recommendation as pending suggestions.
 
     With `recompute`, every pending suggestion is rebuilt; otherwise pending
-    rows that stay in the top keep their identity and get the new score.
+    rows that stay in the top keep their identity and get the new score. A link an
+    editor reopened (`Link.is_reopened`) is the editor's, not a suggestion: it is
+    never deleted, in the top or not, and gets the new score where it is in the top.
     Returns (created, updated, deleted).
     """
     return _suggest(rank(store_index=True), top, recompute=recompute)
@@ -204,7 +206,12 @@ def _incremental(action_ids, top):
             if a in column and relevant[column[a]]
         }
         # A rescored recommendation's pending action no longer a candidate leaves.
-        candidates = {} if rescore else {a: link["score"] for a, link in current.items()}
+        # A link an editor reopened may have no score (decided by hand, or loaded from a file).
+        candidates = {
+            a: link["score"]
+            for a, link in current.items()
+            if not rescore and link["score"] is not None
+        }
         candidates.update(rescored)
         skipped = reviewed.get(row, set())
         candidates.update(
@@ -216,7 +223,12 @@ def _incremental(action_ids, top):
             ((a, score) for a, score in candidates.items() if score > 0), key=lambda item: -item[1]
         )[:top]
         kept = dict(best)
-        deleted += [link["pk"] for a, link in current.items() if a not in kept]
+        # A link an editor reopened stays, in the top or not (`suggest_all`).
+        deleted += [
+            link["pk"]
+            for a, link in current.items()
+            if a not in kept and link["reviewed_at"] is None
+        ]
         for action_id, score in best:
             if action_id in column and relevant[column[action_id]]:
                 wanted[(recommendation_id, action_id)] = score
@@ -363,7 +375,7 @@ def _pending(recommendation_ids):
     for first in range(0, len(ids), 1000):
         for link in Link.objects.filter(
             review=Link.Review.SUGGESTED, recommendation_id__in=ids[first : first + 1000]
-        ).values("pk", "recommendation_id", "action_id", "score"):
+        ).values("pk", "recommendation_id", "action_id", "score", "reviewed_at"):
             pending[link["recommendation_id"]][link["action_id"]] = link
     return pending
 
@@ -457,19 +469,25 @@ def _suggest(ranking, top, *, recompute=False):
             {pair: why for pair, (_, why) in picks.items()},
         )
     with transaction.atomic():
-        pending = Link.objects.filter(review=Link.Review.SUGGESTED)
-        if recompute:
-            deleted, _ = pending.delete()
-            existing = {}
-        else:
-            existing = {
-                (link.recommendation_id, link.action_id): link
-                for link in pending.only(
-                    "id", "recommendation_id", "action_id", "score", "explanation"
-                )
-            }
-            stale = [link.pk for pair, link in existing.items() if pair not in wanted]
-            deleted = _delete(stale)
+        deleted = Link.objects.machine_suggestions().delete()[0] if recompute else 0
+        existing = {
+            (link.recommendation_id, link.action_id): link
+            for link in Link.objects.pending().only(
+                "id",
+                "recommendation_id",
+                "action_id",
+                "score",
+                "explanation",
+                "review",
+                "reviewed_at",
+            )
+        }
+        stale = [
+            link.pk
+            for pair, link in existing.items()
+            if pair not in wanted and not link.is_reopened
+        ]
+        deleted += _delete(stale)
         return (*_store(wanted, existing, explanations), deleted)
 
 

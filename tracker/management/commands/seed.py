@@ -48,7 +48,8 @@ class Command(BaseCommand):
         if curation.kept:
             self.stdout.write(
                 f"Decisions an editor made here after the file's, kept over it "
-                f"({len(curation.kept)}; export_curation writes them into the file):"
+                f"({len(curation.kept)}; export_curation writes them into the file, and leaves "
+                "out a link an editor reopened):"
             )
             for change in curation.kept:
                 self.stdout.write(f"  {change}")

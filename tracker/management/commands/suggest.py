@@ -18,14 +18,17 @@ RANKING_COLUMNS = [
 class Command(BaseCommand):
     help = (
         "Rank every action for every recommendation and store the best unreviewed ones as "
-        "suggestions for editors. Accepted and rejected links are never touched, and a "
-        "rejected pair is never suggested again."
+        "suggestions for editors. Accepted and rejected links are never touched, a "
+        "rejected pair is never suggested again, and a link an editor put back to review "
+        "is never deleted."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="Suggestions to keep.")
         parser.add_argument(
-            "--recompute", action="store_true", help="Delete and rebuild all pending suggestions."
+            "--recompute",
+            action="store_true",
+            help="Delete and rebuild all pending machine suggestions.",
         )
         parser.add_argument(
             "--format",
