@@ -59,6 +59,13 @@ def test_the_documents_list_is_filterable_by_kind_and_administration(client, doc
     assert client.get(url, {"kind": "essay"}).status_code == 400
 
 
+def test_a_filter_that_keeps_no_document_says_so(client, documents):
+    response = client.get(reverse("tracker:document_list"), {"kind": "editor_source"})
+    content = response.content.decode()
+    assert response.status_code == 200 and "<p>0 documents. No document matches" in content
+    assert "<table" not in content
+
+
 def test_a_document_page_gives_its_kind_administration_and_working_address(client, documents):
     sheet, _, _ = documents
     content = client.get(reverse("tracker:document_detail", args=["eo-14203"])).content.decode()

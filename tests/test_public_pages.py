@@ -273,6 +273,17 @@ class OtherPageTests(PublicSite):
         assert "CC BY 4.0" in content and "No action found" in content
         assert "<dt>last_changed</dt>" in content
 
+    def test_about_renders_the_sources_file_as_markdown_below_its_own_heading(self):
+        content = self.get("tracker:about").content.decode()
+        sources = content[content.index('<h2 id="sources">') : content.index('<h2 id="columns">')]
+        assert "<h3>Seed documents</h3>" in sources
+        assert "<h4>Documents the curation cites</h4>" in sources
+        assert "<table>" in sources and "<td>CC BY 4.0: reuse with attribution</td>" in sources
+        assert "<code>seeds/</code>" in sources
+        for source_syntax in ["# Seed", "|---|", "`", "<!--", "cited-documents:start"]:
+            assert source_syntax not in sources, source_syntax
+        assert "Copy them into" not in sources  # An instruction to maintainers, not to readers.
+
     def test_pages_have_titles_descriptions_and_canonical_links(self):
         content = self.client.get(self.council.get_absolute_url()).content.decode()
         assert "<title>Rejoin the UN Human Rights Council · " in content

@@ -8,6 +8,7 @@ import nh3
 from django.conf import settings
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions.toc import TocExtension
 
 from .text import markdown_problem, strip_illegal
 
@@ -17,6 +18,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+SOURCES_TOP_HEADING = 3  # SOURCES.md's `#`: it sits under the about page's h2.
 
 
 def render_markdown(text: str | None) -> SafeString:
@@ -33,6 +35,11 @@ def render_markdown(text: str | None) -> SafeString:
             html = markdown.markdown(text, extensions=["tables"], output_format="html")
     if html is None:
         html = linebreaks(text, autoescape=True)
+    return sanitise(html)
+
+
+def sanitise(html: str) -> SafeString:
+    """Only the allowed tags, attributes and link schemes; comments dropped."""
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -45,5 +52,15 @@ def render_markdown(text: str | None) -> SafeString:
 
 @lru_cache(maxsize=1)
 def sources_html() -> SafeString:
-    """seeds/SOURCES.md: the provenance and licences of the source documents."""
-    return render_markdown((settings.SEEDS_DIR / "SOURCES.md").read_text(encoding="utf-8"))
+    """seeds/SOURCES.md: the provenance and licences of the source documents.
+
+    The file is the project's own and far longer than editors' text may be, so it skips
+    `render_markdown`'s length limit (parsed once per process, in a fraction of a second).
+    """
+    text = (settings.SEEDS_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    html = markdown.markdown(
+        text,
+        extensions=["tables", TocExtension(baselevel=SOURCES_TOP_HEADING)],
+        output_format="html",
+    )
+    return sanitise(html)
