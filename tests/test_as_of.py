@@ -7,8 +7,10 @@ import json
 
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker.exports import LINK_COLUMNS, SCORECARD_COLUMNS
+from tracker.models import StatusChange
 
 from .factories import (
     make_administrations,
@@ -164,6 +166,58 @@ class AsOfTests(AsOfSite):
                 with self.assertNumQueries(count):
                     self.download(name, as_of="2024-12-31")
                 make_dated_link(make_recommendation(stage=self.reengage), D(2022, 1, 1))
+
+
+class LaterChangesLeftOut(AsOfSite):
+    """On a date, the record's changes made after it are left out, like later documents."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()  # Rejoining the council was reviewed today.
+        StatusChange.objects.create(
+            recommendation=cls.guantanamo,
+            changed_at=timezone.make_aware(datetime.datetime(2021, 6, 1, 12)),
+            from_status="not_found",
+            to_status="contrary",
+            reason="Transfers resumed.",
+        )
+
+    def test_the_scorecard_lists_the_changes_made_by_the_date(self):
+        today = self.content("tracker:scorecard")
+        assert "Rejoin the UN Human Rights Council</a>, No action found →" in today
+        on = self.content("tracker:scorecard", as_of="2022-01-01")
+        assert "Rejoin the UN Human Rights Council</a>, No action found →" not in on
+        assert "Recommit to closing Guantánamo</a>, No action found →" in on
+        before = self.content("tracker:scorecard", as_of="2021-05-31")
+        assert "No editor had changed a status by 31 May 2021." in before
+        assert "Recommit to closing Guantánamo</a>" not in before
+
+    def test_the_recommendation_page_lists_the_changes_made_by_the_date(self):
+        today = self.content("tracker:recommendation_detail", "rejoin-council")
+        assert "No action found → <strong>Implemented</strong>" in today
+        on = self.content("tracker:recommendation_detail", "rejoin-council", as_of="2022-01-01")
+        assert "No action found → <strong>Implemented</strong>" not in on
+        assert "No editor had changed this status by 1 January 2022" in on
+        kept = self.content("tracker:recommendation_detail", "close-guantanamo", as_of="2022-01-01")
+        assert "No action found → <strong>Contrary action</strong>" in kept
+
+    def test_the_downloads_last_changed_is_the_last_change_by_the_date(self):
+        today = timezone.localdate().isoformat()
+        for name in ("tracker:scorecard_csv", "tracker:scorecard_json"):
+            response = self.get(name, as_of="2022-01-01")
+            body = b"".join(response.streaming_content).decode()
+            rows = csv.DictReader(io.StringIO(body)) if name.endswith("csv") else json.loads(body)
+            last_changed = {row["code"]: row["last_changed"] for row in rows}
+            assert last_changed["rejoin-council"] == "", name
+            assert last_changed["close-guantanamo"] == "2021-06-01", name
+        rows, _ = self.download("tracker:scorecard_csv")
+        assert next(r for r in rows if r["code"] == "rejoin-council")["last_changed"] == today
+
+    def test_the_scope_box_says_it_describes_the_record_today(self):
+        on = self.content("tracker:scorecard", as_of="2022-01-01")
+        assert "This box describes the whole record as it stands today" in on
+        assert "means none in those of these documents dated up to 1 January 2022." in on
+        assert "describes the whole record" not in self.content("tracker:scorecard")
 
 
 class DownloadContract(AsOfSite):

@@ -79,3 +79,24 @@ def test_the_csv_last_changed_is_a_plain_date(client):
     values = [row["last_changed"] for row in csv.DictReader(io.StringIO(body))]
     assert sorted(values)[0] == ""
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", sorted(values)[1])
+
+
+def test_a_record_without_changes_says_whose_changes_the_history_holds(client):
+    # As the seed leaves it: statuses from dated links, no history entry.
+    recommendation = make_recommendation(title="Close Guantánamo")
+    make_link(recommendation=recommendation, reason="Done.")
+    recommendation.refresh_status(record=False)
+    assert not StatusChange.objects.exists()
+
+    page = client.get(recommendation.get_absolute_url()).content.decode()
+    assert "Unchanged since the tracker began" not in page
+    assert (
+        "No editor has changed this status since the record was loaded; the timeline above "
+        "shows how the documents moved it." in page
+    )
+    home = client.get(reverse("tracker:scorecard")).content.decode()
+    assert "No status has changed yet" not in home and "What changed recently" not in home
+    assert "No editor has changed a status since the record was loaded" in home
+    feed = ET.fromstring(client.get(reverse("tracker:feed")).content)
+    subtitle = feed.find("{http://www.w3.org/2005/Atom}subtitle")
+    assert subtitle is not None and "since the curated record was loaded" in subtitle.text

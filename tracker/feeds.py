@@ -35,7 +35,11 @@ class SafeAtom1Feed(Atom1Feed):
 class StatusChangesFeed(Feed):
     feed_type = SafeAtom1Feed
     title = f"{SITE_NAME}: status changes"
-    subtitle = "Each time a recommendation's status changes, with the reason."
+    subtitle = (
+        "Each change of a recommendation's status or its reason since the curated record was "
+        "loaded (an editor's review or correction), with the reason. How the documents moved "
+        "the statuses over the years is in each recommendation's timeline."
+    )
 
     def link(self) -> str:
         return reverse("tracker:scorecard")

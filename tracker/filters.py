@@ -192,6 +192,7 @@ class RecommendationFilter(django_filters.FilterSet):
         if self.as_of_date:
             # Statuses and evidence on that date, computed from one query over the links.
             queryset = annotate_on(queryset, status_records(), self.as_of_date)
+            queryset = queryset.with_last_changed(on=self.as_of_date)
         return super().filter_queryset(queryset)
 
     def filter_as_of(self, queryset, name, value):

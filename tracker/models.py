@@ -511,10 +511,12 @@ class RecommendationQuerySet(models.QuerySet):
         )
         return self.annotate(evidence_count=Coalesce(Subquery(evidence), 0))
 
-    def with_last_changed(self):
-        """Annotate when the status last changed (None if never since import)."""
+    def with_last_changed(self, on=None):
+        """Annotate when the status last changed (None if never since import); with `on`,
+        the last change made by that day."""
+        changes = StatusChange.objects.made_by(on) if on else StatusChange.objects
         latest = (
-            StatusChange.objects.filter(recommendation=OuterRef("pk"))
+            changes.filter(recommendation=OuterRef("pk"))
             .order_by("-changed_at")
             .values("changed_at")[:1]
         )
@@ -1189,6 +1191,10 @@ _EVIDENCE_RELATIONS = Written(*Link.EVIDENCE_RELATIONS)
 
 
 class StatusChangeQuerySet(models.QuerySet):
+    def made_by(self, day):
+        """The changes made on or before `day` (in the site's time zone)."""
+        return self.filter(changed_at__date__lte=day)
+
     def recent(self, count=10):
         return self.select_related("recommendation").order_by("-changed_at", "-pk")[:count]
 

@@ -165,7 +165,7 @@ def scorecard_summary(on=None, days=()):
         total=sum(totals.values()),
         with_evidence=tallies.on(day)[tally.WITH_EVIDENCE],
         latest_evidence=tallies.latest_evidence,
-        recent_changes=_RECENT_CHANGES(),
+        recent_changes=_RECENT_CHANGES() if on is None else _RECENT_CHANGES_ON(on),
         tallies=tallies,
         on=on,
     )
@@ -220,6 +220,8 @@ _TODAYS_TOTALS = CompiledQuery(
     )
 )
 _RECENT_CHANGES = CompiledQuery(lambda: StatusChange.objects.recent())
+# On a date, the changes made by its end: a later one is news the date could not have had.
+_RECENT_CHANGES_ON = CompiledQuery(lambda on: StatusChange.objects.made_by(on).recent(), NO_DAY)
 # On a date, the same for any date: the date reaches each status's condition.
 _STAGES_ON = CompiledQuery(_main_stages, NO_DAY)
 _LAST_REVIEWED = CompiledQuery(_last_reviewed)

@@ -5,6 +5,7 @@ from itertools import groupby
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from . import essay_text, exports, record, search, status, timeline
@@ -133,6 +134,11 @@ def recommendation_detail(request, code):
             link
             for link in recommendation.accepted_links
             if link.action.factsheet.published <= as_of
+        ]
+        recommendation.history = [
+            change
+            for change in recommendation.history
+            if timezone.localdate(change.changed_at) <= as_of
         ]
     return render(
         request,
