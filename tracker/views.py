@@ -383,13 +383,36 @@ def scorecard_json(request):
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
+# links.csv takes the list's filters except its sort (its order is fixed), and `excel`.
+LINKS_CSV_FILTERS = sorted(
+    {*RecommendationFilter.base_filters, *RecommendationFilter.ALIASES} - {"as_of", "sort"}
+)
+LINKS_CSV_PARAMETERS = sorted([*LINKS_CSV_FILTERS, "as_of", "excel"])
+
+
 @conditional
 def links_csv(request):
+    """The accepted links of the recommendations the list's filters keep, as they stood on
+    `as_of`. A parameter it does not take is refused rather than ignored, so that no one
+    reads every link as the answer to a filter (`relation=contrary`)."""
+    unknown = [name for name in request.GET if name not in LINKS_CSV_PARAMETERS]
+    if unknown:
+        named = ", ".join(repr(name[:40]) for name in unknown[:5])
+        return HttpResponseBadRequest(
+            f"links.csv does not take {named}; it takes {', '.join(LINKS_CSV_PARAMETERS)}.",
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    lines = exports.links_csv_lines(as_of)
+    recommendations = None
+    if any(name in request.GET for name in LINKS_CSV_FILTERS):
+        download = _download(request)
+        if download is None:
+            return _invalid(request)
+        recommendations, as_of = download
+    lines = exports.links_csv_lines(as_of, recommendations=recommendations)
     return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "links.csv")
 
 
