@@ -1,3 +1,4 @@
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -163,13 +164,28 @@ def stage_detail(request, slug):
     if not found:
         raise Http404("No Stage matches the given query.")
     stage = found[0]
+    try:
+        as_of = status.as_of_from(request)
+    except status.InvalidAsOf as error:
+        return bad_request(request, str(error))
     recommendations = _STAGE_RECOMMENDATIONS(stage.pk)
-    totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
+    if as_of:  # Shown as they were on that date, from one query over the stage's links.
+        records = status.status_records(Recommendation.objects.filter(stage_id=stage.pk))
+        for recommendation in recommendations:
+            record = records[recommendation.pk]
+            recommendation.status = record.status_on(as_of)
+            recommendation.evidence_count = record.evidence_count_on(as_of)
+        totals = Recommendation.objects.status_totals_of(
+            Counter(recommendation.status for recommendation in recommendations).items()
+        )
+    else:
+        totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
     return render(
         request,
         "tracker/stage_detail.html",
         {
             "stage": stage,
+            "as_of": as_of,
             "intro": stage_intro(stage),
             "recommendations": recommendations,
             "totals_phrases": [
