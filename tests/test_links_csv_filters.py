@@ -86,3 +86,11 @@ def test_a_parameter_it_does_not_take_is_a_400_that_names_it(client, record, nam
     assert response.status_code == 400
     message = response.content.decode()
     assert f"'{name}'" in message and "stage" in message and "as_of" in message
+
+
+def test_filters_apply_where_the_file_is_written_in_python(client, record):
+    """An address the SQL cannot move sends PostgreSQL's file through Python's writer."""
+    rejoin, _ = record
+    make_dated_link(rejoin, D(2023, 1, 1), url="https://WWW.WhiteHouse.gov/briefing-room/odd/")
+    assert codes(client, stage="restore") == ["fund-refugees"]
+    assert codes(client, stage="reengage", as_of="2023-06-30") == ["rejoin-council"] * 2
