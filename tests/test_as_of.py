@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -115,11 +116,57 @@ class AsOfTests(AsOfSite):
             "trump-2",
         )
 
+    def test_the_stage_page_follows_the_date(self):
+        today = self.content("tracker:stage_detail", "reengage")
+        assert 'status-reversed">Reversed</span>' in today and "1 reversed" in today
+        on = self.content("tracker:stage_detail", "reengage", as_of="2024-12-31")
+        assert "in this stage on 31 December 2024:" in on and "as they stood on <strong>" in on
+        assert 'status-implemented">Implemented</span>' in on and "reversed" not in on
+        before = self.content("tracker:stage_detail", "reengage", as_of="2021-02-03")
+        assert 'status-implemented">Implemented</span>' not in before
+
+    def test_links_from_dated_pages_keep_the_date(self):
+        stage = reverse("tracker:stage_detail", args=["reengage"])
+        refugees = reverse("tracker:recommendation_detail", args=["raise-refugee-cap"])
+        listed = reverse("tracker:recommendation_list")
+        dated = {
+            ("tracker:scorecard",): [f'href="{stage}?as_of=2024-12-31"'],
+            ("tracker:recommendation_list",): [
+                f'href="{stage}?as_of=2024-12-31"',
+                f'href="{refugees}?as_of=2024-12-31"',
+            ],
+            ("tracker:stage_detail", "reengage"): [
+                f'href="{refugees}?as_of=2024-12-31"',
+                f'href="{listed}?as_of=2024-12-31"',
+                "?stage=reengage&amp;as_of=2024-12-31",
+            ],
+            ("tracker:recommendation_detail", "raise-refugee-cap"): [
+                f'href="{stage}?as_of=2024-12-31"',
+                f'href="{listed}?as_of=2024-12-31"',
+            ],
+        }
+        for page, links in dated.items():
+            on = self.content(*page, as_of="2024-12-31")
+            today = self.content(*page)
+            for link in links:
+                assert link in on, (page, link)
+                assert "?as_of=2024" not in today, page
+
+    def test_stage_page_query_count_on_a_date(self):
+        # As many queries as today's page: the stage's dated links, read once, instead of its
+        # totals.
+        for _ in range(2):
+            with self.assertNumQueries(4):
+                self.get("tracker:stage_detail", "reengage", as_of="2024-12-31")
+            make_dated_link(make_recommendation(stage=self.reengage), D(2022, 1, 1))
+            cache.clear()  # Factories write directly, not through a publishing writer.
+
     def test_invalid_and_out_of_range_dates(self):
         pages = [
             ("tracker:scorecard",),
             ("tracker:recommendation_list",),
             ("tracker:recommendation_detail", "raise-refugee-cap"),
+            ("tracker:stage_detail", "reengage"),
             ("tracker:scorecard_csv",),
             ("tracker:scorecard_json",),
             ("tracker:links_csv",),

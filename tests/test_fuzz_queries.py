@@ -39,6 +39,7 @@ URLS = [
     "tracker:recommendation_list",
     "tracker:scorecard_csv",
     "tracker:scorecard_json",
+    "tracker:links_csv",
     "tracker:site_search",
 ]
 

@@ -254,14 +254,17 @@ def _cited(title, kind, publisher):
     return title
 
 
-def link_queryset(as_of=None):
+def link_queryset(as_of=None, recommendations=None):
     """Accepted links as plain values, in essay order: the query behind links.csv.
 
     Each recommendation's links are in date order, a document's together in its own order
     (documents of one day in the order they were imported), so that every database writes
-    the same file. With `as_of`, links to documents dated after it are left out.
+    the same file. With `as_of`, links to documents dated after it are left out; with
+    `recommendations` (a queryset), only theirs are kept.
     """
     links = Link.objects.accepted()
+    if recommendations is not None:
+        links = links.filter(recommendation__in=recommendations.values("pk"))
     if as_of:
         links = links.filter(action__factsheet__published__lte=as_of)
     return links.order_by(
@@ -467,18 +470,29 @@ def _links_select_sql(as_of=None, site_url=None):
 # a sixth of a download at the record). Any date may be asked for: only the latest are kept.
 @functools.lru_cache(maxsize=64)
 def _links_copy_sql_of(site_url, as_of):
-    inner, inner_params = link_queryset(as_of).query.sql_with_params()
+    return _links_copy_sql_over(site_url, link_queryset(as_of))
+
+
+@functools.lru_cache(maxsize=64)
+def _links_select_sql_of(site_url, as_of):
+    return written_in(*_links_select_sql_over(site_url, link_queryset(as_of)))
+
+
+# A filtered download's statements are built per request: they hold the visitor's values.
+def _links_copy_sql_over(site_url, links):
+    """PostgreSQL: the COPY of links.csv's data lines over the queryset `links`, and its params."""
+    inner, inner_params = links.query.sql_with_params()
     values, params = _link_values_sql(site_url, _POSTGRESQL)
     sql = _copy_csv_sql(values, f"({inner}) AS links({_LINK_FIELDS})")
     return sql, (*params, *map(_plain, inner_params))
 
 
-@functools.lru_cache(maxsize=64)
-def _links_select_sql_of(site_url, as_of):
-    inner, inner_params = link_queryset(as_of).query.sql_with_params()
+def _links_select_sql_over(site_url, links):
+    """SQLite: the SELECT of links.csv's data lines over the queryset `links`, and its params."""
+    inner, inner_params = links.query.sql_with_params()
     values, params = _link_values_sql(site_url, _SQLITE)
     named = f"WITH links({_LINK_FIELDS}) AS ({inner}) "
-    return written_in(_cells_sql(values, "links", named), [*map(_plain, inner_params), *params])
+    return _cells_sql(values, "links", named), [*map(_plain, inner_params), *params]
 
 
 # SQLite prepares a statement again on every run when one of its parameters is compared with
@@ -864,14 +878,25 @@ def scorecard_csv_lines(export):
     return _after(csv_header(export.columns), lines)
 
 
-def links_csv_lines(as_of=None, site_url=None):
+def links_csv_lines(as_of=None, site_url=None, recommendations=None):
     """links.csv: its lines built by the database (SQLite's cursor; PostgreSQL's COPY where it
-    writes the same bytes, else Python's writer row by row)."""
-    if connection.vendor == "sqlite":
-        return _after(csv_header(LINK_COLUMNS), _select_lines(*_links_select_sql(as_of, site_url)))
-    if _copy_can_match():
-        return _after(csv_header(LINK_COLUMNS), copy_link_lines(as_of, site_url))
-    return csv_lines(link_rows(site_url, as_of), LINK_COLUMNS)
+    writes the same bytes, else Python's writer row by row). With `recommendations` (a
+    download's filters), only their links."""
+    header = csv_header(LINK_COLUMNS)
+    if connection.vendor == "postgresql" and not _copy_can_match():
+        return csv_lines(link_rows(site_url, as_of, recommendations), LINK_COLUMNS)
+    if recommendations is None:  # The statements compiled once.
+        if connection.vendor == "sqlite":
+            return _after(header, _select_lines(*_links_select_sql(as_of, site_url)))
+        return _after(header, copy_link_lines(as_of, site_url))
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    links = link_queryset(as_of, recommendations)
+    try:
+        if connection.vendor == "sqlite":
+            return _after(header, _select_lines(*_links_select_sql_over(site_url, links)))
+        return _after(header, _copy_lines(*_links_copy_sql_over(site_url, links)))
+    except EmptyResultSet:  # Filters no row can match (a search of punctuation only).
+        return iter([header])
 
 
 def _after(first, rest):
@@ -879,11 +904,11 @@ def _after(first, rest):
     yield from rest
 
 
-def link_rows(site_url=None, as_of=None):
+def link_rows(site_url=None, as_of=None, recommendations=None):
     """One dict per accepted link (plain values: no model instances)."""
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     url_of = reverse("tracker:recommendation_detail", args=["CODE"]).replace("CODE", "{}")
-    rows = link_queryset(as_of).iterator(chunk_size=CHUNK * 4)
+    rows = link_queryset(as_of, recommendations).iterator(chunk_size=CHUNK * 4)
     for row in rows:
         code, title, relation, factsheet, published, url, section, text, reason = row[:9]
         kind, subtype, number, administration, publisher = row[9:]

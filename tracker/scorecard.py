@@ -73,6 +73,7 @@ class Scorecard:
     # over each stage's shares were the part of the page that grew with the stages.
     def stage_rows(self):
         """The rows of the table by stage: its name, its bar, a count per status, its total."""
+        on = f"?as_of={self.on.isoformat()}" if self.on else ""  # A dated scorecard's stages.
         rows = []
         for row in self.stages:
             shares = row.shares()
@@ -87,7 +88,7 @@ class Scorecard:
             cells = "".join(f'<td class="number">{count}</td>' for _, _, count, _, _ in shares)
             rows.append(
                 "\n      <tr>\n"
-                f'        <th scope="row"><a href="{escape(row.stage.get_absolute_url())}">'
+                f'        <th scope="row"><a href="{escape(row.stage.get_absolute_url() + on)}">'
                 f"{name}</a></th>\n"
                 '        <td class="bar-cell">\n'
                 '          <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '

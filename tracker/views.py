@@ -1,3 +1,4 @@
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -169,13 +170,28 @@ def stage_detail(request, slug):
     if not found:
         raise Http404("No Stage matches the given query.")
     stage = found[0]
+    try:
+        as_of = status.as_of_from(request)
+    except status.InvalidAsOf as error:
+        return bad_request(request, str(error))
     recommendations = _STAGE_RECOMMENDATIONS(stage.pk)
-    totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
+    if as_of:  # Shown as they were on that date, from one query over the stage's links.
+        records = status.status_records(Recommendation.objects.filter(stage_id=stage.pk))
+        for recommendation in recommendations:
+            record = records[recommendation.pk]
+            recommendation.status = record.status_on(as_of)
+            recommendation.evidence_count = record.evidence_count_on(as_of)
+        totals = Recommendation.objects.status_totals_of(
+            Counter(recommendation.status for recommendation in recommendations).items()
+        )
+    else:
+        totals = Recommendation.objects.status_totals_of(_STAGE_TOTALS(stage.pk))
     return render(
         request,
         "tracker/stage_detail.html",
         {
             "stage": stage,
+            "as_of": as_of,
             "intro": stage_intro(stage),
             "recommendations": recommendations,
             "totals_phrases": [
@@ -389,13 +405,36 @@ def scorecard_json(request):
     return _streaming(chunks, "application/json", "scorecard.json")
 
 
+# links.csv takes the list's filters except its sort (its order is fixed), and `excel`.
+LINKS_CSV_FILTERS = sorted(
+    {*RecommendationFilter.base_filters, *RecommendationFilter.ALIASES} - {"as_of", "sort"}
+)
+LINKS_CSV_PARAMETERS = sorted([*LINKS_CSV_FILTERS, "as_of", "excel"])
+
+
 @conditional
 def links_csv(request):
+    """The accepted links of the recommendations the list's filters keep, as they stood on
+    `as_of`. A parameter it does not take is refused rather than ignored, so that no one
+    reads every link as the answer to a filter (`relation=contrary`)."""
+    unknown = [name for name in request.GET if name not in LINKS_CSV_PARAMETERS]
+    if unknown:
+        named = ", ".join(repr(name[:40]) for name in unknown[:5])
+        return HttpResponseBadRequest(
+            f"links.csv does not take {named}; it takes {', '.join(LINKS_CSV_PARAMETERS)}.",
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         as_of = status.as_of_from(request)
     except status.InvalidAsOf as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    lines = exports.links_csv_lines(as_of)
+    recommendations = None
+    if any(name in request.GET for name in LINKS_CSV_FILTERS):
+        download = _download(request)
+        if download is None:
+            return _invalid(request)
+        recommendations, as_of = download
+    lines = exports.links_csv_lines(as_of, recommendations=recommendations)
     return _streaming(_excel(request, lines), "text/csv; charset=utf-8", "links.csv")
 
 

@@ -100,10 +100,14 @@ def timeline_entries(entries: Iterable[Entry]) -> SafeString:
 
 @register.simple_tag
 def recommendation_rows(
-    recommendations: Iterable[Recommendation], show_stage: bool = False
+    recommendations: Iterable[Recommendation],
+    show_stage: bool = False,
+    as_of: datetime.date | None = None,
 ) -> SafeString:
     """A `<tr>` for each recommendation of a list (from `for_list_page()`): title with its
-    address (and a search's snippet), stage if asked for, status and evidence count."""
+    address (and a search's snippet), stage if asked for, status and evidence count. On a
+    list dated `as_of`, each address shows the recommendation on that date too."""
+    on = f"?as_of={as_of.isoformat()}" if as_of else ""
     rows = []
     for recommendation in recommendations:
         snippet = getattr(recommendation, "snippet", "")
@@ -112,7 +116,7 @@ def recommendation_rows(
             f'<td data-label="Stage">{_html(recommendation.stage.name)}</td>' if show_stage else ""
         )
         status = status_label(recommendation.status, recommendation.get_status_display())
-        address = _html(recommendation.get_absolute_url())
+        address = _html(recommendation.get_absolute_url() + on)
         evidence = recommendation.evidence_count  # type: ignore[attr-defined]  # annotated
         rows.append(
             f'\n    <tr>\n      <th scope="row"><a href="{address}">'
