@@ -36,9 +36,12 @@ def test_a_title_is_compared_without_its_kind_of_instrument_case_accents_or_punc
     assert title_key(MEMORANDUM) == "protecting womens health at home and abroad"
     assert title_key("Executive Order On Advancing Racial Equity") == "advancing racial equity"
     assert title_key("A Proclamation on Ending Discriminatory Bans") == "ending discriminatory bans"
+    assert title_key("Executive Order on the Establishment of a Task Force") == (
+        title_key("Establishment of a Task Force")
+    )
     assert named_titles(REVOKING) == {
         "protecting womens health at home and abroad",
-        "the mexico city policy",
+        "mexico city policy",
     }
     # Parentheses without a word of revoking, or too short to be a title, name nothing.
     assert named_titles("We restored funding (Protecting Women’s Health at Home).") == set()

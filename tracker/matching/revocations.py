@@ -34,17 +34,20 @@ INSTRUMENT = re.compile(
     r"^(?:a )?(?:presidential )?(?:national security )?"
     r"(?:executive order|memorandum|proclamation|notice|message)(?: on| regarding)? "
 )
+# Dropped from both sides: a page says "Executive Order on the Establishment of ...", the
+# revocation "(Establishment of ...)".
+ARTICLE = re.compile(r"^the ")
 # Fewer words than this is an abbreviation or an aside, not an instrument's title.
 TITLE_WORDS = 3
 
 
 def title_key(title):
     """A title folded for comparison: no accents, case or punctuation, no leading kind of
-    instrument ("Executive Order on ...", "Memorandum on ...")."""
+    instrument ("Executive Order on ...", "Memorandum on ...") nor article."""
     decomposed = unicodedata.normalize("NFKD", title)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     words = " ".join(re.sub(r"[^a-z0-9]+", " ", plain.replace("’", "'").replace("'", "")).split())
-    return INSTRUMENT.sub("", words)
+    return ARTICLE.sub("", INSTRUMENT.sub("", words))
 
 
 def named_titles(text):
