@@ -14,7 +14,7 @@ from tracker.matching import (
     suggest_for_actions,
     without_revocations,
 )
-from tracker.matching.revocations import named_titles, title_key
+from tracker.matching.revocations import Revocations, named_titles, title_key
 from tracker.models import Document, Link
 
 from .factories import make_action, make_factsheet, make_link, make_recommendation
@@ -147,4 +147,56 @@ def test_a_new_revoking_document_is_suggested_by_the_incremental_run(gag_rule):
     assert pending(recommendation)[revocation.pk].explanation["revocation"]["link"] == link.pk
     incremental = stored()
     full_run_with_the_stored_fit(top=10)
+    assert stored() == incremental
+
+
+@pytest.mark.django_db
+def test_a_yearly_instrument_superseding_last_years_of_the_same_title_revokes_it():
+    """`_latest` picks the revoker's own document (same title, dated no later than itself),
+    then `among` discards it: the earlier instrument it names is never found."""
+    title = "Executive Order on Adjustments of Certain Rates of Pay"
+    last_year = presidential_action(title, datetime.date(2023, 12, 21))
+    this_year = presidential_action(title, datetime.date(2024, 12, 23))
+    superseding = make_action(
+        factsheet=this_year,
+        text="Executive Order 14113 of December 21, 2023 (Adjustments of Certain Rates of "
+        "Pay), is superseded as of the effective date of this order.",
+    )
+
+    revocations = Revocations.among([superseding])
+
+    assert revocations.revoked == {0: (last_year.pk,)}
+
+
+def test_a_title_an_action_builds_on_is_not_revoked_by_a_rescission_elsewhere_in_it():
+    """The module says a title counts "beside a word of revoking"; the code takes every
+    parenthesised title of a text with such a word anywhere (record: action 970, EO 14036
+    Sec. 5, which implements "my Memorandum of January 20, 2021 (Modernizing Regulatory
+    Review)" and asks an agency elsewhere to consider whether to rescind a rule)."""
+    text = (
+        "The Administrator shall incorporate into the recommendations required by my "
+        "Memorandum of January 20, 2021 (Modernizing Regulatory Review), the policies of "
+        "this order. (d) The Secretary shall consider whether to rescind the 2019 rule."
+    )
+    assert named_titles(text) == set()
+
+
+@pytest.mark.django_db
+def test_incremental_revocation_lift_agrees_with_full_run_for_non_candidate_evidence(gag_rule):
+    """Evidence accepted on a withdrawn action: the full run does not count its document
+    (`document_of` is None for a non-candidate), the incremental run does."""
+    recommendation, _, evidence = gag_rule
+    make_link(recommendation=recommendation, action=evidence)
+    evidence.withdrawn = True
+    evidence.save()
+    suggest_all(top=20)
+    revocation = make_action(
+        factsheet=presidential_action("Memorandum on Policy", datetime.date(2025, 1, 24)),
+        text=REVOKING,
+    )
+
+    suggest_for_actions([revocation.pk], top=20)
+
+    incremental = stored()
+    full_run_with_the_stored_fit(top=20)
     assert stored() == incremental

@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from tracker.matching import evaluate, highlight, matched_words, suggest_all, su
 from tracker.models import Link
 
 from .factories import make_action, make_link, make_recommendation
+from .test_matching_peers import full_run_with_the_stored_fit, pending
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +173,37 @@ def test_a_link_an_editor_reopened_is_never_deleted_by_the_suggester(corpus):
         "It does the thing.",
     )
     assert council.links.filter(review="suggested", reviewed_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_incremental_run_skips_a_recommendation_whose_top_holds_a_scoreless_reopened_link():
+    """`_weakest_pending` counts a reopened link without a score toward a full top, while
+    Min(score) ignores it: the recommendation is judged unchanged (`_unchanged`) and a new
+    action the full run suggests is not."""
+    recommendation = make_recommendation(
+        title="Rescind the global gag rule",
+        statement="Rescind the global gag rule on family planning funding.",
+        quote="rescind the global gag rule",
+    )
+    make_action(text="The global gag rule on family planning funding is rescinded.")
+    for n in range(3):
+        make_action(text=f"Tariffs on steel report {n}.")
+    suggest_all(top=3)
+    assert len(pending(recommendation)) == 1
+    for text in ("Shipping lanes were dredged.", "Ports were modernised."):
+        # Decided by hand (no score), then put back to review by an editor.
+        make_link(
+            recommendation=recommendation,
+            action=make_action(text=text),
+            review=Link.Review.SUGGESTED,
+            relation="",
+            reason="",
+            reviewed_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )
+    new = make_action(text="A report on family planning.")
+
+    suggest_for_actions([new.pk], top=3)
+    incremental = set(pending(recommendation))
+    full_run_with_the_stored_fit(top=3)
+    assert new.pk in set(pending(recommendation))  # the full run suggests it
+    assert set(pending(recommendation)) == incremental

@@ -7,11 +7,11 @@ Government); ...", "I hereby revoke the Presidential Memorandum of January 28, 2
 (Protecting Women's Health at Home and Abroad)". Such an action is mostly a list of titles
 and shares few words with the ask it undoes: measured on the whole record (README, *How good
 the suggestions are*), most of the curation's contrary links outside their recommendation's
-top 10 were revocations. So an action that names, in parentheses and beside a word of
-revoking, the title of a presidential action dated no later than its own document gains
-`Params.revocation_weight` for every recommendation with an accepted evidence action in the
-revoked document: the editors' decision that the instrument implemented the ask is what makes
-its revocation a candidate against it.
+top 10 were revocations. So an action that names, in parentheses and after a word of
+revoking (or before one in the same sentence), the title of a presidential action dated no
+later than its own document gains `Params.revocation_weight` for every recommendation with
+an accepted evidence action in the revoked document: the editors' decision that the
+instrument implemented the ask is what makes its revocation a candidate against it.
 
 Like peer evidence, the lift is added after document context and lends nothing to the
 action's neighbours. An incremental run lifts the revocations in the documents it scores (a
@@ -27,6 +27,9 @@ import numpy as np
 from ..models import Document
 
 REVOKING = re.compile(r"\b(?:revok|rescind|rescission|supersed)", re.IGNORECASE)
+# A sentence ends at a full stop after a small letter, a digit or a bracket, before a capital
+# or a lettered item's bracket (not inside "U.S. Refugee Admissions").
+SENTENCE_END = re.compile(r"(?<=[a-z0-9)])\.\s+(?=[A-Z(])")
 # A title as a revocation names it: in parentheses, after its number and date.
 NAMED = re.compile(r"\(([^()]{12,300})\)")
 # What a presidential action's page title adds before the title the instrument itself bears.
@@ -51,11 +54,16 @@ def title_key(title):
 
 
 def named_titles(text):
-    """The keys of the titles a revoking text names in parentheses (none if it revokes
-    nothing)."""
-    if not REVOKING.search(text):
-        return set()
-    keys = {title_key(named) for named in NAMED.findall(text)}
+    """The keys of the titles `text` names in parentheses as revoked: after a word of
+    revoking (a list of revoked orders), or before one in the same sentence ("... (Title),
+    are hereby revoked"). A title elsewhere may be one the action builds on."""
+    keys = set()
+    for named in NAMED.finditer(text):
+        before = REVOKING.search(text, 0, named.start())
+        end = SENTENCE_END.search(text, named.end())
+        after = REVOKING.search(text, named.end(), end.start() if end else len(text))
+        if before or after:
+            keys.add(title_key(named.group(1)))
     return {key for key in keys if len(key.split()) >= TITLE_WORDS}
 
 
@@ -91,10 +99,15 @@ class Revocations:
         )
         revoked = {}
         for column, keys in named.items():
-            own_date = dated.get(actions[column].factsheet_id)
-            documents = {_latest(instruments.get(key, ()), own_date) for key in keys}
+            own = actions[column].factsheet_id
+            documents = {
+                # Not its own document: this year's order superseding last year's of one title.
+                _latest(
+                    [(day, pk) for day, pk in instruments.get(key, ()) if pk != own], dated.get(own)
+                )
+                for key in keys
+            }
             documents.discard(None)
-            documents.discard(actions[column].factsheet_id)
             if documents:
                 revoked[column] = tuple(sorted(documents))
         return cls(revoked, {d: titles[d] for ds in revoked.values() for d in ds})

@@ -383,10 +383,11 @@ def _pending(recommendation_ids):
 def _evidence_documents(accepted_links, row_of):
     """{row: {document id: accepted link id}} of every recommendation's evidence, wherever it
     is (`accepted_documents`' choice of link): the documents a revocation can undo."""
+    # The candidates' only, as the full run's `Ranking.document_of` gives them.
     document_of = dict(
-        Link.objects.filter(LinkQuerySet.evidence_condition()).values_list(
-            "action_id", "action__factsheet"
-        )
+        Link.objects.filter(LinkQuerySet.evidence_condition())
+        .filter(action__in=candidate_actions().values("pk"))
+        .values_list("action_id", "action__factsheet")
     )
     return {
         row_of[recommendation_id]: accepted_documents(links, document_of.get)
@@ -411,10 +412,13 @@ def _scores(queries, vectors, in_shared, rescored_rows):
 
 
 def _weakest_pending():
-    """{recommendation id: (pending suggestions, lowest score)}, counted by the database."""
+    """{recommendation id: (pending suggestions, lowest score)}, counted by the database.
+
+    The machine's suggestions only: a link an editor reopened may have no score, which the
+    lowest would skip while the count held it, so a top it fills would read as full."""
     return {
         recommendation_id: (count, lowest)
-        for recommendation_id, count, lowest in Link.objects.filter(review=Link.Review.SUGGESTED)
+        for recommendation_id, count, lowest in Link.objects.machine_suggestions()
         .values("recommendation_id")
         .annotate(count=Count("pk"), lowest=Min("score"))
         .order_by()
@@ -538,9 +542,12 @@ def explain(model, feedback, recommendations, actions, action_vectors, column, p
 
 
 def _delete(link_ids):
+    """Delete the machine suggestions among `link_ids`: one an editor decided or reopened
+    since the run read it stays."""
     deleted = 0
     for first in range(0, len(link_ids), 1000):
-        deleted += Link.objects.filter(pk__in=link_ids[first : first + 1000]).delete()[0]
+        batch = link_ids[first : first + 1000]
+        deleted += Link.objects.machine_suggestions().filter(pk__in=batch).delete()[0]
     return deleted
 
 
