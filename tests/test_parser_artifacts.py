@@ -56,6 +56,42 @@ def test_the_text_after_a_link_split_so_joins_its_paragraph(write_file):
     ]
 
 
+def test_a_link_whose_address_leaves_a_parenthesis_open_is_read_as_a_link(write_file):
+    # 2022-08-02-fact-sheet-white-house-summit-on-building-lasting-eviction-prevention-reform:
+    # a text fragment "The Right to Counsel (RTC" ... "Chicago.", its "(" never closed.
+    path = write_file(
+        "fragment.md",
+        FRONT + "In July 2022, Chicago funds to adopt a [three-year Right to Counsel\n"
+        "pilot](https://www.chicago.gov/rtc.html#:~:text=The%20Right%20to%20Counsel%20"
+        "(RTC,eviction%20in%20Chicago.).\nThe city is collaborating with providers.\n",
+    )
+    (action,) = parse_factsheet(path).actions
+    assert action.text == (
+        "In July 2022, Chicago funds to adopt a three-year Right to Counsel pilot. "
+        "The city is collaborating with providers."
+    )
+    assert action.markdown.endswith(
+        "[three-year Right to Counsel pilot](https://www.chicago.gov/rtc.html"
+        "#:~:text=The%20Right%20to%20Counsel%20%28RTC,eviction%20in%20Chicago.). "
+        "The city is collaborating with providers."
+    )
+
+
+def test_balanced_parentheses_stay_in_a_links_address(write_file):
+    path = write_file(
+        "balanced.md",
+        FRONT + "-   See [the plan](https://example.gov/plan_(2024)) and [the law]"
+        '(https://example.gov/law "The law") now.\n',
+    )
+    (action,) = parse_factsheet(path).actions
+    assert action.text == "See the plan and the law now."
+    # Encoded, the parentheses cannot end the address early when the Markdown is read again.
+    assert action.markdown == (
+        "See [the plan](https://example.gov/plan_%282024%29) and "
+        "[the law](https://example.gov/law) now."
+    )
+
+
 def test_a_paragraph_of_escaped_underscores_is_no_action(write_file):
     # 2022-07-12-fact-sheet-white-house-announces-over-40-billion-...: a rule drawn as "\_\_".
     # A short item of real content ("AT&T" in a list of companies) stays.

@@ -183,6 +183,18 @@ class SiteSearch(TestCase):
         assert "<strong>2</strong> actions</a>" in content
         assert "No recommendation matches “refugees”." in content
 
+    def test_a_query_of_only_common_words_finds_nothing_in_any_group_and_says_so(self):
+        # "the" is in a recommendation's title: it was found there, never in the others.
+        for query in ["the", "The of AND"]:
+            content = self.search(query)
+            for noun in ["recommendation", "document", "action"]:
+                assert f"<strong>0</strong> {noun}s</a>" in content, (query, noun)
+            assert "so the search leaves them out" in content
+        content = self.search("the court")
+        assert "so the search leaves them out" not in content
+        assert self.found("the court", "recommendations") == [self.icc]
+        assert "so the search leaves them out" not in self.search("!@#$")
+
     def test_a_more_link_per_group_then_pages_of_one_group(self):
         shown = views.SEARCH_GROUPS["actions"].shown
         total = views.SEARCH_RESULTS_PER_PAGE + 2

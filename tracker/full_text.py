@@ -21,7 +21,7 @@ place), which drops its triggers: a later migration that alters `tracker_action`
 Only the rows searched are indexed (`Index.searched`: not the essay, not withdrawn or
 boilerplate actions), so SQLite answers from its index without reading the table.
 
-A query is `tracker.search.content_terms`: every term required, each term its word or
+A query is `tracker.search.parse`: every term required, each term its word or
 the phrase its acronym stands for. The databases stem the words themselves (SQLite's
 Porter stemmer, PostgreSQL's Snowball, which `tracker.search.highlight` uses too).
 """

@@ -99,9 +99,9 @@ class DocumentQuerySet(models.QuerySet):
         matches `query`, most relevant first, each with its administration
         (`tracker.full_text`)."""
         from .full_text import DOCUMENTS, matches
-        from .search import content_terms
+        from .search import parse
 
-        terms = content_terms(query)
+        terms = parse(query)
         return (
             matches(self.factsheets().select_related("administration"), terms, DOCUMENTS)
             if terms
@@ -901,9 +901,9 @@ class ActionQuerySet(models.QuerySet):
         document and administration; legal boilerplate (preambles, general provisions,
         signatures) left out (`tracker.full_text.ACTIONS`)."""
         from .full_text import ACTIONS, matches
-        from .search import content_terms
+        from .search import parse
 
-        terms = content_terms(query)
+        terms = parse(query)
         rows = self.select_related("factsheet__administration")
         return matches(rows, terms, ACTIONS) if terms else []
 

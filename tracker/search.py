@@ -71,11 +71,11 @@ class Term:
 
 
 def parse(query):
-    """The query's terms: stop words left out unless the query has nothing else."""
-    found = words(query)
-    meaningful = [w for w in found if w not in ENGLISH_STOP_WORDS] or found
+    """The query's terms, stop words left out: every text holds them, and the full-text
+    searches never find them ("the" is no word to PostgreSQL), so a query of nothing else
+    has no terms and finds nothing in any group (`only_common_words`)."""
     terms = []
-    for word in dict.fromkeys(meaningful):
+    for word in dict.fromkeys(w for w in words(query) if w not in ENGLISH_STOP_WORDS):
         phrases = [(stem(word),)]
         if expansion := ACRONYMS.get(word):
             phrases.append(tuple(stem(w) for w in expansion.split()))
@@ -83,10 +83,9 @@ def parse(query):
     return terms
 
 
-def content_terms(query):
-    """The query's terms without stop words, even when it has nothing else: the full-text
-    searches find nothing for "the" on either database (PostgreSQL drops such words)."""
-    return [term for term in parse(query) if term.word not in ENGLISH_STOP_WORDS]
+def only_common_words(query):
+    """Whether the query has words, all of them stop words: it can find nothing."""
+    return bool(words(query)) and not parse(query)
 
 
 def snippet(search_text, terms, length=SNIPPET_LENGTH):

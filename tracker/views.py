@@ -307,7 +307,13 @@ def site_search(request):
     return render(
         request,
         "tracker/site_search.html",
-        {"query": query, "groups": groups, "chosen": chosen, "q": urlencode({"q": query})},
+        {
+            "query": query,
+            "groups": groups,
+            "chosen": chosen,
+            "q": urlencode({"q": query}),
+            "only_common_words": search.only_common_words(query),
+        },
     )
 
 

@@ -42,6 +42,11 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # A match starts only where a run of blanks starts: from inside one, each start would scan
 # the rest of the run again (quadratic in a long run).
 LINK_TEXT_BREAK = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*\n(?=[ \t]*[*_]*\]\()")
+# A link's address and what follows it up to the next blank: pandoc writes an address's
+# parentheses as they are, and a text fragment's often open one they never close
+# ("#:~:text=Counsel%20(RTC,in%20Chicago.)."), which Markdown (as CommonMark) then
+# does not read as a link: its raw "[text](address)" would be the action's text.
+LINK_DESTINATION = re.compile(r"\]\((?=[^\s<])(\S*)")
 # "###", the press release's end mark, on a line of its own or after a link: glued to
 # the paragraph or list item before it otherwise.
 END_MARK_LINE = re.compile(r"(?:^|(?<=[\s)*_]))\\?###[ \t]*$", re.MULTILINE)
@@ -57,7 +62,9 @@ PUBLISHER = "The White House"
 # 1: bold written with a space inside its delimiters is read as bold.
 # 2: link text split by a blank line rejoined, "###" end marks, stray "**" and blocks with
 #    no letter or digit dropped; a memorandum's SUBJECT lines and determination number joined.
-PARSER_VERSION = 2
+# 3: a link whose address opens a parenthesis it never closes read as a link; an address's
+#    parentheses written as %28 and %29 in an action's Markdown.
+PARSER_VERSION = 3
 # Document.slug's length: a longer file name is cut to it.
 SLUG_LENGTH = 200
 # Bounds on one file, so one bad file cannot stall an import or a page.
@@ -328,7 +335,27 @@ def _bounded(body, path, body_line):
     the "<" of unclosed tags as entities. Linear in its length."""
     _refuse_deep_nesting(body, path, body_line)
     body = END_MARK_LINE.sub("", LINK_TEXT_BREAK.sub("", body))
+    body = LINK_DESTINATION.sub(_close_link_destination, body)
     return UNCLOSED_TAG.sub("&lt;", body)
+
+
+def _close_link_destination(match):
+    """An address whose parentheses never balance ends at the last ")" before the next
+    blank; its own parentheses are percent-encoded (the same address), so Markdown reads
+    the link. A balanced address is left as it is: Markdown reads it already."""
+    run, depth = match[1], 1
+    for char in run:
+        depth += (char == "(") - (char == ")")
+        if not depth:
+            return match[0]
+    end = run.rfind(")")
+    if end < 0:
+        return match[0]
+    return f"]({_encode_parentheses(run[:end])}{run[end:]}"
+
+
+def _encode_parentheses(address):
+    return address.replace("(", "%28").replace(")", "%29")
 
 
 def _refuse_deep_nesting(body, path, body_line):
@@ -588,7 +615,7 @@ class ActionExtractor:
                     parts.append(inner)
                 else:
                     target = urljoin(self.base_url, href) if self.base_url else href
-                    parts.append(f"[{inner}]({target.replace(' ', '%20').replace(')', '%29')})")
+                    parts.append(f"[{inner}]({_encode_parentheses(target.replace(' ', '%20'))})")
             elif child.tag == "br":
                 parts.append(" ")
             else:
