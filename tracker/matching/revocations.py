@@ -40,6 +40,7 @@ INSTRUMENT = re.compile(
 # Dropped from both sides: a page says "Executive Order on the Establishment of ...", the
 # revocation "(Establishment of ...)".
 ARTICLE = re.compile(r"^the ")
+NOT_A_WORD = re.compile(r"[^a-z0-9]+")
 # Fewer words than this is an abbreviation or an aside, not an instrument's title.
 TITLE_WORDS = 3
 
@@ -47,9 +48,11 @@ TITLE_WORDS = 3
 def title_key(title):
     """A title folded for comparison: no accents, case or punctuation, no leading kind of
     instrument ("Executive Order on ...", "Memorandum on ...") nor article."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    words = " ".join(re.sub(r"[^a-z0-9]+", " ", plain.replace("’", "'").replace("'", "")).split())
+    plain = title.replace("’", "").replace("'", "")
+    if not plain.isascii():  # Most titles are: decomposing every one cost most of the time.
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = NOT_A_WORD.sub(" ", plain.lower()).strip()
     return ARTICLE.sub("", INSTRUMENT.sub("", words))
 
 
